@@ -1,0 +1,225 @@
+"""Teams, their plan items, and every upload sent to AchieveIt with its history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Team(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        VIEWER = "viewer", "Viewer"
+        UPLOADER = "uploader", "Uploader"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="one_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.role})"
+
+
+class PlanItem(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="plan_items")
+    # Unique across the organization: AchieveIt maps one External ID to one item.
+    external_id = models.CharField("External ID", max_length=255, unique=True)
+    name = models.CharField(max_length=300, blank=True)
+    has_metric = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["external_id"]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Upload(models.Model):
+    class Source(models.TextChoices):
+        CSV = "csv", "CSV file"
+        FORM = "form", "Web form"
+        API = "api", "API"
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REJECTED = "rejected", "Rejected"
+        QUEUED = "queued", "Queued"
+        SUBMITTING = "submitting", "Submitting"
+        PROCESSING = "processing", "Processing at AchieveIt"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        NEEDS_REVIEW = "needs_review", "Needs review"
+        RESOLVED = "resolved", "Resolved"
+        CANCELED = "canceled", "Canceled"
+
+    TERMINAL_STATES = frozenset(
+        {State.SUCCEEDED, State.REJECTED, State.RESOLVED, State.CANCELED}
+    )
+    REVIEWABLE_STATES = frozenset({State.FAILED, State.NEEDS_REVIEW})
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="uploads")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="uploads",
+    )
+    source = models.CharField(max_length=8, choices=Source.choices)
+    original_name = models.CharField(max_length=255, blank=True)
+    # Path of the file as received, relative to PRIVATE_STORAGE_DIR.
+    original_path = models.CharField(max_length=500, blank=True)
+    normalized_csv = models.TextField(blank=True)
+    findings = models.JSONField(default=list, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    checksum = models.CharField("payload SHA-256", max_length=64, blank=True)
+    state = models.CharField(
+        max_length=16, choices=State.choices, default=State.DRAFT, db_index=True
+    )
+    job_id = models.CharField(max_length=200, blank=True)
+    remote_filename = models.CharField(max_length=200, blank=True)
+    error_text = models.TextField(blank=True)
+    resolution_note = models.TextField(blank=True)
+
+    submit_attempts = models.PositiveIntegerField(default=0)
+    poll_count = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    submitting_since = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["state", "next_poll_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Upload #{self.pk} ({self.team.slug}, {self.state})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("upload_detail", args=[self.pk])
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in self.TERMINAL_STATES
+
+
+class UploadRow(models.Model):
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField()
+    external_id = models.CharField(max_length=255)
+    status = models.CharField(max_length=32)
+    # The value exactly as sent (a plain decimal), empty when absent.
+    value = models.CharField(max_length=64, blank=True)
+    as_of_date = models.DateField()
+
+    class Meta:
+        ordering = ["upload", "line"]
+        indexes = [models.Index(fields=["external_id", "as_of_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.status} {self.as_of_date}"
+
+
+class Attempt(models.Model):
+    class Kind(models.TextChoices):
+        SUBMIT = "submit", "Submit (POST)"
+        POLL = "poll", "Status poll (GET)"
+
+    upload = models.ForeignKey(
+        Upload, on_delete=models.CASCADE, related_name="attempts"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=32)
+    message = models.TextField(blank=True)
+    response_body = models.TextField(blank=True)
+    job_id = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.outcome} ({self.status_code})"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("AuditEvent is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("AuditEvent is append-only")
+
+
+class AuditEvent(models.Model):
+    """Append-only history: who (a user, or the system when null) did what, when."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    upload = models.ForeignKey(
+        Upload,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    action = models.CharField(max_length=64)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("AuditEvent is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("AuditEvent is append-only")

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from uploads.permissions import visible_teams, visible_uploads
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    teams = visible_teams(request.user).annotate(item_count=Count("plan_items"))
+    roles = {
+        membership.team_id: membership.get_role_display()
+        for membership in request.user.memberships.all()
+    }
+    uploads = visible_uploads(request.user).select_related("team", "created_by")[:20]
+    return render(
+        request,
+        "uploads/dashboard.html",
+        {
+            "teams": [(team, roles.get(team.pk, "Staff")) for team in teams],
+            "uploads": uploads,
+        },
+    )
+
+
+@login_required
+def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
+    upload = get_object_or_404(
+        visible_uploads(request.user).select_related("team", "created_by"),
+        pk=upload_id,
+    )
+    return render(
+        request,
+        "uploads/upload_detail.html",
+        {
+            "upload": upload,
+            "rows": upload.rows.all()[:500],
+            "attempts": upload.attempts.all(),
+            "events": upload.events.select_related("actor"),
+        },
+    )
