@@ -149,10 +149,11 @@ POINT_OF_CONTACT_EMAIL = env_str("POINT_OF_CONTACT_EMAIL")
 
 # Submission and polling schedule (seconds).
 SUBMIT_MAX_ATTEMPTS = env_int("SUBMIT_MAX_ATTEMPTS", 5, minimum=1)
-SUBMIT_RETRY_BASE = env_float("SUBMIT_RETRY_BASE", 5.0, minimum=0.0)
-SUBMIT_RETRY_MAX = env_float("SUBMIT_RETRY_MAX", 300.0, minimum=0.0)
-POLL_FIRST_DELAY = env_float("POLL_FIRST_DELAY", 2.0, minimum=0.0)
-POLL_MAX_DELAY = env_float("POLL_MAX_DELAY", 300.0, minimum=0.1)
+# Backoff is computed by Celery's exponential helper, which works in whole seconds.
+SUBMIT_RETRY_BASE = env_int("SUBMIT_RETRY_BASE", 5, minimum=0)
+SUBMIT_RETRY_MAX = env_int("SUBMIT_RETRY_MAX", 300, minimum=0)
+POLL_FIRST_DELAY = env_int("POLL_FIRST_DELAY", 2, minimum=1)
+POLL_MAX_DELAY = env_int("POLL_MAX_DELAY", 300, minimum=1)
 POLL_DEADLINE = env_float("POLL_DEADLINE", 24 * 3600.0, minimum=1.0)
 SWEEP_INTERVAL = env_float("SWEEP_INTERVAL", 30.0, minimum=0.1)
 # A queued upload that no worker took within this long is published again.

@@ -1,0 +1,28 @@
+"""Settings for the test suite: the real settings, fed a test environment.
+
+Worker and simulator processes started by the tests use this module too.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret")
+os.environ.setdefault("ACHIEVEIT_API_KEY", "test-secret-key-4f9d")
+os.environ.setdefault("ACHIEVEIT_BASE_URL", "http://127.0.0.1:9")
+# The pipeline tests need a real Redis; the local one is the default.
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+
+from portal.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
+)
+AXES_ENABLED = os.environ.get("AXES_ENABLED", "true") == "true"
+# Persistent connections from the live server's threads would keep the test
+# database busy at teardown.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

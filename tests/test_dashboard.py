@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from uploads.models import Upload
+
+
+def test_it_sends_anonymous_visitors_to_the_login_page(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_login_page_answers(client, db):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert b"Log in" in response.content
+
+
+def test_the_dashboard_lists_only_the_users_teams(client, alice, other_team):
+    client.force_login(alice)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"Sales" in response.content
+    assert b"Uploader" in response.content
+    assert other_team.name.encode() not in response.content
+
+
+def test_it_rejects_other_teams_upload_with_404(client, alice, charlie, team):
+    upload = Upload.objects.create(team=team, created_by=alice, source="csv")
+    client.force_login(charlie)
+    assert client.get(f"/uploads/{upload.pk}/").status_code == 404
+    client.force_login(alice)
+    assert client.get(f"/uploads/{upload.pk}/").status_code == 200
+
+
+def test_staff_see_every_team(client, operator, team, other_team):
+    client.force_login(operator)
+    response = client.get("/")
+    assert b"Sales" in response.content
+    assert b"Finance" in response.content
+
+
+def test_login_is_throttled_after_repeated_failures(client, alice, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    response = client.post(
+        "/accounts/login/", {"username": "alice", "password": "alice-pass-1"}
+    )
+    assert b"Too many failed log-in attempts" in response.content
+    assert "_auth_user_id" not in client.session

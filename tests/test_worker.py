@@ -1,0 +1,25 @@
+"""A task published through Redis runs in a real `celery -A portal worker` process."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.conftest import wait_until
+from uploads.models import AuditEvent
+from uploads.tasks import ping
+
+
+def test_a_real_worker_runs_a_task_sent_through_redis(workers):
+    worker = workers.start(beat=False)
+    token = uuid.uuid4().hex
+
+    ping.delay(token)
+
+    event = wait_until(
+        lambda: AuditEvent.objects.filter(
+            action="worker.ping", details__token=token
+        ).first(),
+        timeout=30,
+    )
+    assert event.actor is None  # done by the system, not a person
+    assert "uploads.tasks.ping" in worker.log()

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from uploads.models import Membership, PlanItem, Team
+
+# (external id, name, has metric): the mapping of shared/samples/plan_items.csv.
+DEMO_ITEMS = [
+    ("SALES-Q4-01", "Q4 pipeline coverage", True),
+    ("SALES-Q4-02", "Q4 bookings", True),
+    ("HR-RETENTION", "Staff retention", True),
+    ("IT-MIGRATION", "Data centre migration", False),
+]
+OTHER_TEAM_ITEMS = [("FIN-CLOSE-DAYS", "Days to close the books", True)]
+# username: (password, staff, role in the demo team or None)
+DEMO_USERS = {
+    "alice": ("alice-demo-1", False, Membership.Role.UPLOADER),
+    "bob": ("bob-demo-1", False, Membership.Role.VIEWER),
+    "operator": ("operator-demo-1", True, None),
+}
+
+
+class Command(BaseCommand):
+    help = "Create the demo teams, plan items and users. Safe to run again."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            demo, _ = Team.objects.get_or_create(
+                slug="demo", defaults={"name": "Demo Strategy Team"}
+            )
+            finance, _ = Team.objects.get_or_create(
+                slug="finance", defaults={"name": "Finance"}
+            )
+            for team, items in ((demo, DEMO_ITEMS), (finance, OTHER_TEAM_ITEMS)):
+                for external_id, name, has_metric in items:
+                    PlanItem.objects.update_or_create(
+                        external_id=external_id,
+                        defaults={"team": team, "name": name, "has_metric": has_metric},
+                    )
+            user_model = get_user_model()
+            for username, (password, staff, role) in DEMO_USERS.items():
+                user, created = user_model.objects.get_or_create(
+                    username=username,
+                    defaults={"email": f"{username}@example.com"},
+                )
+                if created:
+                    user.set_password(password)
+                user.is_staff = staff
+                user.is_superuser = staff
+                user.save()
+                if role:
+                    Membership.objects.update_or_create(
+                        user=user, team=demo, defaults={"role": role}
+                    )
+        self.stdout.write("Demo data ready. Log in at http://127.0.0.1:8000/ as:")
+        for username, (password, staff, role) in DEMO_USERS.items():
+            what = "staff operator" if staff else f"{role} of the demo team"
+            self.stdout.write(f"  {username:<9} password {password:<16} ({what})")

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandParser
+
+from uploads import services
+from uploads.models import Team, Upload
+from uploads.permissions import can_upload
+
+USAGE_ERROR = 2
+
+
+class Command(BaseCommand):
+    help = (
+        "Validate a CSV exactly like an upload, send it to AchieveIt as USERNAME, and "
+        "with --wait follow it to its verdict. Exit 0 only when it succeeded."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--team", required=True, help="team slug")
+        parser.add_argument("--user", required=True, help="an uploader of the team")
+        parser.add_argument("--wait", action="store_true")
+        parser.add_argument(
+            "--timeout", type=float, default=600.0, help="seconds to wait (--wait)"
+        )
+
+    def usage_error(self, message: str) -> None:
+        self.stderr.write(message)
+        sys.exit(USAGE_ERROR)
+
+    def handle(
+        self,
+        *args: Any,
+        file: Path,
+        team: str,
+        user: str,
+        wait: bool,
+        timeout: float,
+        **options: Any,
+    ) -> None:
+        team_obj = Team.objects.filter(slug=team).first()
+        if team_obj is None:
+            self.usage_error(f"No team '{team}'.")
+        user_obj = get_user_model().objects.filter(username=user).first()
+        if user_obj is None:
+            self.usage_error(f"No user '{user}'.")
+        if not can_upload(user_obj, team_obj):
+            self.usage_error(f"{user} is not an uploader of team {team}.")
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            self.usage_error(f"Cannot read {file}: {error.strerror}")
+
+        upload = services.upload_create(
+            team=team_obj, user=user_obj, data=data, original_name=file.name
+        )
+        for finding in upload.findings:
+            self.stderr.write(f"{finding['severity']}: {finding['message']}")
+        if services.upload_has_errors(upload) or upload.row_count == 0:
+            services.upload_reject(upload=upload, user=user_obj)
+            self.stderr.write(f"Upload {upload.pk} rejected: nothing was sent.")
+            sys.exit(1)
+        services.upload_confirm(upload=upload, user=user_obj)
+        self.stdout.write(f"Upload {upload.pk} queued ({upload.row_count} updates)")
+        if not wait:
+            return
+
+        deadline = time.monotonic() + timeout
+        state = upload.state
+        while time.monotonic() < deadline:
+            upload.refresh_from_db()
+            if upload.state != state:
+                state = upload.state
+                self.stdout.write(f"Upload {upload.pk}: {state}")
+            if upload.state in (Upload.TERMINAL_STATES | Upload.REVIEWABLE_STATES):
+                break
+            time.sleep(0.5)
+        else:
+            self.stderr.write(
+                f"Upload {upload.pk} is still {upload.state} after {timeout:g} s; "
+                "it goes on in the background."
+            )
+            sys.exit(1)
+        self.stdout.write(f"Upload {upload.pk} {upload.state}")
+        if upload.state != Upload.State.SUCCEEDED:
+            if upload.error_text:
+                self.stderr.write(upload.error_text)
+            sys.exit(1)
