@@ -192,6 +192,23 @@ def publish_poll(upload_id: int, *, countdown: float | None = None) -> bool:
     return True
 
 
+_clients: dict[tuple[Any, ...], achieveit.AchieveItClient] = {}
+
+
+def _client() -> achieveit.AchieveItClient:
+    """One client (one connection pool) per worker process and configuration."""
+    key = (
+        settings.ACHIEVEIT_BASE_URL,
+        settings.ACHIEVEIT_API_KEY,
+        settings.ACHIEVEIT_CONNECT_TIMEOUT,
+        settings.ACHIEVEIT_READ_TIMEOUT,
+    )
+    if key not in _clients:
+        _clients.clear()
+        _clients[key] = achieveit.client_from_settings()
+    return _clients[key]
+
+
 def _record_attempt(
     *,
     upload: Upload,
@@ -263,8 +280,7 @@ def upload_submit(*, upload_id: int) -> None:
     Upload.objects.filter(pk=upload.pk).update(remote_filename=filename)
     audit(action="submit.started", upload=upload, attempt=upload.submit_attempts)
 
-    client = achieveit.client_from_settings()
-    result = client.submit(
+    result = _client().submit(
         filename=filename, csv_bytes=upload.normalized_csv.encode("utf-8")
     )
     _record_attempt(
@@ -355,7 +371,7 @@ def upload_poll(*, upload_id: int) -> None:
     finds nothing due, and a worker killed mid-poll leaves a poll the sweep finds.
     """
     now = timezone.now()
-    lease = settings.ACHIEVEIT_CONNECT_TIMEOUT + settings.ACHIEVEIT_READ_TIMEOUT + 30
+    lease = settings.ACHIEVEIT_CONNECT_TIMEOUT + settings.ACHIEVEIT_READ_TIMEOUT + 5
     claimed = Upload.objects.filter(
         pk=upload_id, state=State.PROCESSING, next_poll_at__lte=now
     ).update(next_poll_at=now + timedelta(seconds=lease))
@@ -377,8 +393,7 @@ def upload_poll(*, upload_id: int) -> None:
         )
         return
 
-    client = achieveit.client_from_settings()
-    result = client.status(job_id=upload.job_id)
+    result = _client().status(job_id=upload.job_id)
     _record_attempt(
         upload=upload,
         kind=Attempt.Kind.POLL,

@@ -1,0 +1,69 @@
+"""Helpers for the pipeline tests: a real worker, the simulator, and uploads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import API_KEY, Simulator, WorkerFactory, wait_until
+from uploads import services
+from uploads.models import Upload
+
+CLEAN_CSV = (
+    b"External ID,Status,Current Value,As Of Date\n"
+    b"SALES-Q4-01,On Track,0.45,2026-10-31\n"
+    b"SALES-Q4-02,At Risk,125000,2026-10-31\n"
+    b"HR-RETENTION,Achieved,0.93,10/31/2026\n"
+    b"IT-MIGRATION,Not Started,,2026-10-31\n"
+)
+
+# Seconds instead of minutes, so each scenario plays out within a test.
+FAST = {
+    "SUBMIT_RETRY_BASE": "1",
+    "SUBMIT_RETRY_MAX": "2",
+    "POLL_FIRST_DELAY": "1",
+    "POLL_MAX_DELAY": "1",
+    "SWEEP_INTERVAL": "1",
+    "REQUEUE_AFTER": "2",
+    "ACHIEVEIT_CONNECT_TIMEOUT": "1",
+    "ACHIEVEIT_READ_TIMEOUT": "2",
+}
+FINAL = Upload.TERMINAL_STATES | Upload.REVIEWABLE_STATES
+
+
+class Pipeline:
+    def __init__(self, workers: WorkerFactory, simulator: Simulator) -> None:
+        self.workers = workers
+        self.simulator = simulator
+
+    def start_worker(self, *, beat: bool = True, **env: str) -> Any:
+        settings = {
+            **FAST,
+            "ACHIEVEIT_BASE_URL": self.simulator.url,
+            "ACHIEVEIT_API_KEY": API_KEY,
+            **env,
+        }
+        return self.workers.start(beat=beat, **settings)
+
+    @staticmethod
+    def confirm(team: Any, user: Any, data: bytes = CLEAN_CSV) -> Upload:
+        upload = services.upload_create(team=team, user=user, data=data)
+        assert upload.findings == [] or not services.upload_has_errors(upload)
+        return services.upload_confirm(upload=upload, user=user)
+
+    @staticmethod
+    def wait_for_state(
+        upload: Upload, states: frozenset[str] | set[str] = FINAL, timeout: float = 40
+    ) -> Upload:
+        def reached() -> Upload | None:
+            upload.refresh_from_db()
+            return upload if upload.state in states else None
+
+        try:
+            return wait_until(reached, timeout=timeout)
+        except pytest.fail.Exception:
+            pytest.fail(f"upload stayed {upload.state}; last error: {upload.error_text}")
+
+    def posts(self) -> list[dict[str, Any]]:
+        return [job for job in self.simulator.jobs() if job["filename"]]
