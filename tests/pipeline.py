@@ -63,7 +63,7 @@ class Pipeline:
         try:
             return wait_until(reached, timeout=timeout)
         except pytest.fail.Exception:
-            pytest.fail(f"upload stayed {upload.state}; last error: {upload.error_text}")
+            pytest.fail(f"upload stayed {upload.state}: {upload.error_text}")
 
     def posts(self) -> list[dict[str, Any]]:
         return [job for job in self.simulator.jobs() if job["filename"]]
