@@ -1,0 +1,205 @@
+"""The command-line interface scripts and deploys rely on (DESIGN.md)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+
+from tests.pipeline import CLEAN_CSV
+from uploads.models import AuditEvent, Membership, PlanItem, Team, Upload
+
+MESSY_CSV = (
+    b"\xef\xbb\xbfExternal ID,Status,Current Value,As Of Date\r\n"
+    b"SALES-Q4-01,on track,45%,2026-10-31T16:30:00\r\n"
+    b"SALES-Q4-02, At Risk ,125000,10/31/2026\r\n"
+    b"\r\n"
+    b"HR-RETENTION,Acheived,0.93,2026-10-31\r\n"
+    b"IT-MIGRATION,Not started,,31/10/2026\r\n"
+    b",,,\r\n"
+)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    """Run a command as a shell would; return (exit code, stdout, stderr)."""
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def messy_file(tmp_path):
+    path = tmp_path / "messy.csv"
+    path.write_bytes(MESSY_CSV)
+    return path
+
+
+@pytest.fixture
+def clean_file(tmp_path):
+    path = tmp_path / "clean.csv"
+    path.write_bytes(CLEAN_CSV)
+    return path
+
+
+def test_validate_updates_explains_both_errors_and_exits_1(messy_file, db):
+    code, out, _ = run("validate_updates", str(messy_file))
+    assert code == 1
+    assert "Row 5, Status: 'Acheived' is not an AchieveIt status" in out
+    assert "Did you mean 'Achieved'?" in out
+    assert "Row 6, As Of Date: '31/10/2026'" in out
+    assert "45% was converted to 0.45" in out
+
+
+def test_validate_updates_csv_prints_exactly_what_would_be_sent(clean_file, capfd, db):
+    code, _, _ = run("validate_updates", str(clean_file), "--format", "csv")
+    assert code == 0
+    assert capfd.readouterr().out == (
+        "External ID,Status,Current Value,As Of Date\n"
+        "SALES-Q4-01,On Track,0.45,2026-10-31\n"
+        "SALES-Q4-02,At Risk,125000,2026-10-31\n"
+        "HR-RETENTION,Achieved,0.93,2026-10-31\n"
+        "IT-MIGRATION,Not Started,,2026-10-31\n"
+    )
+
+
+def test_validate_updates_csv_prints_nothing_on_errors(messy_file, capfd, db):
+    code, _, err = run("validate_updates", str(messy_file), "--format", "csv")
+    assert code == 1
+    assert capfd.readouterr().out == ""
+    assert "Acheived" in err
+
+
+def test_validate_updates_json_lists_updates_and_findings(messy_file, db):
+    code, out, _ = run("validate_updates", str(messy_file), "--format", "json")
+    report = json.loads(out)
+    assert code == 1
+    assert report["valid"] is False
+    assert [update["external_id"] for update in report["updates"]] == [
+        "SALES-Q4-01",
+        "SALES-Q4-02",
+    ]
+    assert report["updates"][0]["current_value"] == "0.45"
+    errors = [f for f in report["findings"] if f["severity"] == "error"]
+    assert [(f["line"], f["column"]) for f in errors] == [
+        (5, "Status"),
+        (6, "As Of Date"),
+    ]
+
+
+def test_validate_updates_checks_the_teams_mapping(clean_file, plan_items, team):
+    PlanItem.objects.filter(external_id="HR-RETENTION").update(
+        team=Team.objects.get(slug="finance")
+    )
+    code, out, _ = run("validate_updates", str(clean_file), "--team", "sales")
+    assert code == 1
+    assert "HR-RETENTION" in out
+    assert "Finance" not in out
+    assert "finance" not in out
+
+
+def test_validate_updates_usage_errors_exit_2(tmp_path, db):
+    assert run("validate_updates", str(tmp_path / "missing.csv"))[0] == 2
+    (tmp_path / "a.csv").write_bytes(CLEAN_CSV)
+    assert run("validate_updates", str(tmp_path / "a.csv"), "--team", "nope")[0] == 2
+
+
+def test_validate_updates_max_rows(clean_file, db):
+    code, out, _ = run("validate_updates", str(clean_file), "--max-rows", "2")
+    assert code == 1
+    assert "more than 2 rows" in out
+
+
+def test_create_team_and_add_member(db):
+    User.objects.create_user("dana")
+    assert run("create_team", "ops", "--name", "Operations")[0] == 0
+    assert run("create_team", "ops")[0] == 0  # twice is fine
+    assert Team.objects.get(slug="ops").name == "Operations"
+    assert run("add_member", "dana", "ops", "--role", "uploader")[0] == 0
+    assert Membership.objects.get(user__username="dana").role == "uploader"
+    assert AuditEvent.objects.filter(action="membership.set").exists()
+
+
+def test_add_member_names_what_is_missing(db):
+    with pytest.raises(CommandError, match="No user named 'ghost'"):
+        call_command("add_member", "ghost", "ops", "--role", "viewer")
+    User.objects.create_user("dana")
+    with pytest.raises(CommandError, match="create_team ops"):
+        call_command("add_member", "dana", "ops", "--role", "viewer")
+
+
+def test_create_team_refuses_a_bad_slug(db):
+    with pytest.raises(CommandError, match="not a valid team slug"):
+        call_command("create_team", "Sales Team")
+
+
+def test_import_plan_items_loads_and_updates_the_mapping(tmp_path, team):
+    path = tmp_path / "items.csv"
+    path.write_text(
+        "External ID,Name,Has Metric\nA-1,First,yes\nA-2,Second,0\nA-3,Third,TRUE\n"
+    )
+    assert run("import_plan_items", str(path), "--team", "sales")[0] == 0
+    assert PlanItem.objects.get(external_id="A-1").has_metric is True
+    assert PlanItem.objects.get(external_id="A-2").has_metric is False
+    path.write_text("External ID,Name,Has Metric\nA-1,Renamed,no\n")
+    run("import_plan_items", str(path), "--team", "sales")
+    assert PlanItem.objects.get(external_id="A-1").name == "Renamed"
+    assert PlanItem.objects.count() == 3
+
+
+def test_import_plan_items_rejects_the_whole_file_on_a_bad_row(tmp_path, team):
+    path = tmp_path / "items.csv"
+    path.write_text("External ID,Name,Has Metric\nA-1,First,yes\nA-2,Second,maybe\n")
+    with pytest.raises(CommandError, match="Row 3, Has Metric: 'maybe'"):
+        call_command("import_plan_items", str(path), "--team", "sales")
+    assert PlanItem.objects.count() == 0
+
+
+def test_import_plan_items_will_not_steal_another_teams_item(
+    tmp_path, team, plan_items
+):
+    path = tmp_path / "items.csv"
+    path.write_text("External ID,Name,Has Metric\nFIN-CLOSE,Mine now,yes\n")
+    with pytest.raises(CommandError, match="already belongs to another team"):
+        call_command("import_plan_items", str(path), "--team", "sales")
+    assert PlanItem.objects.get(external_id="FIN-CLOSE").team.slug == "finance"
+
+
+def test_seed_demo_is_idempotent(db):
+    run("seed_demo")
+    code, out, _ = run("seed_demo")
+    assert code == 0
+    assert "alice" in out
+    assert "operator" in out
+    assert Team.objects.filter(slug="demo").count() == 1
+    assert User.objects.get(username="alice").check_password("alice-demo-1")
+    assert User.objects.get(username="operator").is_staff
+
+
+def test_submit_updates_refuses_a_viewer(clean_file, bob, plan_items):
+    code, _, err = run(
+        "submit_updates", str(clean_file), "--team", "sales", "--user", "bob"
+    )
+    assert code == 2
+    assert "not an uploader" in err
+    assert Upload.objects.count() == 0
+
+
+def test_submit_updates_rejects_an_invalid_file_and_keeps_it(
+    messy_file, alice, plan_items
+):
+    code, _, err = run(
+        "submit_updates", str(messy_file), "--team", "sales", "--user", "alice"
+    )
+    assert code == 1
+    assert "Acheived" in err
+    upload = Upload.objects.get()
+    assert upload.state == Upload.State.REJECTED
+    assert upload.original_path  # the file as received is kept

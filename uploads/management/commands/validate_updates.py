@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from uploads import csvformat
+from uploads.models import Team
+from uploads.selectors import plan_item_rules
+
+USAGE_ERROR = 2
+
+
+class Command(BaseCommand):
+    help = (
+        "Check a progress-update CSV exactly as an upload is checked. Exit 0 when it "
+        "could be sent (warnings allowed), 1 when it has errors, 2 on a usage error."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--team", help="also check the team's External IDs")
+        parser.add_argument(
+            "--format",
+            choices=["text", "json", "csv"],
+            default="text",
+            help="csv prints exactly the normalized file that would be sent",
+        )
+        parser.add_argument("--max-rows", type=int, default=None)
+
+    def usage_error(self, message: str) -> None:
+        self.stderr.write(message)
+        sys.exit(USAGE_ERROR)
+
+    def handle(
+        self,
+        *args: Any,
+        file: Path,
+        team: str | None,
+        format: str,
+        max_rows: int | None,
+        **options: Any,
+    ) -> None:
+        plan_items = None
+        if team:
+            team_obj = Team.objects.filter(slug=team).first()
+            if team_obj is None:
+                self.usage_error(f"No team '{team}'.")
+            plan_items = plan_item_rules(team_obj)
+        if max_rows is not None and max_rows < 1:
+            self.usage_error("--max-rows must be at least 1.")
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            self.usage_error(f"Cannot read {file}: {error.strerror}")
+
+        result = csvformat.parse(
+            data,
+            plan_items=plan_items,
+            max_bytes=settings.UPLOAD_MAX_BYTES,
+            max_rows=max_rows or settings.UPLOAD_MAX_ROWS,
+        )
+        if format == "json":
+            self.stdout.write(json.dumps(_as_json(result), indent=2))
+        elif format == "csv":
+            if result.is_valid:
+                sys.stdout.buffer.write(csvformat.render_csv(result.updates))
+                sys.stdout.flush()
+            for finding in result.findings:
+                self.stderr.write(f"{finding.severity}: {finding.message}")
+        else:
+            self.stdout.write(_as_text(file, result))
+        if not result.is_valid:
+            sys.exit(1)
+
+
+def _as_json(result: csvformat.Result) -> dict[str, Any]:
+    return {
+        "valid": result.is_valid,
+        "encoding": result.encoding,
+        "updates": [
+            {
+                "line": update.line,
+                "external_id": update.external_id,
+                "status": update.status,
+                "current_value": csvformat.format_value(update.value),
+                "as_of_date": update.as_of_date.isoformat(),
+            }
+            for update in result.updates
+        ],
+        "findings": [asdict(finding) for finding in result.findings],
+    }
+
+
+def _as_text(file: Path, result: csvformat.Result) -> str:
+    errors = len(result.errors)
+    lines = [
+        f"{file}: {len(result.updates)} update(s) ready, {errors} error(s), "
+        f"{len(result.findings) - errors} note(s)."
+    ]
+    lines += [
+        f"  {finding.severity.upper():<7} {finding.message}"
+        for finding in result.findings
+    ]
+    lines.append(
+        "It can be sent." if result.is_valid else "Fix the errors, then check again."
+    )
+    return "\n".join(lines)
