@@ -192,11 +192,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Both limits stay far below the broker's one-hour visibility timeout, so a
 # running task is never handed to a second worker while the first still holds it.
 CELERY_TASK_SOFT_TIME_LIMIT = (
-    int(ACHIEVEIT_CONNECT_TIMEOUT + ACHIEVEIT_READ_TIMEOUT) + 30
+    int(ACHIEVEIT_CONNECT_TIMEOUT + ACHIEVEIT_READ_TIMEOUT) + 10
 )
-CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 30
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 10
 # An upload left in `submitting` longer than a task may live had its worker die.
-SUBMIT_STUCK_AFTER = float(CELERY_TASK_TIME_LIMIT + 15)
+SUBMIT_STUCK_AFTER = float(CELERY_TASK_TIME_LIMIT + 5)
 # A person confirming while the broker is down must not wait: publish once,
 # quickly, and let the sweep publish again later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
