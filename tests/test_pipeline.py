@@ -177,3 +177,34 @@ def test_submit_updates_wait_follows_an_upload_to_success(
     assert result.returncode == 0, result.stderr + worker.log()
     assert "succeeded" in result.stdout.splitlines()[-1]
     assert Upload.objects.get().state == State.SUCCEEDED
+
+
+def test_the_api_key_is_never_written_anywhere(pipeline, team, alice, client, tmp_path):
+    from tests.conftest import API_KEY
+
+    pipeline.simulator.configure(processing_delay=0, status_verdict="fail")
+    worker = pipeline.start_worker(LOG_LEVEL="DEBUG")
+    failed = pipeline.wait_for_state(pipeline.confirm(team, alice))
+    pipeline.simulator.configure(status_verdict=None, fail_next_posts=1)
+    succeeded = pipeline.wait_for_state(pipeline.confirm(team, alice))
+    assert (failed.state, succeeded.state) == (State.FAILED, State.SUCCEEDED)
+
+    client.force_login(alice)
+    places = {
+        "worker log": worker.log(),
+        "simulator log": pipeline.simulator.process.log(),
+        "simulator jobs": str(pipeline.simulator.jobs()),
+        "attempts": str(list(Attempt.objects.values())),
+        "audit events": str(list(AuditEvent.objects.values())),
+        "uploads": str(list(Upload.objects.values())),
+        "emails": "".join(p.read_text() for p in (tmp_path / "mail").glob("*")),
+        "pages": "".join(
+            client.get(upload.get_absolute_url()).content.decode()
+            for upload in (failed, succeeded)
+        )
+        + client.get("/").content.decode(),
+    }
+    assert places["emails"]  # the failure was mailed, so the check means something
+    assert "Authorization" not in places["simulator jobs"]
+    leaks = [name for name, text in places.items() if API_KEY in text]
+    assert leaks == []

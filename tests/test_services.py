@@ -1,0 +1,246 @@
+"""The upload state machine, one service at a time (AchieveIt faked with responses)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+import responses
+from django.core import mail
+from django.utils import timezone
+
+from tests.pipeline import CLEAN_CSV
+from uploads import services
+from uploads.models import AuditEvent, Upload
+
+State = Upload.State
+BASE = "http://achieveit.test"
+POST_URL = re.compile(rf"{BASE}/api/progressupdates/[^/]+\.csv")
+STATUS_URL = re.compile(rf"{BASE}/api/progressupdates/status/.+")
+
+
+@pytest.fixture(autouse=True)
+def _achieveit(settings):
+    settings.ACHIEVEIT_BASE_URL = BASE
+    settings.POINT_OF_CONTACT_EMAIL = "contact@example.com"
+
+
+@pytest.fixture
+def draft(team, alice, plan_items):
+    return services.upload_create(team=team, user=alice, data=CLEAN_CSV)
+
+
+@pytest.fixture
+def queued(draft, alice):
+    return services.upload_confirm(upload=draft, user=alice)
+
+
+def test_a_draft_keeps_rows_findings_and_the_original_file(draft, settings):
+    assert draft.state == State.DRAFT
+    assert draft.row_count == 4
+    assert list(draft.rows.values_list("external_id", flat=True)) == [
+        "SALES-Q4-01",
+        "SALES-Q4-02",
+        "HR-RETENTION",
+        "IT-MIGRATION",
+    ]
+    assert draft.rows.get(external_id="IT-MIGRATION").value == ""
+    stored = settings.PRIVATE_STORAGE_DIR / draft.original_path
+    assert stored.read_bytes() == CLEAN_CSV
+    assert len(draft.checksum) == 64
+
+
+def test_a_confirmation_posted_twice_queues_once(queued, alice):
+    with pytest.raises(services.ServiceError, match="already confirmed"):
+        services.upload_confirm(upload=queued, user=alice)
+    assert AuditEvent.objects.filter(action="upload.confirmed").count() == 1
+
+
+def test_a_draft_with_errors_cannot_be_confirmed(team, alice, plan_items):
+    upload = services.upload_create(
+        team=team,
+        user=alice,
+        data=b"SALES-Q4-01,Ontrack,0.4,2026-10-31\n",
+    )
+    with pytest.raises(services.ServiceError, match="has errors"):
+        services.upload_confirm(upload=upload, user=alice)
+    upload.refresh_from_db()
+    assert upload.state == State.DRAFT
+
+
+def test_confirm_publishes_the_submit_task_only_after_commit(
+    draft, alice, django_capture_on_commit_callbacks
+):
+    with mock.patch("uploads.services.publish_submit") as publish:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            services.upload_confirm(upload=draft, user=alice)
+            assert publish.call_count == 0
+        for callback in callbacks:
+            callback()
+    publish.assert_called_once_with(draft.pk)
+
+
+@responses.activate
+def test_a_canceled_upload_is_never_sent(queued, operator):
+    services.upload_cancel(upload=queued, user=operator)
+    services.upload_submit(upload_id=queued.pk)
+    assert len(responses.calls) == 0
+    queued.refresh_from_db()
+    assert queued.state == State.CANCELED
+
+
+@responses.activate
+def test_a_refused_key_fails_without_retry_and_mails_once(queued):
+    responses.post(POST_URL, status=401, body="unauthorized")
+
+    services.upload_submit(upload_id=queued.pk)
+
+    queued.refresh_from_db()
+    assert queued.state == State.FAILED
+    assert "ACHIEVEIT_API_KEY" in queued.error_text
+    assert len(responses.calls) == 1
+    assert len(mail.outbox) == 1
+    assert sorted(mail.outbox[0].to) == ["alice@example.com", "contact@example.com"]
+    assert f"/uploads/{queued.pk}/" in mail.outbox[0].body
+    services.notify_problem(upload_id=queued.pk)
+    assert len(mail.outbox) == 1  # one email per failure, not per call
+
+
+@responses.activate
+def test_a_500_schedules_a_retry_with_backoff(queued, settings):
+    settings.SUBMIT_RETRY_BASE = 4
+    responses.post(POST_URL, status=500)
+
+    with mock.patch("uploads.services.publish_submit") as publish:
+        services.upload_submit(upload_id=queued.pk)
+
+    queued.refresh_from_db()
+    assert queued.state == State.QUEUED
+    assert queued.submit_attempts == 1
+    (delay,) = (call.kwargs["countdown"] for call in publish.call_args_list)
+    assert 0 <= delay <= 4
+    assert queued.next_attempt_at <= timezone.now() + timedelta(seconds=4)
+    # A message that arrives before the retry is due sends nothing.
+    Upload.objects.filter(pk=queued.pk).update(
+        next_attempt_at=timezone.now() + timedelta(seconds=60)
+    )
+    services.upload_submit(upload_id=queued.pk)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_polling_backs_off_then_records_success(queued, settings):
+    settings.POLL_FIRST_DELAY = 2
+    responses.post(POST_URL, json={"jobId": "job-7"})
+    responses.get(STATUS_URL, status=202)
+    with mock.patch("uploads.services.publish_poll") as publish:
+        services.upload_submit(upload_id=queued.pk)
+        delays = [publish.call_args.kwargs["countdown"]]
+        for _ in range(3):
+            Upload.objects.filter(pk=queued.pk).update(next_poll_at=timezone.now())
+            services.upload_poll(upload_id=queued.pk)
+            delays.append(publish.call_args.kwargs["countdown"])
+    assert delays == [2, 4, 8, 16]
+
+    responses.upsert(responses.GET, STATUS_URL, status=200, body="done")
+    Upload.objects.filter(pk=queued.pk).update(next_poll_at=timezone.now())
+    services.upload_poll(upload_id=queued.pk)
+    queued.refresh_from_db()
+    assert queued.state == State.SUCCEEDED
+    assert queued.job_id == "job-7"
+    assert [a.status_code for a in queued.attempts.all()] == [200, 202, 202, 202, 200]
+
+
+@responses.activate
+def test_a_poll_not_yet_due_does_nothing(queued):
+    responses.post(POST_URL, json={"jobId": "job-7"})
+    with mock.patch("uploads.services.publish_poll"):
+        services.upload_submit(upload_id=queued.pk)
+        services.upload_poll(upload_id=queued.pk)  # a duplicate, early message
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_no_verdict_by_the_deadline_goes_to_review(queued, settings):
+    settings.POLL_DEADLINE = 3600
+    responses.post(POST_URL, json={"jobId": "job-7"})
+    with mock.patch("uploads.services.publish_poll"):
+        services.upload_submit(upload_id=queued.pk)
+    Upload.objects.filter(pk=queued.pk).update(
+        submitted_at=timezone.now() - timedelta(hours=2), next_poll_at=timezone.now()
+    )
+
+    services.upload_poll(upload_id=queued.pk)
+
+    queued.refresh_from_db()
+    assert queued.state == State.NEEDS_REVIEW
+    assert "by the deadline" in queued.error_text
+    assert len(responses.calls) == 1  # gave up without asking again
+
+
+def test_the_sweep_sends_stuck_submissions_to_review(queued, settings):
+    settings.SUBMIT_STUCK_AFTER = 60
+    Upload.objects.filter(pk=queued.pk).update(
+        state=State.SUBMITTING, submitting_since=timezone.now() - timedelta(minutes=5)
+    )
+    assert services.upload_sweep()["stuck"] == 1
+    queued.refresh_from_db()
+    assert queued.state == State.NEEDS_REVIEW
+
+
+def test_the_sweep_leaves_a_recent_submission_alone(queued, settings):
+    settings.SUBMIT_STUCK_AFTER = 60
+    Upload.objects.filter(pk=queued.pk).update(
+        state=State.SUBMITTING, submitting_since=timezone.now()
+    )
+    assert services.upload_sweep()["stuck"] == 0
+    queued.refresh_from_db()
+    assert queued.state == State.SUBMITTING
+
+
+def test_the_sweep_republishes_a_queued_upload_once_per_grace_period(queued, settings):
+    settings.REQUEUE_AFTER = 30
+    Upload.objects.filter(pk=queued.pk).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=1)
+    )
+    with mock.patch("uploads.services.publish_submit") as publish:
+        assert services.upload_sweep()["requeued"] == 1
+        assert services.upload_sweep()["requeued"] == 0
+    publish.assert_called_once_with(queued.pk)
+
+
+def test_staff_retry_resolve_and_cancel(queued, operator):
+    Upload.objects.filter(pk=queued.pk).update(state=State.FAILED)
+    retried = services.upload_retry(upload=queued, user=operator)
+    assert retried.state == State.QUEUED
+    assert retried.submit_attempts == 0
+
+    with pytest.raises(services.ServiceError, match="Only failed or needs-review"):
+        services.upload_retry(upload=queued, user=operator)
+
+    Upload.objects.filter(pk=queued.pk).update(state=State.NEEDS_REVIEW)
+    with pytest.raises(services.ServiceError, match="needs a note"):
+        services.upload_resolve(upload=queued, user=operator, note="  ")
+    resolved = services.upload_resolve(
+        upload=queued, user=operator, note="Checked in AchieveIt: applied."
+    )
+    assert resolved.state == State.RESOLVED
+    assert resolved.resolution_note == "Checked in AchieveIt: applied."
+
+    with pytest.raises(services.ServiceError, match="already finished"):
+        services.upload_cancel(upload=queued, user=operator)
+    actions = AuditEvent.objects.filter(actor=operator).values_list("action", flat=True)
+    assert list(actions) == ["upload.retried", "upload.resolved"]
+
+
+def test_audit_events_cannot_be_changed_or_deleted(queued):
+    event = AuditEvent.objects.first()
+    event.action = "something else"
+    with pytest.raises(TypeError, match="append-only"):
+        event.save()
+    with pytest.raises(TypeError, match="append-only"):
+        event.delete()
+    with pytest.raises(TypeError, match="append-only"):
+        AuditEvent.objects.all().delete()
