@@ -171,7 +171,7 @@ if not CELERY_BROKER_URL:
     # Embedded broker: kombu's filesystem transport needs no server, so a
     # machine with only Python runs the whole stack.
     _broker_dir = VAR_DIR / "broker"
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -230,5 +230,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # urllib3 logs request lines at DEBUG; keep it quiet whatever LOG_LEVEL says.
-    "loggers": {"urllib3": {"level": "WARNING"}},
+    "loggers": {
+        "urllib3": {"level": "WARNING"},
+        # django-axes announces itself at INFO in every process.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -47,7 +47,7 @@ def test_it_defaults_to_sqlite_and_an_embedded_broker(tmp_path):
     loaded = json.loads(result.stdout.splitlines()[-1])
     assert loaded["engine"] == "django.db.backends.sqlite3"
     assert loaded["db_name"].startswith(str(tmp_path / "var"))
-    assert loaded["broker"] == "filesystem://"
+    assert loaded["broker"].startswith("filesystem://")
     assert (tmp_path / "var" / "broker" / "queue").is_dir()
 
 
