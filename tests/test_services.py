@@ -244,3 +244,28 @@ def test_audit_events_cannot_be_changed_or_deleted(queued):
         event.delete()
     with pytest.raises(TypeError, match="append-only"):
         AuditEvent.objects.all().delete()
+
+
+def test_a_missing_api_key_fails_the_upload_with_a_clear_reason(queued, settings):
+    settings.ACHIEVEIT_API_KEY = ""
+
+    services.upload_submit(upload_id=queued.pk)
+
+    queued.refresh_from_db()
+    assert queued.state == State.FAILED
+    assert "cannot reach AchieveIt as configured" in queued.error_text
+    assert "ACHIEVEIT_API_KEY" in queued.error_text
+
+
+def test_an_overdue_poll_is_republished_once_per_grace_period(queued, settings):
+    settings.REQUEUE_AFTER = 30
+    Upload.objects.filter(pk=queued.pk).update(
+        state=State.PROCESSING,
+        job_id="job-7",
+        submitted_at=timezone.now(),
+        next_poll_at=timezone.now() - timedelta(minutes=1),
+    )
+    with mock.patch("uploads.services.publish_poll") as publish:
+        assert services.upload_sweep()["polled"] == 1
+        assert services.upload_sweep()["polled"] == 0
+    publish.assert_called_once_with(queued.pk)

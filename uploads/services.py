@@ -261,6 +261,19 @@ def upload_submit(*, upload_id: int) -> None:
     published by both confirm and the sweep, sends the file once.
     """
     now = timezone.now()
+    try:
+        client = _client()
+    except achieveit.ConfigurationError as error:
+        upload = Upload.objects.filter(pk=upload_id, state=State.QUEUED).first()
+        if upload is None:
+            return
+        _finish_with_problem(
+            upload,
+            state=State.FAILED,
+            message=f"The portal cannot reach AchieveIt as configured: {error}",
+            expected=State.QUEUED,
+        )
+        return
     claimed = Upload.objects.filter(
         pk=upload_id, state=State.QUEUED, next_attempt_at__lte=now
     ).update(
@@ -280,7 +293,7 @@ def upload_submit(*, upload_id: int) -> None:
     Upload.objects.filter(pk=upload.pk).update(remote_filename=filename)
     audit(action="submit.started", upload=upload, attempt=upload.submit_attempts)
 
-    result = _client().submit(
+    result = client.submit(
         filename=filename, csv_bytes=upload.normalized_csv.encode("utf-8")
     )
     _record_attempt(
@@ -460,8 +473,11 @@ def upload_sweep() -> dict[str, int]:
     for upload_id in Upload.objects.filter(
         state=State.PROCESSING, next_poll_at__lte=now - grace
     ).values_list("pk", flat=True):
-        publish_poll(upload_id)
-        counts["polled"] += 1
+        if Upload.objects.filter(
+            pk=upload_id, state=State.PROCESSING, next_poll_at__lte=now - grace
+        ).update(next_poll_at=now):
+            publish_poll(upload_id)
+            counts["polled"] += 1
 
     stuck_before = now - timedelta(seconds=settings.SUBMIT_STUCK_AFTER)
     for upload in Upload.objects.filter(
