@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 SIMULATOR_PORT ?= 8765
 DEMO_API_KEY ?= local-demo-key
 
-# Settings for the local run; anything already in the environment wins.
-export DEBUG ?= true
-export ACHIEVEIT_BASE_URL ?= http://127.0.0.1:$(SIMULATOR_PORT)
-export ACHIEVEIT_API_KEY ?= $(DEMO_API_KEY)
-export SIMULATOR_PORT
-export POINT_OF_CONTACT_EMAIL ?= contact@example.com
+# Settings for the local run only; anything already in the environment wins.
+run: export DEBUG ?= true
+run: export ACHIEVEIT_BASE_URL ?= http://127.0.0.1:$(SIMULATOR_PORT)
+run: export ACHIEVEIT_API_KEY ?= $(DEMO_API_KEY)
+run: export SIMULATOR_PORT := $(SIMULATOR_PORT)
+run: export POINT_OF_CONTACT_EMAIL ?= contact@example.com
 
 .PHONY: run test bench lint format clean
 
