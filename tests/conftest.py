@@ -298,9 +298,14 @@ class WorkerFactory:
 
 @pytest.fixture
 def workers(
-    postgres: None, redis_url: str, processes: ProcessGroup, tmp_path: Path
+    postgres: None,
+    redis_url: str,
+    processes: ProcessGroup,
+    tmp_path: Path,
+    settings: Any,
 ) -> WorkerFactory:
-    redis.Redis.from_url(redis_url).flushdb()
+    # Tasks a previous test left behind (delayed polls) must not reach this one.
+    redis.Redis.from_url(redis_url).delete(settings.CELERY_TASK_DEFAULT_QUEUE)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",

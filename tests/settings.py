@@ -6,12 +6,16 @@ Worker and simulator processes started by the tests use this module too.
 from __future__ import annotations
 
 import os
+import uuid
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret")
 os.environ.setdefault("ACHIEVEIT_API_KEY", "test-secret-key-4f9d")
 os.environ.setdefault("ACHIEVEIT_BASE_URL", "http://127.0.0.1:9")
 # The pipeline tests need a real Redis; the local one is the default.
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+# A queue of this run's own (inherited by its worker processes), so two runs sharing
+# one Redis never take each other's tasks.
+os.environ.setdefault("PORTAL_TEST_QUEUE", f"tests-{uuid.uuid4().hex[:12]}")
 
 from portal.settings import *  # noqa: F403
 
@@ -26,3 +30,4 @@ AXES_ENABLED = os.environ.get("AXES_ENABLED", "true") == "true"
 # Persistent connections from the live server's threads would keep the test
 # database busy at teardown.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+CELERY_TASK_DEFAULT_QUEUE = os.environ["PORTAL_TEST_QUEUE"]

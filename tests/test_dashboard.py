@@ -47,3 +47,17 @@ def test_login_is_throttled_after_repeated_failures(client, alice, settings):
     )
     assert b"Too many failed log-in attempts" in response.content
     assert "_auth_user_id" not in client.session
+
+
+def test_the_live_state_badge_is_scoped_to_the_team(client, alice, charlie, team):
+    upload = Upload.objects.create(
+        team=team, created_by=alice, source="csv", state=Upload.State.PROCESSING
+    )
+    client.force_login(charlie)
+    assert client.get(f"/uploads/{upload.pk}/state/").status_code == 404
+    client.force_login(alice)
+    same = client.get(f"/uploads/{upload.pk}/state/?shown=processing")
+    assert b"Processing at AchieveIt" in same.content
+    assert "HX-Refresh" not in same
+    moved_on = client.get(f"/uploads/{upload.pk}/state/?shown=queued")
+    assert moved_on["HX-Refresh"] == "true"

@@ -5,6 +5,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from uploads.models import Upload
 from uploads.permissions import visible_teams, visible_uploads
 
 
@@ -40,5 +41,24 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
             "rows": upload.rows.all()[:500],
             "attempts": upload.attempts.all(),
             "events": upload.events.select_related("actor"),
+            "reviewable": Upload.REVIEWABLE_STATES,
         },
     )
+
+
+@login_required
+def upload_state(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """The live state badge (htmx polls it while the upload is on its way).
+
+    When the state has moved on, the whole page reloads so the calls and history
+    shown beside the badge move on with it.
+    """
+    upload = get_object_or_404(visible_uploads(request.user), pk=upload_id)
+    response = render(
+        request,
+        "uploads/_state_badge.html",
+        {"upload": upload, "live": True, "reviewable": Upload.REVIEWABLE_STATES},
+    )
+    if request.GET.get("shown") != upload.state:
+        response["HX-Refresh"] = "true"
+    return response

@@ -1,0 +1,37 @@
+"""A person watches their upload reach AchieveIt's verdict without reloading."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pipeline import Pipeline
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", f"{username}-pass-1")
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=teams]")
+
+
+def test_the_badge_follows_the_upload_to_its_verdict(
+    page, workers, simulator, plan_items, team, alice
+):
+    pipeline = Pipeline(workers, simulator)
+    simulator.configure(processing_delay=3)
+    upload = pipeline.confirm(team, alice)  # queued: no worker yet
+    log_in(page, "alice")
+    page.goto(upload.get_absolute_url())
+    assert page.inner_text("[data-testid=state]") == "Queued"
+
+    pipeline.start_worker()
+    page.wait_for_function(
+        "document.querySelector('[data-testid=state]').innerText === 'Succeeded'",
+        timeout=40_000,
+    )
+    attempts = page.inner_text("[data-testid=attempts]")
+    assert "queued the file as job" in attempts
+    assert "successfully" in attempts
