@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +214,7 @@ def _record_attempt(
     *,
     upload: Upload,
     kind: str,
-    started_at: Any,
+    started_at: datetime,
     result: achieveit.SubmitResult | achieveit.StatusResult,
     job_id: str = "",
 ) -> Attempt:
@@ -459,25 +460,12 @@ def upload_sweep() -> dict[str, int]:
     grace = timedelta(seconds=settings.REQUEUE_AFTER)
     counts = {"requeued": 0, "polled": 0, "stuck": 0}
 
-    for upload_id in Upload.objects.filter(
-        state=State.QUEUED, next_attempt_at__lte=now - grace
-    ).values_list("pk", flat=True):
-        # Moving next_attempt_at to now means one republish per grace period,
-        # not one per sweep, while a worker stays away.
-        if Upload.objects.filter(
-            pk=upload_id, state=State.QUEUED, next_attempt_at__lte=now - grace
-        ).update(next_attempt_at=now):
-            publish_submit(upload_id)
-            counts["requeued"] += 1
-
-    for upload_id in Upload.objects.filter(
-        state=State.PROCESSING, next_poll_at__lte=now - grace
-    ).values_list("pk", flat=True):
-        if Upload.objects.filter(
-            pk=upload_id, state=State.PROCESSING, next_poll_at__lte=now - grace
-        ).update(next_poll_at=now):
-            publish_poll(upload_id)
-            counts["polled"] += 1
+    counts["requeued"] = _republish_overdue(
+        State.QUEUED, "next_attempt_at", now - grace, now, publish_submit
+    )
+    counts["polled"] = _republish_overdue(
+        State.PROCESSING, "next_poll_at", now - grace, now, publish_poll
+    )
 
     stuck_before = now - timedelta(seconds=settings.SUBMIT_STUCK_AFTER)
     for upload in Upload.objects.filter(
@@ -494,6 +482,27 @@ def upload_sweep() -> dict[str, int]:
         ):
             counts["stuck"] += 1
     return counts
+
+
+def _republish_overdue(
+    state: State,
+    due_field: str,
+    overdue_before: datetime,
+    now: datetime,
+    publish: Callable[[int], bool],
+) -> int:
+    """Publish again the uploads in `state` whose due time passed long ago.
+
+    Moving the due time to now means one republish per grace period, not one per
+    sweep, while no worker is there to take them.
+    """
+    overdue = {"state": state, f"{due_field}__lte": overdue_before}
+    republished = 0
+    for upload_id in Upload.objects.filter(**overdue).values_list("pk", flat=True):
+        if Upload.objects.filter(pk=upload_id, **overdue).update(**{due_field: now}):
+            publish(upload_id)
+            republished += 1
+    return republished
 
 
 def upload_retry(*, upload: Upload, user: AbstractBaseUser) -> Upload:
