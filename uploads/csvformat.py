@@ -459,7 +459,9 @@ def _check_file_kind(data: bytes, max_bytes: int) -> None:
         raise Problem(
             "file.too_large", size=_megabytes(len(data)), limit=_megabytes(max_bytes)
         )
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+    # Only the start is looked at: strip() would copy a large file. A large blank
+    # file still ends as "no updates", with its blank rows listed.
+    if len(data) <= _SNIFF_BYTES and not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise Problem("file.empty", header=_HEADER_LIST)
     if data.startswith(b"PK\x03\x04"):
         kind = "an Excel workbook (.xlsx) or another zipped file"
@@ -502,7 +504,8 @@ def _choose_encoding(data: bytes) -> tuple[str, str]:
 
 def _sniff_delimiter(sample: str) -> str:
     """Pick comma, TAB or semicolon: whichever gives the most four-column rows."""
-    lines = sample.splitlines()[:_SNIFF_LINES]
+    # The first lines only; splitting the whole sample would cost more than reading.
+    lines = list(itertools.islice(io.StringIO(sample, newline=""), _SNIFF_LINES))
     best_delimiter, best_score = ",", (0, 0)
     for delimiter in (",", "\t", ";"):
         four_columns = several_columns = 0
@@ -934,11 +937,8 @@ class _Checker:
                 f" the last one: {_finding(line, column, note).message}"
             )
             self.findings.append(Finding(None, column, note.severity, summary, code))
-        has_row_errors = any(
-            finding.severity == ERROR and finding.line is not None
-            for finding in self.findings
-        )
-        if not updates and not has_row_errors and not self.too_many_rows:
+        has_errors = any(finding.severity == ERROR for finding in self.findings)
+        if not updates and not has_errors:
             self.add(None, None, _note("file.no_updates", header=_HEADER_LIST))
         return Result(updates, self.findings, encoding, delimiter)
 

@@ -1,0 +1,422 @@
+"""Row rules: the header, blank and odd-width rows, repeats, the team's mapping, the
+row limit, and the web form's entry point (parse_rows)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from uploads import csvformat
+from uploads.csvformat import PlanItemRule, Update
+
+HEADER = "External ID,Status,Current Value,As Of Date\n"
+OCT_31 = date(2026, 10, 31)
+
+
+def parse_text(text: str, **options: object) -> csvformat.Result:
+    return csvformat.parse(text.encode("utf-8"), **options)
+
+
+def codes(result: csvformat.Result) -> list[tuple[int | None, str | None, str]]:
+    return [(f.line, f.column, f.code) for f in result.findings]
+
+
+# --- the header ----------------------------------------------------------------------
+
+
+def test_the_header_is_optional_and_rows_are_numbered_from_one():
+    result = parse_text(
+        "SALES-Q4-01,On Track,0.5,2026-10-31\nSALES-Q4-02,At Risk,,10/31/2026\n"
+    )
+
+    assert result.findings == []
+    assert [(u.external_id, u.line) for u in result.updates] == [
+        ("SALES-Q4-01", 1),
+        ("SALES-Q4-02", 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "External ID,Status,Current Value,As Of Date",
+        "external id,STATUS,current value,as of date",
+        " External ID , Status ,Current Value,As Of Date",
+        "\ufeffExternal ID,Status,Current Value,As Of Date",
+        "External ID,Status,Current Value,As Of Date,,",
+    ],
+)
+def test_a_header_in_any_case_is_recognized_and_not_sent(header):
+    result = parse_text(f"{header}\nSALES-Q4-01,On Track,0.5,2026-10-31\n")
+
+    assert result.findings == []
+    assert [(u.external_id, u.line) for u in result.updates] == [("SALES-Q4-01", 2)]
+
+
+@pytest.mark.parametrize(
+    "first_cell", ["External Id:", "External IDs", "Externals", "my external id"]
+)
+def test_a_first_row_mentioning_external_but_not_the_header_is_an_error(first_cell):
+    result = parse_text(f"{first_cell},Status,Current Value,As Of Date\n")
+
+    assert codes(result) == [(1, "External ID", "header.first_cell")]
+    assert result.findings[0].message == (
+        f"Row 1, External ID: the first row starts with {first_cell!r}. A header row"
+        " must start with exactly 'External ID', and an External ID may not contain"
+        " the word 'external'. Rename the cell to 'External ID', or delete the row."
+    )
+
+
+def test_a_header_without_external_id_in_its_first_cell_is_an_error():
+    result = parse_text("ID,Status,Value,Date\nSALES-Q4-01,On Track,0.5,2026-10-31\n")
+
+    assert codes(result) == [(1, "External ID", "header.unmarked")]
+    assert "rename that cell" in result.findings[0].message
+    assert [u.external_id for u in result.updates] == ["SALES-Q4-01"]
+
+
+def test_header_columns_in_another_order_are_an_error():
+    result = parse_text(
+        "External ID,As Of Date,Status,Current Value\nA,2026-10-31,On Track,1\n"
+    )
+
+    assert codes(result)[:3] == [
+        (1, "Status", "header.order"),
+        (1, "Current Value", "header.order"),
+        (1, "As Of Date", "header.order"),
+    ]
+    assert result.findings[0].message == (
+        "Row 1, Status: column 2 is headed 'As Of Date', but AchieveIt reads columns"
+        " by position and takes column 2 as the Status. Put the columns in this"
+        " order: External ID, Status, Current Value, As Of Date."
+    )
+    assert not result.is_valid
+
+
+def test_other_header_names_are_a_warning_since_columns_are_positional():
+    result = parse_text(
+        "External ID,Status,Value,Date\nSALES-Q4-01,On Track,0.5,2026-10-31\n"
+    )
+
+    assert codes(result) == [
+        (1, "Current Value", "header.name"),
+        (1, "As Of Date", "header.name"),
+    ]
+    assert result.is_valid
+    assert len(result.updates) == 1
+
+
+def test_a_header_with_the_wrong_number_of_columns_is_an_error():
+    result = parse_text(
+        "External ID,Status,Current Value\nSALES-Q4-01,On Track,0.5,2026-10-31\n"
+    )
+
+    assert codes(result) == [(1, None, "header.columns")]
+    assert "'External ID', 'Status', 'Current Value'" in result.findings[0].message
+
+
+def test_blank_rows_before_the_header_are_dropped():
+    result = parse_text(f"\n,,,\n{HEADER}SALES-Q4-01,On Track,0.5,2026-10-31\n")
+
+    assert codes(result) == [(1, None, "row.blank"), (2, None, "row.blank")]
+    assert [u.line for u in result.updates] == [4]
+
+
+def test_a_repeated_header_inside_the_file_is_dropped_with_a_warning():
+    result = parse_text(
+        f"{HEADER}SALES-Q4-01,On Track,0.5,2026-10-31\n{HEADER}"
+        "SALES-Q4-02,On Track,0.5,2026-10-31\n"
+    )
+
+    assert codes(result) == [(3, None, "row.repeated_header")]
+    assert len(result.updates) == 2
+
+
+# --- blank, short, long and incomplete rows ------------------------------------------
+
+
+@pytest.mark.parametrize("blank", ["", ",,,", " , ,\t, ", ",,,,,,", ",", '"",""'])
+def test_blank_rows_are_dropped_with_a_warning_and_never_sent(blank):
+    result = parse_text(
+        f"{HEADER}SALES-Q4-01,On Track,0.5,2026-10-31\n{blank}\n"
+        "SALES-Q4-02,On Track,0.5,2026-10-31\n"
+    )
+
+    assert codes(result) == [(3, None, "row.blank")]
+    assert result.findings[0].severity == "warning"
+    assert [u.line for u in result.updates] == [2, 4]
+    assert b"\n\n" not in csvformat.render_csv(result.updates)
+
+
+def test_trailing_empty_cells_from_spreadsheets_are_dropped_as_a_fix():
+    result = parse_text(f"{HEADER}SALES-Q4-01,On Track,0.5,2026-10-31,,\n")
+
+    assert codes(result) == [(2, None, "row.extra_cells")]
+    assert result.findings[0].message == (
+        "Row 2: 2 empty cells after As Of Date were left out."
+    )
+    assert result.updates[0].as_of_date == OCT_31
+
+
+@pytest.mark.parametrize(
+    ("line", "found", "hint"),
+    [
+        (
+            "IT-MIGRATION,Not Started,2026-10-31",
+            "3 cells ('IT-MIGRATION', 'Not Started', '2026-10-31')",
+            "keep its Current Value cell empty",
+        ),
+        (
+            "SALES-Q4-02,At Risk,125,000,2026-10-31",
+            "5 cells ('SALES-Q4-02', 'At Risk', '125', '000', '2026-10-31')",
+            "A comma inside a cell (as in 1,200) splits it in two",
+        ),
+        ("SALES-Q4-01", "1 cell ('SALES-Q4-01')", ""),
+        (
+            "SALES-Q4-01;On Track;0.5;2026-10-31",
+            "1 cell ('SALES-Q4-01;On Track;0.5;2026-10-31')",
+            "Separate the four cells with commas.",
+        ),
+        ("A,B,C,D,E,F,G,H", "8 cells ('A', 'B', 'C', 'D', 'E', 'F', ...)", ""),
+    ],
+)
+def test_rows_without_exactly_four_cells_are_errors_naming_what_was_found(
+    line, found, hint
+):
+    result = parse_text(f"{HEADER}SALES-Q4-01,On Track,0.5,2026-10-31\n{line}\n")
+
+    assert codes(result) == [(3, None, "row.columns")]
+    message = result.findings[0].message
+    assert message.startswith(f"Row 3: this row has {found}; AchieveIt needs exactly")
+    assert hint in message
+    assert len(result.updates) == 1
+
+
+def test_an_unclosed_quotation_mark_is_explained():
+    result = parse_text(
+        f'{HEADER}"SALES-Q4-01,On Track,0.5,2026-10-31\nSALES-Q4-02,At Risk,1,2026-10-31\n'
+    )
+
+    assert codes(result) == [(2, None, "row.columns")]
+    assert "A quotation mark in this row is never closed" in result.findings[0].message
+
+
+def test_a_row_with_only_an_external_id_is_left_out_with_a_warning():
+    result = parse_text(
+        f"{HEADER}SALES-Q4-01,,,\nSALES-Q4-02,On Track,0.5,2026-10-31\n"
+    )
+
+    assert codes(result) == [(2, None, "row.id_only")]
+    assert result.findings[0].severity == "warning"
+    assert [u.external_id for u in result.updates] == ["SALES-Q4-02"]
+
+
+# --- the same External ID and date twice ---------------------------------------------
+
+
+def test_identical_repeats_are_merged_with_a_warning():
+    result = parse_text(
+        f"{HEADER}SALES-Q4-01,On Track,45%,2026-10-31\n"
+        "SALES-Q4-01,on track,0.45,10/31/2026\n"
+        "SALES-Q4-01,On Track,0.45,2026-11-07\n"
+    )
+
+    assert [(f.line, f.code) for f in result.warnings] == [(3, "row.duplicate")]
+    assert result.warnings[0].message == (
+        "Row 3: this row repeats row 2 (same External ID, As Of Date, Status and"
+        " Current Value), so the update will be sent once."
+    )
+    assert result.is_valid
+    assert [(u.line, u.as_of_date) for u in result.updates] == [
+        (2, OCT_31),
+        (4, date(2026, 11, 7)),
+    ]
+
+
+def test_conflicting_repeats_are_an_error_naming_both_rows_and_neither_is_sent():
+    result = parse_text(
+        f"{HEADER}SALES-Q4-01,On Track,0.45,2026-10-31\n"
+        "SALES-Q4-02,On Track,1,2026-10-31\n"
+        "SALES-Q4-01,At Risk,0.45,2026-10-31\n"
+    )
+
+    assert [(f.line, f.column, f.code) for f in result.errors] == [
+        (4, "External ID", "row.conflict")
+    ]
+    assert result.errors[0].message == (
+        "Row 4, External ID: row 2 already gives 'SALES-Q4-01' an update for"
+        " 2026-10-31, with a different Status or Current Value. Keep the right one"
+        " of rows 2 and 4, and delete the other."
+    )
+    assert [u.external_id for u in result.updates] == ["SALES-Q4-02"]
+
+
+def test_a_different_value_is_a_conflict_too():
+    result = parse_text(
+        f"{HEADER}SALES-Q4-01,On Track,0.45,2026-10-31\nSALES-Q4-01,On Track,,2026-10-31\n"
+    )
+
+    assert [f.code for f in result.errors] == ["row.conflict"]
+
+
+# --- the team's mapping --------------------------------------------------------------
+
+MAPPING = {
+    "SALES-Q4-01": PlanItemRule(own=True, active=True, has_metric=True),
+    "SALES-Q4-02": PlanItemRule(own=True, active=True, has_metric=False),
+    "SALES-OLD": PlanItemRule(own=True, active=False, has_metric=True),
+    "FIN-SECRET-7": PlanItemRule(own=False, active=True, has_metric=True),
+    "SALES-Q4-03": PlanItemRule(own=False, active=True, has_metric=True),
+}
+
+
+def mapped(line: str) -> csvformat.Result:
+    return parse_text(f"{HEADER}{line}\n", plan_items=MAPPING)
+
+
+def test_mapped_items_of_the_team_pass():
+    result = parse_text(
+        f"{HEADER}SALES-Q4-01,On Track,0.5,2026-10-31\nSALES-Q4-02,At Risk,,2026-10-31\n",
+        plan_items=MAPPING,
+    )
+
+    assert result.findings == []
+    assert len(result.updates) == 2
+
+
+def test_an_external_id_the_organization_does_not_know_is_an_error():
+    result = mapped("MARKETING-9,On Track,0.5,2026-10-31")
+
+    assert codes(result) == [(2, "External ID", "id.unknown")]
+    assert result.findings[0].message == (
+        "Row 2, External ID: 'MARKETING-9' is not an External ID your organization"
+        " has mapped to a plan item. Check it against your team's template, or ask"
+        " an administrator to map it."
+    )
+
+
+def test_an_unknown_id_close_to_one_of_the_teams_own_gets_a_suggestion():
+    result = mapped("sales-q4-01,On Track,0.5,2026-10-31")
+
+    assert result.findings[0].message.endswith("Did you mean 'SALES-Q4-01'?")
+
+
+def test_suggestions_never_name_another_teams_item():
+    result = mapped("FIN-SECRET-8,On Track,0.5,2026-10-31")
+
+    assert codes(result) == [(2, "External ID", "id.unknown")]
+    assert "FIN-SECRET-7" not in result.findings[0].message
+    assert "Did you mean" not in result.findings[0].message
+
+
+def test_another_teams_item_is_only_said_not_to_be_this_teams():
+    result = mapped("FIN-SECRET-7,On Track,0.5,2026-10-31")
+
+    assert codes(result) == [(2, "External ID", "id.other_team")]
+    assert result.findings[0].message == (
+        "Row 2, External ID: 'FIN-SECRET-7' is not one of this team's plan items."
+        " Upload it with the team it belongs to, or ask an administrator."
+    )
+
+
+def test_an_inactive_item_is_an_error():
+    result = mapped("SALES-OLD,On Track,0.5,2026-10-31")
+
+    assert codes(result) == [(2, "External ID", "id.inactive")]
+    assert "inactive plan item" in result.findings[0].message
+
+
+def test_an_item_with_a_metric_needs_a_current_value():
+    result = mapped("SALES-Q4-01,On Track,,2026-10-31")
+
+    assert codes(result) == [(2, "Current Value", "value.missing")]
+    assert result.findings[0].message == (
+        "Row 2, Current Value: 'SALES-Q4-01' has a metric, so its update needs a"
+        " Current Value. Write it as a number (percentages as decimals: 45% is 0.45)."
+    )
+    assert result.updates == []
+
+
+def test_without_a_mapping_an_empty_value_is_fine():
+    result = parse_text(f"{HEADER}SALES-Q4-01,On Track,,2026-10-31\n")
+
+    assert result.findings == []
+    assert result.updates[0].value is None
+
+
+# --- limits and the summary of repeated fixes ----------------------------------------
+
+
+def test_more_rows_than_the_limit_is_one_clear_error_and_nothing_is_kept():
+    lines = "".join(f"ITEM-{n},On Track,1,2026-10-31\n" for n in range(3))
+
+    assert parse_text(HEADER + lines, max_rows=3).is_valid
+    result = parse_text(HEADER + lines, max_rows=2)
+    assert codes(result) == [(None, None, "file.too_many_rows")]
+    assert result.findings[0].message == (
+        "The file has more than 2 rows, the most one upload may have. Split it into"
+        " files of at most 2 rows."
+    )
+    assert result.updates == []
+
+
+def test_only_the_first_fixes_of_a_kind_are_listed_then_one_summary():
+    lines = "".join(f"ITEM-{n},on track,1,2026-10-31\n" for n in range(60))
+    result = parse_text(HEADER + lines)
+
+    respelled = [f for f in result.findings if f.code == "status.respelled"]
+    assert len(respelled) == csvformat.NOTES_PER_KIND + 1
+    assert [f.line for f in respelled[:-1]] == list(range(2, 52))
+    assert respelled[-1].line is None
+    assert respelled[-1].message == (
+        "... and 10 more rows like this, the last one: Row 61, Status: 'on track'"
+        " will be sent as 'On Track'."
+    )
+    assert len(result.updates) == 60
+
+
+def test_errors_are_never_summarized():
+    lines = "".join(f"ITEM-{n},Ontrack,1,2026-10-31\n" for n in range(60))
+
+    assert len(parse_text(HEADER + lines).errors) == 60
+
+
+def test_a_file_with_a_header_only_has_no_updates():
+    result = parse_text(HEADER + ",,,\n")
+
+    assert codes(result) == [(2, None, "row.blank"), (None, None, "file.no_updates")]
+    assert not result.is_valid
+
+
+# --- the web form: cells instead of bytes --------------------------------------------
+
+
+def test_parse_rows_applies_the_same_rules_to_cells():
+    result = csvformat.parse_rows(
+        [
+            ["SALES-Q4-01", "on track", "45%", "2026-10-31"],
+            ["SALES-Q4-02", "Acheived", "1", "10/31/2026"],
+            ["", "", "", ""],
+        ],
+        first_line=5,
+        plan_items=MAPPING,
+    )
+
+    assert codes(result) == [
+        (5, "Status", "status.respelled"),
+        (5, "Current Value", "value.percentage"),
+        (6, "Status", "status.unknown"),
+        (7, None, "row.blank"),
+    ]
+    assert result.updates == [
+        Update("SALES-Q4-01", "On Track", Decimal("0.45"), OCT_31, line=5)
+    ]
+    assert result.encoding is None
+
+
+def test_parse_rows_with_nothing_has_no_updates():
+    result = csvformat.parse_rows([])
+
+    assert [f.code for f in result.findings] == ["file.no_updates"]
