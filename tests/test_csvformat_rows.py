@@ -196,7 +196,8 @@ def test_rows_without_exactly_four_cells_are_errors_naming_what_was_found(
 
 def test_an_unclosed_quotation_mark_is_explained():
     result = parse_text(
-        f'{HEADER}"SALES-Q4-01,On Track,0.5,2026-10-31\nSALES-Q4-02,At Risk,1,2026-10-31\n'
+        f'{HEADER}"SALES-Q4-01,On Track,0.5,2026-10-31\n'
+        "SALES-Q4-02,At Risk,1,2026-10-31\n"
     )
 
     assert codes(result) == [(2, None, "row.columns")]
@@ -255,7 +256,8 @@ def test_conflicting_repeats_are_an_error_naming_both_rows_and_neither_is_sent()
 
 def test_a_different_value_is_a_conflict_too():
     result = parse_text(
-        f"{HEADER}SALES-Q4-01,On Track,0.45,2026-10-31\nSALES-Q4-01,On Track,,2026-10-31\n"
+        f"{HEADER}SALES-Q4-01,On Track,0.45,2026-10-31\n"
+        "SALES-Q4-01,On Track,,2026-10-31\n"
     )
 
     assert [f.code for f in result.errors] == ["row.conflict"]
@@ -278,7 +280,8 @@ def mapped(line: str) -> csvformat.Result:
 
 def test_mapped_items_of_the_team_pass():
     result = parse_text(
-        f"{HEADER}SALES-Q4-01,On Track,0.5,2026-10-31\nSALES-Q4-02,At Risk,,2026-10-31\n",
+        f"{HEADER}SALES-Q4-01,On Track,0.5,2026-10-31\n"
+        "SALES-Q4-02,At Risk,,2026-10-31\n",
         plan_items=MAPPING,
     )
 
