@@ -15,6 +15,8 @@ from tests.pipeline import CLEAN_CSV
 from uploads import services
 from uploads.models import AuditEvent, Upload
 
+# Commit hooks (publishing, mail) run as they do in production: after commit.
+pytestmark = pytest.mark.django_db(transaction=True)
 State = Upload.State
 BASE = "http://achieveit.test"
 POST_URL = re.compile(rf"{BASE}/api/progressupdates/[^/]+\.csv")
@@ -70,6 +72,7 @@ def test_a_draft_with_errors_cannot_be_confirmed(team, alice, plan_items):
     assert upload.state == State.DRAFT
 
 
+@pytest.mark.django_db(transaction=False)
 def test_confirm_publishes_the_submit_task_only_after_commit(
     draft, alice, django_capture_on_commit_callbacks
 ):

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -275,36 +275,43 @@ def upload_submit(*, upload_id: int) -> None:
             expected=State.QUEUED,
         )
         return
-    claimed = Upload.objects.filter(
-        pk=upload_id, state=State.QUEUED, next_attempt_at__lte=now
-    ).update(
-        state=State.SUBMITTING,
-        submitting_since=now,
-        submit_attempts=F("submit_attempts") + 1,
+    upload = (
+        Upload.objects.select_related("team")
+        .filter(pk=upload_id, state=State.QUEUED, next_attempt_at__lte=now)
+        .first()
     )
-    if not claimed:
+    if upload is None:
         return
-    upload = Upload.objects.select_related("team").get(pk=upload_id)
+    attempt = upload.submit_attempts + 1
     filename = achieveit.remote_filename(
-        team_slug=upload.team.slug,
-        upload_id=upload.pk,
-        when=now,
-        attempt=upload.submit_attempts,
+        team_slug=upload.team.slug, upload_id=upload.pk, when=now, attempt=attempt
     )
-    Upload.objects.filter(pk=upload.pk).update(remote_filename=filename)
-    audit(action="submit.started", upload=upload, attempt=upload.submit_attempts)
+    with transaction.atomic():
+        # The claim: whoever moves the attempt count on first sends the file.
+        if not Upload.objects.filter(
+            pk=upload.pk, state=State.QUEUED, submit_attempts=upload.submit_attempts
+        ).update(
+            state=State.SUBMITTING,
+            submitting_since=now,
+            submit_attempts=attempt,
+            remote_filename=filename,
+        ):
+            return
+        audit(action="submit.started", upload=upload, attempt=attempt)
+    upload.submit_attempts = attempt
 
     result = client.submit(
         filename=filename, csv_bytes=upload.normalized_csv.encode("utf-8")
     )
-    _record_attempt(
-        upload=upload,
-        kind=Attempt.Kind.SUBMIT,
-        started_at=now,
-        result=result,
-        job_id=result.job_id or "",
-    )
-    _after_submit(upload, result)
+    with transaction.atomic():
+        _record_attempt(
+            upload=upload,
+            kind=Attempt.Kind.SUBMIT,
+            started_at=now,
+            result=result,
+            job_id=result.job_id or "",
+        )
+        _after_submit(upload, result)
 
 
 def _after_submit(upload: Upload, result: achieveit.SubmitResult) -> None:
@@ -326,7 +333,7 @@ def _after_submit(upload: Upload, result: achieveit.SubmitResult) -> None:
             error_text="",
         ):
             audit(action="submit.queued", upload=upload, job_id=result.job_id)
-            publish_poll(upload.pk, countdown=delay)
+            transaction.on_commit(partial(publish_poll, upload.pk, countdown=delay))
         return
     if result.outcome is outcome.NOT_QUEUED:
         if upload.submit_attempts < settings.SUBMIT_MAX_ATTEMPTS:
@@ -345,7 +352,9 @@ def _after_submit(upload: Upload, result: achieveit.SubmitResult) -> None:
                     delay_seconds=delay,
                     reason=result.message,
                 )
-                publish_submit(upload.pk, countdown=delay)
+                transaction.on_commit(
+                    partial(publish_submit, upload.pk, countdown=delay)
+                )
             return
         message = (
             f"AchieveIt could not queue the file after {upload.submit_attempts} "
@@ -374,7 +383,8 @@ def _finish_with_problem(
         if not _transition(upload, expected=expected, **changes):
             return False
         audit(action=f"upload.{state}", upload=upload, reason=message)
-    notify_problem(upload_id=upload.pk)
+        # Mail once the new state is committed, and never inside the transaction.
+        transaction.on_commit(partial(notify_problem, upload_id=upload.pk))
     return True
 
 
@@ -408,13 +418,19 @@ def upload_poll(*, upload_id: int) -> None:
         return
 
     result = _client().status(job_id=upload.job_id)
-    _record_attempt(
-        upload=upload,
-        kind=Attempt.Kind.POLL,
-        started_at=now,
-        result=result,
-        job_id=upload.job_id,
-    )
+    with transaction.atomic():
+        _record_attempt(
+            upload=upload,
+            kind=Attempt.Kind.POLL,
+            started_at=now,
+            result=result,
+            job_id=upload.job_id,
+        )
+        _after_poll(upload, result)
+
+
+def _after_poll(upload: Upload, result: achieveit.StatusResult) -> None:
+    mine = {"expected": State.PROCESSING}
     outcome = achieveit.StatusOutcome
     if result.outcome in (outcome.PROCESSING, outcome.TRANSPORT_ERROR):
         poll_count = upload.poll_count + 1
@@ -425,18 +441,17 @@ def upload_poll(*, upload_id: int) -> None:
             poll_count=poll_count,
             next_poll_at=timezone.now() + timedelta(seconds=delay),
         ):
-            publish_poll(upload.pk, countdown=delay)
+            transaction.on_commit(partial(publish_poll, upload.pk, countdown=delay))
         return
     if result.outcome is outcome.SUCCEEDED:
-        with transaction.atomic():
-            if _transition(
-                upload,
-                **mine,
-                state=State.SUCCEEDED,
-                finished_at=timezone.now(),
-                error_text="",
-            ):
-                audit(action="upload.succeeded", upload=upload, job_id=upload.job_id)
+        if _transition(
+            upload,
+            **mine,
+            state=State.SUCCEEDED,
+            finished_at=timezone.now(),
+            error_text="",
+        ):
+            audit(action="upload.succeeded", upload=upload, job_id=upload.job_id)
         return
     if result.outcome is outcome.UNKNOWN_JOB:
         _finish_with_problem(
