@@ -185,6 +185,9 @@ REACHING_EACH_CODE: dict[str, bytes] = {
     "date.year_first": HEADER + b"A,On Track,1,2026/10/31\n",
     "date.time_dropped": HEADER + b"A,On Track,1,2026-10-31T09:00\n",
     "date.ambiguous": HEADER + b"A,On Track,1,31/10/2026\nB,On Track,1,3/4/2026\n",
+    "date.more_ambiguous": HEADER
+    + b"A,On Track,1,31/10/2026\n"
+    + b"".join(b"B%d,On Track,1,3/4/2026\n" % n for n in range(51)),
 }
 MAPPING = {
     "A": csvformat.PlanItemRule(own=True, active=True, has_metric=True),
@@ -219,5 +222,5 @@ def test_each_code_is_reached_with_its_severity_and_a_full_message(code):
     assert finding.message.endswith((".", "?"))
     if finding.line is not None:
         assert finding.message.startswith(f"Row {finding.line}")
-    if finding.column is not None:
+    if finding.line is not None and finding.column is not None:
         assert finding.message.startswith(f"Row {finding.line}, {finding.column}: ")

@@ -50,10 +50,11 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import heapq
 import io
 import itertools
-import operator
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -197,6 +198,8 @@ MESSAGES: dict[Severity, dict[str, str]] = {
         "date.ambiguous": "{written!r} is read as month/day/year ({long_date}), but"
         " row {other} is written day/month/year. If this date is day/month/year"
         " too, write it as {suggestion}.",
+        "date.more_ambiguous": "... and {count:,} more {dates} like these, which may"
+        " be day/month/year too. Check them, or write them as year-month-day.",
     },
     FIXED: {
         "row.extra_cells": "{count} empty cells after As Of Date were left out.",
@@ -552,7 +555,6 @@ def _finding(line: int | None, column: str | None, note: _Note) -> Finding:
     return Finding(line, column, note.severity, message, note.code)
 
 
-_update_key = operator.itemgetter(0, 3)  # External ID, As Of Date
 _new_tuple = tuple.__new__  # Update(...) without the Python-level __new__
 
 
@@ -607,10 +609,24 @@ def _id_problem(external_id: str) -> _Note | None:
 
 # --- the row checker -----------------------------------------------------------------
 
-_IdEntry = tuple[str, _Note | None, bool]
+# A valid External ID's entry carries the updates already kept for it, by date.
+_IdEntry = tuple[str, _Note | None, bool, dict[date, Update] | None]
 _StatusEntry = tuple[str, _Note | None]
 _ValueEntry = tuple[Decimal | None, _Note | None]
 _DateEntry = tuple[date | None, _Note | None, bool]
+_Message = tuple[str | None, _Note]  # column, note
+
+
+class _Lines:
+    """The rows one message applies to: all of them for an error, otherwise the
+    first NOTES_PER_KIND, with how many there were and the last one."""
+
+    __slots__ = ("count", "first", "last")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: list[int] = []
+        self.last = 0
 
 
 class _Checker:
@@ -621,18 +637,19 @@ class _Checker:
     ) -> None:
         self.plan_items = plan_items
         self.max_rows = max_rows
-        self.findings: list[Finding] = []
-        self.updates: list[Update] = []
         self.line = 0
+        self.updates: list[Update] = []
+        self.updates_by_id: dict[str, dict[date, Update]] = {}
+        self.conflicting: set[tuple[str, date]] = set()
         self.id_cache: dict[str, _IdEntry] = {}
-        self.note_counts: dict[str, int] = {}
-        self.last_suppressed: dict[str, tuple[int | None, str | None, _Note]] = {}
+        self.file_findings: list[Finding] = []
+        # Findings are gathered by message, as row numbers: cheaper per row than a
+        # Finding, and it makes listing the first NOTES_PER_KIND of a kind easy.
+        self.lines_by_message: dict[_Message, _Lines] = {}
         self.day_first_line: int | None = None
         self.ambiguous_dates: list[tuple[int, str, date]] = []
+        self.ambiguous_count = 0
         self.too_many_rows = False
-        # Cell notes (mostly fixes) become findings at the end: appending a tuple is
-        # far cheaper per row than formatting and counting findings as they come.
-        self.cell_notes: list[tuple[int, *tuple[_Note | None, ...]]] = []
 
     def run(self, rows: Iterator[Sequence[str]], first_line: int) -> None:
         """Check every row; the common row costs four cache lookups and an Update.
@@ -645,7 +662,7 @@ class _Checker:
         line = first_data_line = self.line + 1
         id_cache, check_id = self.id_cache, self._check_id
         status_cache, value_cache, date_cache = _STATUS_CACHE, _VALUE_CACHE, _DATE_CACHE
-        keep, noted_row = self.updates.append, self._noted_row
+        keep, noted_row, repeated = self.updates.append, self._noted_row, self._repeated
         allowed_rows = itertools.islice(rows, self.max_rows)
         for line, row in enumerate(allowed_rows, first_data_line):
             try:
@@ -659,7 +676,7 @@ class _Checker:
             status_entry = status_cache.get(raw_status) or _check_status(raw_status)
             value_entry = value_cache.get(raw_value) or _check_value(raw_value)
             date_entry = date_cache.get(raw_date) or _check_date(raw_date)
-            external_id, id_note, needs_value = id_entry
+            external_id, id_note, needs_value, updates_by_date = id_entry
             status, status_note = status_entry
             value, value_note = value_entry
             as_of, date_note, ambiguous = date_entry
@@ -674,7 +691,12 @@ class _Checker:
                 line, row, id_entry, status_entry, value_entry, date_entry
             ):
                 continue
-            keep(_new_tuple(Update, (external_id, status, value, as_of, line)))
+            update = _new_tuple(Update, (external_id, status, value, as_of, line))
+            first = updates_by_date.setdefault(as_of, update)
+            if first is update:
+                keep(update)
+            else:
+                repeated(first, update)
         self.line = line
         if next(rows, None) is not None:
             self.too_many_rows = True
@@ -689,8 +711,8 @@ class _Checker:
         value_entry: _ValueEntry,
         date_entry: _DateEntry,
     ) -> bool:
-        """Keep the notes of a row that has any; return True if it is still valid."""
-        external_id, id_note, needs_value = id_entry
+        """Record the notes of a row that has any; return True if it is still valid."""
+        external_id, id_note, needs_value, _ = id_entry
         status, status_note = status_entry
         value, value_note = value_entry
         as_of, date_note, ambiguous = date_entry
@@ -702,11 +724,30 @@ class _Checker:
                 line, row, id_entry, status_note, value_entry, date_note
             )
             return False
-        if id_note or status_note or value_note or date_note:
-            self.cell_notes.append((line, id_note, status_note, value_note, date_note))
-        if ambiguous and len(self.ambiguous_dates) < NOTES_PER_KIND:
-            self.ambiguous_dates.append((line, row[3].strip(), as_of))
+        self._add_cell_notes(line, id_note, status_note, value_note, date_note)
+        if ambiguous:
+            # Only worth a word if the file turns out to write day-first dates.
+            self.ambiguous_count += 1
+            if len(self.ambiguous_dates) < NOTES_PER_KIND:
+                self.ambiguous_dates.append((line, row[3].strip(), as_of))
         return True
+
+    def _add_cell_notes(
+        self,
+        line: int,
+        id_note: _Note | None,
+        status_note: _Note | None,
+        value_note: _Note | None,
+        date_note: _Note | None,
+    ) -> None:
+        if id_note is not None:
+            self.add(line, COLUMN_ID, id_note)
+        if status_note is not None:
+            self.add(line, COLUMN_STATUS, status_note)
+        if value_note is not None:
+            self.add(line, COLUMN_VALUE, value_note)
+        if date_note is not None:
+            self.add(line, COLUMN_DATE, date_note)
 
     def _skip_header(self, rows: Iterator[Sequence[str]]) -> Iterator[Sequence[str]]:
         """Consume leading blank rows and a header row; return the rows after them."""
@@ -814,43 +855,28 @@ class _Checker:
         if written_id.lower() == "external id":
             self.add(line, None, _note("row.repeated_header"))
             return
-        _, id_note, needs_value = id_entry
+        _, id_note, needs_value, _ = id_entry
         value, value_note = value_entry
-        self.cell_notes.append((line, id_note, status_note, value_note, date_note))
+        self._add_cell_notes(line, id_note, status_note, value_note, date_note)
         if date_note is not None and date_note.code == "date.day_first":
             self.day_first_line = self.day_first_line or line
         if needs_value and value is None and value_note is None:
             self.add(line, COLUMN_VALUE, _note("value.missing", id=written_id))
 
-    def _without_repeats(self, updates: list[Update]) -> list[Update]:
-        """Merge identical repeats of an update; drop and report conflicting ones.
-
-        Repeats are rare, so a set built in C rules them out before any Python loop.
-        """
-        if len(set(map(_update_key, updates))) == len(updates):
-            return updates
-        first_by_key: dict[tuple[str, date], Update] = {}
-        conflicting: set[tuple[str, date]] = set()
-        for update in updates:
-            key = _update_key(update)
-            first = first_by_key.setdefault(key, update)
-            if first is update:
-                continue
-            if first.status == update.status and first.value == update.value:
-                self.add(update.line, None, _note("row.duplicate", first=first.line))
-                continue
-            conflicting.add(key)
-            note = _note(
-                "row.conflict",
-                first=first.line,
-                line=update.line,
-                id=update.external_id,
-                date=update.as_of_date.isoformat(),
-            )
-            self.add(update.line, COLUMN_ID, note)
-        return [
-            update for key, update in first_by_key.items() if key not in conflicting
-        ]
+    def _repeated(self, first: Update, update: Update) -> None:
+        """Merge an identical repeat of an update; report a conflicting one."""
+        if first.status == update.status and first.value == update.value:
+            self.add(update.line, None, _note("row.duplicate", first=first.line))
+            return
+        self.conflicting.add((update.external_id, update.as_of_date))
+        note = _note(
+            "row.conflict",
+            first=first.line,
+            line=update.line,
+            id=update.external_id,
+            date=update.as_of_date.isoformat(),
+        )
+        self.add(update.line, COLUMN_ID, note)
 
     def _check_id(self, raw_id: str) -> _IdEntry:
         external_id = raw_id.strip()
@@ -860,11 +886,20 @@ class _Checker:
             note, needs_value = self._check_mapping(external_id)
         if note is None and external_id != raw_id:
             note = _note("id.trimmed", id=_shorten(external_id))
+        updates_by_date = None
         if note is not None and note.severity == ERROR:
             external_id = ""
+        else:
+            # Shared by every spelling of the ID (" A" and "A" are one item).
+            updates_by_date = self.updates_by_id.setdefault(external_id, {})
         if len(self.id_cache) >= _CACHE_LIMIT:
             self.id_cache.clear()
-        entry = self.id_cache[raw_id] = (external_id, note, needs_value)
+        entry = self.id_cache[raw_id] = (
+            external_id,
+            note,
+            needs_value,
+            updates_by_date,
+        )
         return entry
 
     def _check_mapping(self, external_id: str) -> tuple[_Note | None, bool]:
@@ -892,32 +927,20 @@ class _Checker:
         return None, rule.has_metric
 
     def add(self, line: int | None, column: str | None, note: _Note) -> None:
-        """Record a finding; past NOTES_PER_KIND fixes or warnings of a kind, count."""
-        if note.severity != ERROR:
-            count = self.note_counts.get(note.code, 0) + 1
-            self.note_counts[note.code] = count
-            if count > NOTES_PER_KIND:
-                self.last_suppressed[note.code] = (line, column, note)
-                return
-        self.findings.append(_finding(line, column, note))
-
-    def _add_cell_notes(self) -> None:
-        add = self.add
-        for line, id_note, status_note, value_note, date_note in self.cell_notes:
-            if id_note is not None:
-                add(line, COLUMN_ID, id_note)
-            if status_note is not None:
-                add(line, COLUMN_STATUS, status_note)
-            if value_note is not None:
-                add(line, COLUMN_VALUE, value_note)
-            if date_note is not None:
-                add(line, COLUMN_DATE, date_note)
-        self.cell_notes.clear()
+        """Record a finding about a cell, a row (``column`` None) or the file."""
+        if line is None:
+            self.file_findings.append(_finding(None, column, note))
+            return
+        lines = self.lines_by_message.get((column, note))
+        if lines is None:
+            lines = self.lines_by_message[column, note] = _Lines()
+        lines.count += 1
+        lines.last = line
+        if lines.count <= NOTES_PER_KIND or note.severity == ERROR:
+            lines.first.append(line)
 
     def result(self, encoding: str | None, delimiter: str) -> Result:
         """Finish the file-level checks and return what was found."""
-        updates = [] if self.too_many_rows else self._without_repeats(self.updates)
-        self._add_cell_notes()
         if self.day_first_line is not None:
             for line, written, as_of in self.ambiguous_dates:
                 note = _note(
@@ -928,19 +951,63 @@ class _Checker:
                     suggestion=date(as_of.year, as_of.day, as_of.month).isoformat(),
                 )
                 self.add(line, COLUMN_DATE, note)
-        # Row order, and column order within a row; file-level findings first.
-        self.findings.sort(key=_finding_order)
-        for code, (line, column, note) in self.last_suppressed.items():
-            more = self.note_counts[code] - NOTES_PER_KIND
-            summary = (
-                f"... and {more:,} more {'row' if more == 1 else 'rows'} like this,"
-                f" the last one: {_finding(line, column, note).message}"
+        findings = self._list_findings()
+        more_ambiguous = self.ambiguous_count - len(self.ambiguous_dates)
+        if self.day_first_line is not None and more_ambiguous:
+            dates = "date" if more_ambiguous == 1 else "dates"
+            note = _note("date.more_ambiguous", count=more_ambiguous, dates=dates)
+            findings.append(_finding(None, COLUMN_DATE, note))
+        updates = self.updates
+        if self.too_many_rows:
+            updates = []
+        elif self.conflicting:
+            updates = [
+                update
+                for update in updates
+                if (update.external_id, update.as_of_date) not in self.conflicting
+            ]
+        if not updates and not any(finding.severity == ERROR for finding in findings):
+            findings.append(
+                _finding(None, None, _note("file.no_updates", header=_HEADER_LIST))
             )
-            self.findings.append(Finding(None, column, note.severity, summary, code))
-        has_errors = any(finding.severity == ERROR for finding in self.findings)
-        if not updates and not has_errors:
-            self.add(None, None, _note("file.no_updates", header=_HEADER_LIST))
-        return Result(updates, self.findings, encoding, delimiter)
+        return Result(updates, findings, encoding, delimiter)
+
+    def _list_findings(self) -> list[Finding]:
+        """All findings in row order: every error, and of each kind of fix or warning
+        the first NOTES_PER_KIND, then one summary of the rest."""
+        by_code: defaultdict[str, list[tuple[str | None, _Note, _Lines]]]
+        by_code = defaultdict(list)
+        for (column, note), lines in self.lines_by_message.items():
+            by_code[note.code].append((column, note, lines))
+        listed: list[Finding] = []
+        summaries: list[Finding] = []
+        for code, messages in by_code.items():
+            if messages[0][1].severity == ERROR:
+                for column, note, lines in messages:
+                    listed.extend(_finding(line, column, note) for line in lines.first)
+                continue
+            # Each message's rows are in order, so merging them gives the first rows
+            # of the kind without sorting them all.
+            in_row_order = heapq.merge(
+                *(
+                    zip(lines.first, itertools.repeat(index))
+                    for index, (*_, lines) in enumerate(messages)
+                )
+            )
+            for line, index in itertools.islice(in_row_order, NOTES_PER_KIND):
+                column, note, _ = messages[index]
+                listed.append(_finding(line, column, note))
+            more = sum(lines.count for *_, lines in messages) - NOTES_PER_KIND
+            if more > 0:
+                column, note, lines = max(messages, key=lambda message: message[2].last)
+                last = _finding(lines.last, column, note).message
+                rows = "row" if more == 1 else "rows"
+                summary = (
+                    f"... and {more:,} more {rows} like this, the last one: {last}"
+                )
+                summaries.append(Finding(None, column, note.severity, summary, code))
+        listed.sort(key=_finding_order)
+        return self.file_findings + listed + summaries
 
 
 # --- cell checks: pure functions of the raw cell text --------------------------------
@@ -999,8 +1066,6 @@ def _check_value(raw_value: str) -> _ValueEntry:
     if not (digits.isascii() and digits.replace(".", "", 1).isdigit()):
         return _remember(_VALUE_CACHE, raw_value, (None, _value_error(written)))
     value = Decimal(number)
-    if value.is_zero():
-        value = value.copy_abs()
     note: _Note | None = None
     if is_percentage:
         value = _without_trailing_zeros(value.scaleb(-2))
