@@ -35,3 +35,35 @@ def test_the_badge_follows_the_upload_to_its_verdict(
     attempts = page.inner_text("[data-testid=attempts]")
     assert "queued the file as job" in attempts
     assert "successfully" in attempts
+
+
+def test_a_plan_owner_fixes_a_messy_file_and_sends_it(
+    page, workers, simulator, plan_items, team, alice, tmp_path
+):
+    from tests.test_commands import MESSY_CSV
+
+    pipeline = Pipeline(workers, simulator)
+    simulator.configure(processing_delay=1)
+    pipeline.start_worker()
+    messy = tmp_path / "export.csv"
+    messy.write_bytes(MESSY_CSV)
+    log_in(page, "alice")
+
+    page.click("[data-testid=upload-sales]")
+    page.set_input_files("input[type=file]", str(messy))
+    page.click("input[type=submit], button[type=submit][name=check]")
+
+    errors = page.inner_text("[data-testid=errors]")
+    assert "Row 5, Status: 'Acheived' is not an AchieveIt status" in errors
+    assert "Did you mean 'Achieved'?" in errors
+    assert "Row 6, As Of Date" in errors
+    assert page.locator("[data-testid=confirm]").count() == 0
+
+    page.click("[data-testid=exclude-invalid]")
+    page.click("[data-testid=confirm]")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=state]').innerText === 'Succeeded'",
+        timeout=40_000,
+    )
+    assert len(pipeline.posts()) == 1
+    assert pipeline.posts()[0]["body"].count("\n") == 3  # header and two rows

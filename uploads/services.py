@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,77 @@ def upload_create(
 
 def upload_has_errors(upload: Upload) -> bool:
     return any(finding["severity"] == "error" for finding in upload.findings)
+
+
+def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
+    """Make a new, clean draft from a draft's valid rows; the old one is rejected.
+
+    The new draft keeps the original file, so nothing the person sent is lost.
+    Raises ServiceError when the draft is no longer a draft or has no valid row.
+    """
+    rows = list(upload.rows.all())
+    if not rows:
+        raise ServiceError("No row of this file is valid: there is nothing to send.")
+    updates = [
+        csvformat.Update(
+            external_id=row.external_id,
+            status=row.status,
+            value=Decimal(row.value) if row.value else None,
+            as_of_date=row.as_of_date,
+            line=row.line,
+        )
+        for row in rows
+    ]
+    normalized = csvformat.render_csv(updates).decode("utf-8")
+    left_out = sum(1 for f in upload.findings if f["severity"] == "error")
+    with transaction.atomic():
+        if not Upload.objects.filter(pk=upload.pk, state=State.DRAFT).update(
+            state=State.REJECTED, finished_at=timezone.now()
+        ):
+            raise ServiceError("This upload is no longer a draft.")
+        clean = Upload.objects.create(
+            team=upload.team,
+            created_by=user,
+            source=upload.source,
+            original_name=upload.original_name,
+            original_path=upload.original_path,
+            normalized_csv=normalized,
+            findings=[
+                {
+                    "line": None,
+                    "column": None,
+                    "severity": "warning",
+                    "message": (
+                        f"Made from upload #{upload.pk} without its {left_out} "
+                        "error(s): the rows with errors are not sent."
+                    ),
+                    "code": "upload.invalid_rows_excluded",
+                }
+            ],
+            row_count=len(rows),
+            checksum=hashlib.sha256(normalized.encode("utf-8")).hexdigest(),
+        )
+        UploadRow.objects.bulk_create(
+            UploadRow(
+                upload=clean,
+                line=row.line,
+                external_id=row.external_id,
+                status=row.status,
+                value=row.value,
+                as_of_date=row.as_of_date,
+            )
+            for row in rows
+        )
+        audit(action="upload.rejected", upload=upload, actor=user, replaced_by=clean.pk)
+        audit(
+            action="upload.created",
+            upload=clean,
+            actor=user,
+            source=clean.source,
+            rows=len(rows),
+            made_from=upload.pk,
+        )
+    return clean
 
 
 def upload_reject(*, upload: Upload, user: AbstractBaseUser | None) -> bool:
