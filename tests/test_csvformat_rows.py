@@ -306,6 +306,17 @@ def test_an_unknown_id_close_to_one_of_the_teams_own_gets_a_suggestion():
     assert result.findings[0].message.endswith("Did you mean 'SALES-Q4-01'?")
 
 
+def test_only_the_first_unknown_ids_get_a_suggestion():
+    # Comparing against every mapped ID is slow; a file of typos gets a few hints.
+    lines = "".join(
+        f"SALES-Q4-0{n % 2 + 1}x{n},On Track,1,2026-10-31\n" for n in range(60)
+    )
+    result = parse_text(HEADER + lines, plan_items=MAPPING)
+
+    hinted = [f.line for f in result.errors if "Did you mean" in f.message]
+    assert hinted == list(range(2, 2 + 50))
+
+
 def test_suggestions_never_name_another_teams_item():
     result = mapped("FIN-SECRET-8,On Track,0.5,2026-10-31")
 

@@ -25,8 +25,9 @@ Functions
 
 Data
 ----
-``Update(external_id, status, value, as_of_date, line)``: one valid, normalized row;
-``line`` is where it was written and takes no part in equality.
+``Update(external_id, status, value, as_of_date, line)``: one valid, normalized row,
+an immutable NamedTuple (fast to make by the 100,000); ``line`` is where it was
+written and takes no part in equality or hashing.
 ``Finding(line, column, severity, message, code)``: ``severity`` is ``"error"`` (the
 file cannot be sent as it is), ``"warning"`` (something was left out, or may not be
 what was meant) or ``"fixed"`` (corrected, e.g. ``45%`` to ``0.45``). ``message`` is
@@ -37,7 +38,10 @@ is row 1), ``column`` an AchieveIt column name, ``code`` a key of ``MESSAGES``.
 External ID; ``own=False`` means another team's (which is never named).
 ``Result(updates, findings, encoding, delimiter)``: ``updates`` holds only the rows
 without errors, so "send the valid rows only" is ``render_csv(result.updates)``;
-``is_valid`` is true when there is no error.
+``errors``, ``warnings`` and ``fixes`` filter the findings, and ``is_valid`` is true
+when there is no error. ``encoding`` is how the bytes were read ("utf-8",
+"utf-8-sig", "utf-16", "utf-32", "windows-1252"; None from ``parse_rows``).
+``MESSAGES`` holds the wording of every finding, by severity and code.
 
 Only the first ``NOTES_PER_KIND`` fixes and warnings of each kind are listed, then
 one summary finding, so a file with thousands of percentages stays readable. Errors
@@ -246,6 +250,9 @@ _SPREADSHEET_TIMES = ("%I:%M %p", "%I:%M:%S %p", "%H:%M", "%H:%M:%S")
 _SNIFF_BYTES = 64 * 1024
 _SNIFF_LINES = 50
 _CACHE_LIMIT = 20_000
+_CACHED_CELL_LENGTH = 100
+# Suggesting one of thousands of IDs is slow; past this many unknown IDs, skip it.
+_SUGGESTED_IDS = 50
 _UTF8 = "utf-8"
 _WINDOWS_1252 = "windows-1252"
 
@@ -642,6 +649,8 @@ class _Checker:
         self.updates_by_id: dict[str, dict[date, Update]] = {}
         self.conflicting: set[tuple[str, date]] = set()
         self.id_cache: dict[str, _IdEntry] = {}
+        self.own_ids: dict[str, str] | None = None  # lower case -> as mapped
+        self.suggestions_made = 0
         self.file_findings: list[Finding] = []
         # Findings are gathered by message, as row numbers: cheaper per row than a
         # Finding, and it makes listing the first NOTES_PER_KIND of a kind easy.
@@ -902,17 +911,28 @@ class _Checker:
         )
         return entry
 
+    def _suggest_id(self, external_id: str) -> str | None:
+        """One of this team's own active IDs close to ``external_id``, if any."""
+        if self.own_ids is None:
+            assert self.plan_items is not None
+            self.own_ids = {
+                known_id.lower(): known_id
+                for known_id, rule in self.plan_items.items()
+                if rule.own and rule.active
+            }
+        self.suggestions_made += 1
+        if external_id.lower() in self.own_ids:
+            return self.own_ids[external_id.lower()]
+        if self.suggestions_made > _SUGGESTED_IDS:
+            return None
+        return _closest(external_id, self.own_ids.values(), cutoff=0.8)
+
     def _check_mapping(self, external_id: str) -> tuple[_Note | None, bool]:
         """Check the team's mapping; another team's item is never named or hinted."""
         assert self.plan_items is not None
         rule = self.plan_items.get(external_id)
         if rule is None:
-            own_ids = [
-                known_id
-                for known_id, known_rule in self.plan_items.items()
-                if known_rule.own and known_rule.active
-            ]
-            suggestion = _closest(external_id, own_ids, cutoff=0.8)
+            suggestion = self._suggest_id(external_id)
             hint = (
                 f"Did you mean {suggestion!r}?"
                 if suggestion
@@ -1020,9 +1040,11 @@ _DATE_CACHE: dict[str, _DateEntry] = {}
 
 
 def _remember(cache: dict, raw: str, entry: tuple) -> tuple:
-    if len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    cache[raw] = entry
+    # Long cells are never repeats worth keeping, and could pin a lot of memory.
+    if len(raw) <= _CACHED_CELL_LENGTH:
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[raw] = entry
     return entry
 
 
@@ -1048,7 +1070,7 @@ def _check_status(raw_status: str) -> _StatusEntry:
         )
         note = _note("status.unknown", status=_shorten(written), hint=hint)
     elif status != raw_status:
-        note = _note("status.respelled", written=raw_status, status=status)
+        note = _note("status.respelled", written=_shorten(raw_status), status=status)
     return _remember(_STATUS_CACHE, raw_status, (status, note))
 
 
@@ -1069,7 +1091,9 @@ def _check_value(raw_value: str) -> _ValueEntry:
     note: _Note | None = None
     if is_percentage:
         value = _without_trailing_zeros(value.scaleb(-2))
-        note = _note("value.percentage", written=written, value=format_value(value))
+        note = _note(
+            "value.percentage", written=_shorten(written), value=format_value(value)
+        )
     return _remember(_VALUE_CACHE, raw_value, (value, note))
 
 
