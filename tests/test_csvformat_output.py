@@ -72,6 +72,8 @@ def test_format_value_refuses_what_is_not_a_number(value):
         Update("A", "on track", None, OCT_31),
         Update("A", "Done", None, OCT_31),
         Update("A", "On Track", Decimal("NaN"), OCT_31),
+        Update("A", "On Track", Decimal("1E+30"), OCT_31),
+        Update("A", "On Track", Decimal("1E-30"), OCT_31),
     ],
 )
 def test_render_csv_refuses_an_update_achieveit_would_reject(update):
@@ -175,6 +177,7 @@ REACHING_EACH_CODE: dict[str, bytes] = {
     "value.currency": HEADER + b"A,On Track,$5,2026-10-31\n",
     "value.exponent": HEADER + b"A,On Track,1E3,2026-10-31\n",
     "value.invalid": HEADER + b"A,On Track,lots,2026-10-31\n",
+    "value.too_long": HEADER + b"A,On Track," + b"1" * 31 + b",2026-10-31\n",
     "date.empty": HEADER + b"A,On Track,1,\n",
     "date.invalid": HEADER + b"A,On Track,1,soon\n",
     "date.other_form": HEADER + b"A,On Track,1,31.10.2026\n",

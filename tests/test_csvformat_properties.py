@@ -114,12 +114,20 @@ EXTERNAL_IDS = (
         )
     )
 )
+# Values AchieveIt can take: finite, at most 30 digits when written out.
 VALUES = st.one_of(
     st.none(),
     st.decimals(
-        allow_nan=False, allow_infinity=False, min_value=-(10**12), max_value=10**12
+        allow_nan=False,
+        allow_infinity=False,
+        min_value=-(10**12),
+        max_value=10**12,
+        places=12,
     ),
-    st.decimals(allow_nan=False, allow_infinity=False, places=2, max_value=10**6),
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=2, min_value=-1, max_value=10**6
+    ),
+    st.integers(min_value=-(10**29), max_value=10**30 - 1).map(Decimal),
 )
 UPDATES = st.lists(
     st.builds(

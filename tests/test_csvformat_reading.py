@@ -236,3 +236,21 @@ def test_memory_is_bounded_by_the_rows_not_by_copies_of_the_file():
 
     assert len(result.updates) == 2
     assert peak < len(data) / 4
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        "A,On Track,1,1/1/" + "9" * 5000,
+        "A,On Track,1e999999,2026-10-31",
+        "A,On Track,1," + "2" * 5000 + "-10-31",
+        "A,On Track," + "9" * 100_000 + ",2026-10-31",
+        "A," + "On Track" + " " * 100_000 + ",1,26-10-31",
+    ],
+    ids=["long year", "huge exponent", "long iso year", "long number", "long status"],
+)
+def test_hostile_cells_give_findings_not_exceptions_or_huge_messages(cells):
+    result = csvformat.parse(cells.encode("ascii"))
+
+    assert result.errors
+    assert all(len(finding.message) < 400 for finding in result.findings)

@@ -170,6 +170,8 @@ MESSAGES: dict[Severity, dict[str, str]] = {
         "value.exponent": "{written!r} is in scientific notation. Write the number"
         " out: {value}.",
         "value.invalid": "{written!r} is not a number. " + _WRITE_NUMBER,
+        "value.too_long": "{written!r} has more than {limit} digits, more than any"
+        " real value. Check what was pasted into this cell.",
         "date.empty": f"the As Of Date is empty. Write the date of the update, e.g."
         f" {_DATE_EXAMPLE}.",
         "date.invalid": "{written!r} is not a date AchieveIt accepts. " + _WRITE_DATE,
@@ -251,6 +253,7 @@ _SNIFF_BYTES = 64 * 1024
 _SNIFF_LINES = 50
 _CACHE_LIMIT = 20_000
 _CACHED_CELL_LENGTH = 100
+_MAX_DIGITS = 30  # no real measure has more; a longer one is a pasting accident
 # Suggesting one of thousands of IDs is slow; past this many unknown IDs, skip it.
 _SUGGESTED_IDS = 50
 _UTF8 = "utf-8"
@@ -412,16 +415,19 @@ def render_csv(updates: Iterable[Update]) -> bytes:
 
     Raises ``Problem`` for an update that cannot be written as a valid row (an
     External ID breaking AchieveIt's rules, an unknown status, a value that is not
-    finite); updates from ``parse`` never do.
+    finite or has more than 30 digits); updates from ``parse`` never do.
     """
     lines = [_HEADER_LINE]
     for update in updates:
         _check_writable_id(update.external_id)
         if update.status not in _STATUS_SET:
             raise Problem("write.invalid", what=f"The status {update.status!r}")
+        value = format_value(update.value)
+        if len(value) > _MAX_DIGITS and _digit_count(value) > _MAX_DIGITS:
+            raise Problem("write.invalid", what=f"The value {_shorten(value)}")
         lines.append(
-            f"{update.external_id},{update.status},"
-            f"{format_value(update.value)},{update.as_of_date.isoformat()}"
+            f"{update.external_id},{update.status},{value},"
+            f"{update.as_of_date.isoformat()}"
         )
     lines.append("")
     return "\n".join(lines).encode(_UTF8)
@@ -1076,7 +1082,11 @@ def _check_status(raw_status: str) -> _StatusEntry:
 
 def _check_value(raw_value: str) -> _ValueEntry:
     # Most values are plain unsigned numbers, and many occur once: keep them quick.
-    if raw_value.isascii() and raw_value.replace(".", "", 1).isdigit():
+    if (
+        len(raw_value) <= _MAX_DIGITS
+        and raw_value.isascii()
+        and raw_value.replace(".", "", 1).isdigit()
+    ):
         return _remember(_VALUE_CACHE, raw_value, (Decimal(raw_value), None))
     written = raw_value.strip()
     if not written:
@@ -1087,6 +1097,9 @@ def _check_value(raw_value: str) -> _ValueEntry:
     # isascii() first: Decimal() would also take other scripts' digits, "1_000".
     if not (digits.isascii() and digits.replace(".", "", 1).isdigit()):
         return _remember(_VALUE_CACHE, raw_value, (None, _value_error(written)))
+    if _digit_count(digits) > _MAX_DIGITS:
+        note = _note("value.too_long", written=_shorten(written), limit=_MAX_DIGITS)
+        return _remember(_VALUE_CACHE, raw_value, (None, note))
     value = Decimal(number)
     note: _Note | None = None
     if is_percentage:
@@ -1127,8 +1140,17 @@ def _value_error(written: str) -> _Note:
         except ArithmeticError:
             pass
         else:
-            return _note("value.exponent", written=shown, value=format_value(value))
+            # Only when writing it out is sensible: 1e999999 has a million digits.
+            if value.is_finite() and -30 < value.adjusted() < 30:
+                written_out = format_value(value)
+                return _note("value.exponent", written=shown, value=written_out)
     return _note("value.invalid", written=shown)
+
+
+def _digit_count(plain_number: str) -> int:
+    return (
+        len(plain_number) - plain_number.startswith(("-", "+")) - ("." in plain_number)
+    )
 
 
 def _is_plain_number(text: str) -> bool:
@@ -1218,7 +1240,9 @@ def _check_slashed_date(written: str) -> _DateEntry:
     shown = _shorten(written)
     date_part, separator, time_part = written.partition(" ")
     parts = date_part.split("/")
-    if len(parts) != 3 or not all(part.isascii() and part.isdigit() for part in parts):
+    if len(parts) != 3 or not all(
+        part.isascii() and part.isdigit() and len(part) <= 4 for part in parts
+    ):
         return None, _note("date.invalid", written=shown), False
     first, second, third = (int(part) for part in parts)
     if len(parts[0]) == 4 and _is_date(first, second, third):
