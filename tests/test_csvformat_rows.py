@@ -434,3 +434,11 @@ def test_parse_rows_with_nothing_has_no_updates():
     result = csvformat.parse_rows([])
 
     assert [f.code for f in result.findings] == ["file.no_updates"]
+
+
+def test_parse_rows_takes_missing_and_numeric_cells_as_text():
+    result = csvformat.parse_rows([["SALES-Q4-01", "On Track", None, "2026-10-31"]])
+    assert result.updates[0].value is None
+
+    result = csvformat.parse_rows([["SALES-Q4-01", "On Track", 0.5, "2026-10-31"]])
+    assert result.updates[0].value == Decimal("0.5")

@@ -405,8 +405,10 @@ def parse_rows(
     ``first_line`` is the row number of the first row. The rules are those of
     ``parse``, the optional header row included. Never raises for bad input.
     """
+    # A form may leave a field out (None) or hand over a number: cells become text.
+    cells = (["" if cell is None else str(cell) for cell in row] for row in rows)
     checker = _Checker(plan_items, max_rows)
-    checker.run(iter(rows), first_line)
+    checker.run(cells, first_line)
     return checker.result(encoding=None, delimiter=",")
 
 
