@@ -112,6 +112,7 @@ def run(count: int = 1000) -> list[tuple[str, str]]:
             + ["--processing-delay", "0"],
             cwd=REPO,
             env=env,
+            stdout=subprocess.DEVNULL,
         )
     ]
     try:
