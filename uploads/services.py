@@ -89,19 +89,45 @@ def upload_create(
         max_bytes=settings.UPLOAD_MAX_BYTES,
         max_rows=max_rows or settings.UPLOAD_MAX_ROWS,
     )
-    original_path = _store_original(team=team, data=data)
-    normalized = csvformat.render_csv(result.updates).decode("utf-8")
     findings = [asdict(finding) for finding in result.findings[:MAX_STORED_FINDINGS]]
+    return _save_draft(
+        team=team,
+        user=user,
+        source=source,
+        original_name=original_name[:255],
+        original_path=_store_original(team=team, data=data),
+        updates=result.updates,
+        findings=findings,
+        sendable=result.is_valid,
+        errors=len(result.errors),
+    )
+
+
+def _save_draft(
+    *,
+    team: Team,
+    user: AbstractBaseUser | None,
+    source: str,
+    original_name: str,
+    original_path: str,
+    updates: list[csvformat.Update],
+    findings: list[dict[str, Any]],
+    sendable: bool,
+    errors: int,
+    **details: Any,
+) -> Upload:
+    """Store a draft with its normalized updates, one row each, in one transaction."""
+    normalized = csvformat.render_csv(updates).decode("utf-8")
     with transaction.atomic():
         upload = Upload.objects.create(
             team=team,
             created_by=user,
             source=source,
-            original_name=original_name[:255],
+            original_name=original_name,
             original_path=original_path,
-            normalized_csv=normalized if result.is_valid else "",
+            normalized_csv=normalized if sendable else "",
             findings=findings,
-            row_count=len(result.updates),
+            row_count=len(updates),
             checksum=hashlib.sha256(normalized.encode("utf-8")).hexdigest(),
             state=State.DRAFT,
         )
@@ -115,7 +141,7 @@ def upload_create(
                     value=csvformat.format_value(update.value),
                     as_of_date=update.as_of_date,
                 )
-                for update in result.updates
+                for update in updates
             ),
             batch_size=2000,
         )
@@ -124,9 +150,10 @@ def upload_create(
             upload=upload,
             actor=user,
             source=source,
-            rows=len(result.updates),
-            errors=len(result.errors),
-            warnings=len(result.findings) - len(result.errors),
+            rows=len(updates),
+            errors=errors,
+            notes=len(findings) - errors,
+            **details,
         )
     return upload
 
@@ -154,55 +181,35 @@ def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
         )
         for row in rows
     ]
-    normalized = csvformat.render_csv(updates).decode("utf-8")
     left_out = sum(1 for f in upload.findings if f["severity"] == "error")
+    note = {
+        "line": None,
+        "column": None,
+        "severity": "warning",
+        "message": (
+            f"Made from upload #{upload.pk} without its {left_out} error(s): "
+            "the rows with errors are not sent."
+        ),
+        "code": "upload.invalid_rows_excluded",
+    }
     with transaction.atomic():
         if not Upload.objects.filter(pk=upload.pk, state=State.DRAFT).update(
             state=State.REJECTED, finished_at=timezone.now()
         ):
             raise ServiceError("This upload is no longer a draft.")
-        clean = Upload.objects.create(
+        clean = _save_draft(
             team=upload.team,
-            created_by=user,
+            user=user,
             source=upload.source,
             original_name=upload.original_name,
             original_path=upload.original_path,
-            normalized_csv=normalized,
-            findings=[
-                {
-                    "line": None,
-                    "column": None,
-                    "severity": "warning",
-                    "message": (
-                        f"Made from upload #{upload.pk} without its {left_out} "
-                        "error(s): the rows with errors are not sent."
-                    ),
-                    "code": "upload.invalid_rows_excluded",
-                }
-            ],
-            row_count=len(rows),
-            checksum=hashlib.sha256(normalized.encode("utf-8")).hexdigest(),
-        )
-        UploadRow.objects.bulk_create(
-            UploadRow(
-                upload=clean,
-                line=row.line,
-                external_id=row.external_id,
-                status=row.status,
-                value=row.value,
-                as_of_date=row.as_of_date,
-            )
-            for row in rows
-        )
-        audit(action="upload.rejected", upload=upload, actor=user, replaced_by=clean.pk)
-        audit(
-            action="upload.created",
-            upload=clean,
-            actor=user,
-            source=clean.source,
-            rows=len(rows),
+            updates=updates,
+            findings=[note],
+            sendable=True,
+            errors=0,
             made_from=upload.pk,
         )
+        audit(action="upload.rejected", upload=upload, actor=user, replaced_by=clean.pk)
     return clean
 
 
