@@ -146,6 +146,10 @@ REACHING_EACH_CODE: dict[str, bytes] = {
     "file.no_updates": HEADER,
     "file.windows_1252": b"CAF\xc9,On Track,1,2026-10-31\n",
     "header.first_cell": b"External IDs,Status,Current Value,As Of Date\n",
+    "header.garbled_bom": "\ufeffExternal ID,Status,Current Value,As Of Date\n"
+    "A,On Track,1,2026-10-31\n".encode()
+    .decode("cp1252")
+    .encode(),
     "header.unmarked": b"ID,Status,Value,Date\n",
     "header.columns": b"External ID,Status\n",
     "header.order": b"External ID,Status,As Of Date,Current Value\n",

@@ -105,6 +105,8 @@ _WRITE_NUMBER = (
     " is 0.45), or leave the cell empty if the plan item has no metric."
 )
 
+_GARBLED_BOM = "\ufeff".encode().decode("cp1252")  # 'ï»¿'
+
 # Every finding's wording by severity and code: plain English that says what to do.
 MESSAGES: dict[Severity, dict[str, str]] = {
     ERROR: {
@@ -189,6 +191,10 @@ MESSAGES: dict[Severity, dict[str, str]] = {
         "write.invalid": "{what} cannot be written into an AchieveIt file.",
     },
     WARNING: {
+        "header.garbled_bom": "the first cell starts with 'ï»¿': the file went"
+        " through a program that read it in the wrong encoding, which garbles"
+        " accented letters the same way. That mark was ignored; check the other"
+        " cells, and save the file again as 'CSV UTF-8'.",
         "file.windows_1252": "The file is not UTF-8, so it was read as Windows-1252"
         " (what Excel's plain 'CSV (Comma delimited)' writes). Check that accented"
         " letters look right; saving as 'CSV UTF-8' avoids this.",
@@ -777,6 +783,11 @@ class _Checker:
                 self.add(line, None, _note("row.blank"))
                 continue
             first_cell = cells[0].lstrip("\ufeff").lower()
+            if first_cell.startswith(_GARBLED_BOM):
+                # A UTF-8 byte order mark that a program decoded as Windows-1252
+                # and wrote out again (LibreOffice does this by default).
+                self.add(line, COLUMN_ID, _note("header.garbled_bom"))
+                first_cell = first_cell.removeprefix(_GARBLED_BOM)
             if first_cell == "external id":
                 self._check_header(line, cells)
             elif "external" in first_cell:
