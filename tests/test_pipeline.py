@@ -23,8 +23,8 @@ def pipeline(workers, simulator, plan_items):
 
 @pytest.mark.parametrize("shape", ["json", "text", "quoted"])
 def test_an_upload_succeeds_after_processing(pipeline, team, alice, shape):
-    # Polls come every second and the job takes 2.5 s: 202, 202, then 200.
-    pipeline.simulator.configure(processing_delay=2.5, job_id_shape=shape)
+    # Polls come every second and the job takes 4 s: 202, 202 (at least), then 200.
+    pipeline.simulator.configure(processing_delay=4, job_id_shape=shape)
     pipeline.start_worker()
 
     upload = pipeline.wait_for_state(pipeline.confirm(team, alice))
