@@ -61,3 +61,11 @@ def test_the_live_state_badge_is_scoped_to_the_team(client, alice, charlie, team
     assert "HX-Refresh" not in same
     moved_on = client.get(f"/uploads/{upload.pk}/state/?shown=queued")
     assert moved_on["HX-Refresh"] == "true"
+
+
+def test_an_unknown_page_says_so_in_plain_words(client, alice, settings):
+    settings.DEBUG = False
+    client.force_login(alice)
+    response = client.get("/uploads/999999/")
+    assert response.status_code == 404
+    assert b"belongs to a team you are not a member of" in response.content
