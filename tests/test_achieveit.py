@@ -664,7 +664,10 @@ def test_a_500_on_a_real_socket_is_not_resent_by_the_client(
     serve: Callable[[Behaviour], RawServer],
 ) -> None:
     server = serve(
-        answer(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nboom")
+        answer(
+            b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n"
+            b"Connection: close\r\n\r\nboom"
+        )
     )
 
     with socket_client(server.port) as achieveit_client:
@@ -765,7 +768,14 @@ def test_the_api_key_appears_in_no_result_repr_or_log_line(
     refusing_port: int,
 ) -> None:
     caplog.set_level(logging.DEBUG)  # urllib3's own debug lines included
-    server = serve(answer(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"))
+    # The raw server closes every connection after answering, so it says so: the
+    # client must not try to reuse the connection for the status call.
+    server = serve(
+        answer(
+            b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n"
+            b"Connection: close\r\n\r\n"
+        )
+    )
     results: list[Any] = []
 
     with socket_client(server.port) as achieveit_client:
@@ -879,3 +889,28 @@ def test_client_from_settings_uses_the_achieveit_settings(settings: Any) -> None
     settings.ACHIEVEIT_API_KEY = ""
     with pytest.raises(ConfigurationError, match="ACHIEVEIT_API_KEY is not set"):
         client_from_settings()
+
+
+def test_a_post_opens_a_fresh_connection_even_after_a_poll(
+    serve: Callable[[Behaviour], RawServer],
+) -> None:
+    def keep_alive(connection: socket.socket, stop: threading.Event) -> None:
+        # Answers, then keeps the connection open without reading more, like a
+        # server whose idle connection a load balancer will silently drop.
+        connection.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+        stop.wait(5)
+        connection.close()
+
+    server = serve(keep_alive)
+    with socket_client(server.port) as achieveit_client:
+        poll = achieveit_client.status(job_id="job-1")
+        submit = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
+
+    assert poll.outcome is StatusOutcome.PROCESSING
+    requests_seen = server.finish()
+    # Two connections, each carrying one request: the POST did not go down the
+    # connection the poll left open.
+    assert len(requests_seen) == 2
+    assert requests_seen[1].startswith(b"POST ")
+    assert b"Connection: close" in requests_seen[1]
+    assert submit.status_code == 202

@@ -338,12 +338,18 @@ class AchieveItClient:
             raise ValueError("refusing to send an empty file")
         url = f"{self.base_url}/api/progressupdates/{filename}"
         url_path = urlsplit(url).path
+        # A POST never rides on a pooled keep-alive connection: if the server had
+        # quietly dropped it, the failure would look like a cut-off after sending
+        # and the upload would go to review for nothing. A fresh connection makes
+        # "could not connect" (safe to retry) tell itself apart.
+        for adapter in self._session.adapters.values():
+            adapter.close()
         started = time.monotonic()
         try:
             response = self._session.post(
                 url,
                 data=csv_bytes,
-                headers={"Content-Type": "text/csv"},
+                headers={"Content-Type": "text/csv", "Connection": "close"},
                 timeout=(self.connect_timeout, self.read_timeout),
                 stream=True,
             )
