@@ -248,26 +248,28 @@ def upload_confirm(*, upload: Upload, user: AbstractBaseUser | None) -> Upload:
 
 
 def publish_submit(upload_id: int, *, countdown: float | None = None) -> bool:
-    """Hand the upload to a worker. A broker outage only delays it: the sweep
-    publishes queued uploads again, so a failure here is logged, not raised."""
+    """Hand the upload to a worker to send; see _publish."""
     from uploads.tasks import submit_upload
 
-    try:
-        submit_upload.apply_async(args=[upload_id], countdown=countdown, retry=False)
-    except (BrokerError, OSError) as error:
-        logger.warning("could not publish upload %s: %s", upload_id, error)
-        return False
-    return True
+    return _publish(submit_upload, upload_id, countdown)
 
 
 def publish_poll(upload_id: int, *, countdown: float | None = None) -> bool:
-    """Ask a worker to poll AchieveIt for the upload; see publish_submit."""
+    """Ask a worker to poll AchieveIt for the upload; see _publish."""
     from uploads.tasks import poll_upload
 
+    return _publish(poll_upload, upload_id, countdown)
+
+
+def _publish(task: Any, upload_id: int, countdown: float | None) -> bool:
+    """Publish once, without waiting on the broker. An outage only delays the
+    upload: its due time is in the database and the sweep publishes it again, so
+    a failure here is logged, not raised (a person confirming is not kept waiting).
+    """
     try:
-        poll_upload.apply_async(args=[upload_id], countdown=countdown, retry=False)
+        task.apply_async(args=[upload_id], countdown=countdown, retry=False)
     except (BrokerError, OSError) as error:
-        logger.warning("could not publish poll of upload %s: %s", upload_id, error)
+        logger.warning("could not publish %s(%s): %s", task.name, upload_id, error)
         return False
     return True
 

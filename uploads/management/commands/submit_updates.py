@@ -6,16 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from uploads import services
+from uploads.management.commands._base import PortalCommand
 from uploads.models import Team, Upload
 from uploads.permissions import can_upload
 
-USAGE_ERROR = 2
 
-
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = (
         "Validate a CSV exactly like an upload, send it to AchieveIt as USERNAME, and "
         "with --wait follow it to its verdict. Exit 0 only when it succeeded."
@@ -29,10 +28,6 @@ class Command(BaseCommand):
         parser.add_argument(
             "--timeout", type=float, default=600.0, help="seconds to wait (--wait)"
         )
-
-    def usage_error(self, message: str) -> None:
-        self.stderr.write(message)
-        sys.exit(USAGE_ERROR)
 
     def handle(
         self,

@@ -7,16 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from uploads import csvformat
+from uploads.management.commands._base import PortalCommand
 from uploads.models import Team
 from uploads.selectors import plan_item_rules
 
-USAGE_ERROR = 2
 
-
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = (
         "Check a progress-update CSV exactly as an upload is checked. Exit 0 when it "
         "could be sent (warnings allowed), 1 when it has errors, 2 on a usage error."
@@ -32,10 +31,6 @@ class Command(BaseCommand):
             help="csv prints exactly the normalized file that would be sent",
         )
         parser.add_argument("--max-rows", type=int, default=None)
-
-    def usage_error(self, message: str) -> None:
-        self.stderr.write(message)
-        sys.exit(USAGE_ERROR)
 
     def handle(
         self,
