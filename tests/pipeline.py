@@ -49,7 +49,7 @@ class Pipeline:
     @staticmethod
     def confirm(team: Any, user: Any, data: bytes = CLEAN_CSV) -> Upload:
         upload = services.upload_create(team=team, user=user, data=data)
-        assert upload.findings == [] or not services.upload_has_errors(upload)
+        assert upload.is_sendable, upload.findings
         return services.upload_confirm(upload=upload, user=user)
 
     @staticmethod

@@ -69,3 +69,10 @@ def test_an_unknown_page_says_so_in_plain_words(client, alice, settings):
     response = client.get("/uploads/999999/")
     assert response.status_code == 404
     assert b"belongs to a team you are not a member of" in response.content
+
+
+def test_only_uploaders_and_staff_get_the_upload_button(client, alice, bob, operator):
+    for user, expected in ((alice, True), (bob, False), (operator, True)):
+        client.force_login(user)
+        page = client.get("/").content.decode()
+        assert ('data-testid="upload-sales"' in page) is expected, user.username

@@ -134,6 +134,12 @@ class Upload(models.Model):
     def is_terminal(self) -> bool:
         return self.state in self.TERMINAL_STATES
 
+    @property
+    def is_sendable(self) -> bool:
+        """True when the draft holds a clean payload: the normalized CSV is only
+        stored for a file without errors."""
+        return bool(self.normalized_csv) and self.row_count > 0
+
 
 class UploadRow(models.Model):
     upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="rows")

@@ -158,10 +158,6 @@ def _save_draft(
     return upload
 
 
-def upload_has_errors(upload: Upload) -> bool:
-    return any(finding["severity"] == "error" for finding in upload.findings)
-
-
 def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
     """Make a new, clean draft from a draft's valid rows; the old one is rejected.
 
@@ -230,10 +226,8 @@ def upload_confirm(*, upload: Upload, user: AbstractBaseUser | None) -> Upload:
     Raises ServiceError when the draft has errors, no rows, or is no longer a draft
     (a confirmation posted twice queues the upload once).
     """
-    if upload_has_errors(upload) or not upload.normalized_csv:
+    if not upload.is_sendable:
         raise ServiceError("This upload has errors and cannot be sent.")
-    if upload.row_count == 0:
-        raise ServiceError("This upload has no updates to send.")
     now = timezone.now()
     with transaction.atomic():
         changed = Upload.objects.filter(pk=upload.pk, state=State.DRAFT).update(

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from uploads import csvformat, services
 from uploads.forms import ResolveForm, UploadFileForm
-from uploads.models import PlanItem, Team, Upload
+from uploads.models import Membership, PlanItem, Team, Upload
 from uploads.permissions import can_upload, visible_teams, visible_uploads
 
 
@@ -28,19 +28,22 @@ def _upload_for(request: HttpRequest, upload_id: int) -> Upload:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     teams = visible_teams(request.user).annotate(item_count=Count("plan_items"))
-    roles = {
-        membership.team_id: membership.get_role_display()
-        for membership in request.user.memberships.all()
-    }
+    memberships = {m.team_id: m for m in request.user.memberships.all()}
     uploads = visible_uploads(request.user).select_related("team", "created_by")[:20]
+    rows = []
+    for team in teams:
+        membership = memberships.get(team.pk)
+        # The same rule as permissions.can_upload, from memberships already loaded.
+        may_send = request.user.is_staff or (
+            membership is not None and membership.role == Membership.Role.UPLOADER
+        )
+        role = membership.get_role_display() if membership else "Staff"
+        rows.append((team, role, may_send))
     return render(
         request,
         "uploads/dashboard.html",
         {
-            "teams": [
-                (team, roles.get(team.pk, "Staff"), can_upload(request.user, team))
-                for team in teams
-            ],
+            "teams": rows,
             "uploads": uploads,
         },
     )

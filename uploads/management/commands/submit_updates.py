@@ -57,7 +57,7 @@ class Command(PortalCommand):
         )
         for finding in upload.findings:
             self.stderr.write(f"{finding['severity']}: {finding['message']}")
-        if services.upload_has_errors(upload) or upload.row_count == 0:
+        if not upload.is_sendable:
             services.upload_reject(upload=upload, user=user_obj)
             self.stderr.write(f"Upload {upload.pk} rejected: nothing was sent.")
             sys.exit(1)
