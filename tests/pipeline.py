@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -29,6 +30,7 @@ FAST = {
     "ACHIEVEIT_CONNECT_TIMEOUT": "1",
     "ACHIEVEIT_READ_TIMEOUT": "2",
 }
+SWEEP_DONE = re.compile(r"Task uploads\.tasks\.sweep\[[^\]]+\] succeeded")
 FINAL = Upload.TERMINAL_STATES | Upload.REVIEWABLE_STATES
 
 
@@ -64,6 +66,17 @@ class Pipeline:
             return wait_until(reached, timeout=timeout)
         except pytest.fail.Exception:
             pytest.fail(f"upload stayed {upload.state}: {upload.error_text}")
+
+    @staticmethod
+    def wait_for_sweeps(worker: Any, count: int = 3) -> None:
+        """Let beat's sweep run `count` more times, so a test can show that
+        nothing happens afterwards (no resend, no retry)."""
+
+        def sweeps() -> int:
+            return len(SWEEP_DONE.findall(worker.log()))
+
+        target = sweeps() + count
+        wait_until(lambda: sweeps() >= target, timeout=count * 5 + 10)
 
     def posts(self) -> list[dict[str, Any]]:
         return [job for job in self.simulator.jobs() if job["filename"]]

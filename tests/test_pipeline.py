@@ -93,18 +93,16 @@ def test_it_gives_up_after_the_maximum_attempts(pipeline, team, alice, tmp_path)
 
 def test_a_hung_post_goes_to_review_and_is_never_resent(pipeline, team, alice):
     pipeline.simulator.configure(post_hang=True)
-    pipeline.start_worker()
+    worker = pipeline.start_worker()
 
     upload = pipeline.wait_for_state(pipeline.confirm(team, alice))
 
     assert upload.state == State.NEEDS_REVIEW
     assert "may have been queued" in upload.error_text
-    # Several sweeps later, still exactly one POST.
-    wait_until(
-        lambda: AuditEvent.objects.filter(action="upload.needs_review").exists(),
-        timeout=5,
-    )
-    pipeline.wait_for_state(upload, {State.NEEDS_REVIEW}, timeout=5)
+    # Several sweeps later, still in review and still exactly one POST.
+    pipeline.wait_for_sweeps(worker)
+    upload.refresh_from_db()
+    assert upload.state == State.NEEDS_REVIEW
     assert len(pipeline.posts()) == 1
 
 
@@ -127,13 +125,13 @@ def test_a_duplicated_submit_task_posts_once(pipeline, team, alice):
 def test_a_refused_api_key_fails_at_once_and_says_to_check_it(
     pipeline, team, alice, tmp_path
 ):
-    pipeline.start_worker(ACHIEVEIT_API_KEY="not-the-right-key")
+    worker = pipeline.start_worker(ACHIEVEIT_API_KEY="not-the-right-key")
 
     upload = pipeline.wait_for_state(pipeline.confirm(team, alice))
 
     assert upload.state == State.FAILED
     assert "ACHIEVEIT_API_KEY" in upload.error_text
-    wait_until(lambda: upload.events.filter(action="upload.failed").exists(), timeout=5)
+    pipeline.wait_for_sweeps(worker)
     assert len(pipeline.posts()) == 1  # no retry of a refused key
     assert upload.attempts.get().status_code == 401
 
