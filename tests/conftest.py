@@ -90,34 +90,32 @@ def plan_items(team: Team, other_team: Team) -> list[PlanItem]:
     return items
 
 
-def _user(username: str) -> User:
-    return User.objects.create_user(
+def _user(username: str, team: Team | None = None, role: str = "") -> User:
+    """A user whose password is '<username>-pass-1', optionally in one team."""
+    user = User.objects.create_user(
         username, email=f"{username}@example.com", password=f"{username}-pass-1"
     )
+    if team is not None:
+        Membership.objects.create(user=user, team=team, role=role)
+    return user
 
 
 @pytest.fixture
 def alice(team: Team) -> User:
     """Alice uploads for the sales team."""
-    user = _user("alice")
-    Membership.objects.create(user=user, team=team, role=Membership.Role.UPLOADER)
-    return user
+    return _user("alice", team, Membership.Role.UPLOADER)
 
 
 @pytest.fixture
 def bob(team: Team) -> User:
     """Bob may only look at the sales team."""
-    user = _user("bob")
-    Membership.objects.create(user=user, team=team, role=Membership.Role.VIEWER)
-    return user
+    return _user("bob", team, Membership.Role.VIEWER)
 
 
 @pytest.fixture
 def charlie(other_team: Team) -> User:
     """Charlie belongs to finance and must see nothing of sales."""
-    user = _user("charlie")
-    Membership.objects.create(user=user, team=other_team, role=Membership.Role.UPLOADER)
-    return user
+    return _user("charlie", other_team, Membership.Role.UPLOADER)
 
 
 @pytest.fixture
@@ -330,11 +328,13 @@ def chromium_path() -> str:
 
 
 @pytest.fixture
-def page(chromium_path: str, live_server: Any) -> Iterator[Any]:
+def page(
+    chromium_path: str, live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
     """A Playwright page in Debian's Chromium, pointed at the live server."""
     # Playwright's sync API runs an event loop in this thread; Django's ORM
-    # refuses to run beside one unless told this is deliberate.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # refuses to run beside one unless told this is deliberate (for this test only).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
