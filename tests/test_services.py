@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 from unittest import mock
@@ -51,7 +52,7 @@ def test_a_draft_keeps_rows_findings_and_the_original_file(draft, settings):
     assert draft.rows.get(external_id="IT-MIGRATION").value == ""
     stored = settings.PRIVATE_STORAGE_DIR / draft.original_path
     assert stored.read_bytes() == CLEAN_CSV
-    assert len(draft.checksum) == 64
+    assert draft.checksum == hashlib.sha256(draft.normalized_csv.encode()).hexdigest()
 
 
 def test_a_confirmation_posted_twice_queues_once(queued, alice):
@@ -272,3 +273,15 @@ def test_an_overdue_poll_is_republished_once_per_grace_period(queued, settings):
         assert services.upload_sweep()["polled"] == 1
         assert services.upload_sweep()["polled"] == 0
     publish.assert_called_once_with(queued.pk)
+
+
+def test_a_draft_with_errors_has_no_payload_to_send(team, alice, plan_items):
+    upload = services.upload_create(
+        team=team,
+        user=alice,
+        data=CLEAN_CSV + b"SALES-Q4-01,Ontrack,0.4,2026-11-30\n",
+    )
+    assert upload.row_count == 4  # the valid rows are kept for the preview
+    assert upload.normalized_csv == ""
+    assert upload.checksum == ""
+    assert not upload.is_sendable

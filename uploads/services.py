@@ -117,7 +117,8 @@ def _save_draft(
     **details: Any,
 ) -> Upload:
     """Store a draft with its normalized updates, one row each, in one transaction."""
-    normalized = csvformat.render_csv(updates).decode("utf-8")
+    # Only a sendable draft has a payload, and so a payload checksum.
+    payload = csvformat.render_csv(updates) if sendable else b""
     with transaction.atomic():
         upload = Upload.objects.create(
             team=team,
@@ -125,10 +126,10 @@ def _save_draft(
             source=source,
             original_name=original_name,
             original_path=original_path,
-            normalized_csv=normalized if sendable else "",
+            normalized_csv=payload.decode("utf-8"),
             findings=findings,
             row_count=len(updates),
-            checksum=hashlib.sha256(normalized.encode("utf-8")).hexdigest(),
+            checksum=hashlib.sha256(payload).hexdigest() if payload else "",
             state=State.DRAFT,
         )
         UploadRow.objects.bulk_create(
