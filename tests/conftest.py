@@ -25,7 +25,6 @@ from uploads.models import Membership, PlanItem, Team
 
 REPO = Path(__file__).resolve().parent.parent
 API_KEY = os.environ["ACHIEVEIT_API_KEY"]
-SAMPLES = REPO / "tests" / "fixtures" / "csv"
 
 
 def require_service(name: str, available: bool, how: str) -> None:

@@ -120,7 +120,7 @@ def upload_state(request: HttpRequest, upload_id: int) -> HttpResponse:
     return response
 
 
-def _draft_action(request: HttpRequest, upload_id: int) -> Upload:
+def _upload_for_sender(request: HttpRequest, upload_id: int) -> Upload:
     upload = _upload_for(request, upload_id)
     if not can_upload(request.user, upload.team):
         raise Http404
@@ -130,7 +130,7 @@ def _draft_action(request: HttpRequest, upload_id: int) -> Upload:
 @login_required
 @require_POST
 def upload_confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = _draft_action(request, upload_id)
+    upload = _upload_for_sender(request, upload_id)
     try:
         services.upload_confirm(upload=upload, user=request.user)
     except services.ServiceError as error:
@@ -143,7 +143,7 @@ def upload_confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def upload_exclude_invalid(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = _draft_action(request, upload_id)
+    upload = _upload_for_sender(request, upload_id)
     try:
         clean = services.upload_exclude_invalid(upload=upload, user=request.user)
     except services.ServiceError as error:
@@ -158,7 +158,7 @@ def upload_exclude_invalid(request: HttpRequest, upload_id: int) -> HttpResponse
 @login_required
 @require_POST
 def upload_discard(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = _draft_action(request, upload_id)
+    upload = _upload_for_sender(request, upload_id)
     if services.upload_reject(upload=upload, user=request.user):
         messages.info(request, "Discarded: nothing was sent. The file is kept.")
     return redirect(upload)
