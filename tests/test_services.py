@@ -77,7 +77,7 @@ def test_a_draft_with_errors_cannot_be_confirmed(team, alice, plan_items):
 def test_confirm_publishes_the_submit_task_only_after_commit(
     draft, alice, django_capture_on_commit_callbacks
 ):
-    with mock.patch("uploads.services.publish_submit") as publish:
+    with mock.patch("uploads.services.delivery.publish_submit") as publish:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             services.upload_confirm(upload=draft, user=alice)
             assert publish.call_count == 0
@@ -117,7 +117,7 @@ def test_a_500_schedules_a_retry_with_backoff(queued, settings):
     settings.SUBMIT_RETRY_BASE = 4
     responses.post(POST_URL, status=500)
 
-    with mock.patch("uploads.services.publish_submit") as publish:
+    with mock.patch("uploads.services.delivery.publish_submit") as publish:
         services.upload_submit(upload_id=queued.pk)
 
     queued.refresh_from_db()
@@ -139,7 +139,7 @@ def test_polling_backs_off_then_records_success(queued, settings):
     settings.POLL_FIRST_DELAY = 2
     responses.post(POST_URL, json={"jobId": "job-7"})
     responses.get(STATUS_URL, status=202)
-    with mock.patch("uploads.services.publish_poll") as publish:
+    with mock.patch("uploads.services.delivery.publish_poll") as publish:
         services.upload_submit(upload_id=queued.pk)
         delays = [publish.call_args.kwargs["countdown"]]
         for _ in range(3):
@@ -160,7 +160,7 @@ def test_polling_backs_off_then_records_success(queued, settings):
 @responses.activate
 def test_a_poll_not_yet_due_does_nothing(queued):
     responses.post(POST_URL, json={"jobId": "job-7"})
-    with mock.patch("uploads.services.publish_poll"):
+    with mock.patch("uploads.services.delivery.publish_poll"):
         services.upload_submit(upload_id=queued.pk)
         services.upload_poll(upload_id=queued.pk)  # a duplicate, early message
     assert len(responses.calls) == 1
@@ -170,7 +170,7 @@ def test_a_poll_not_yet_due_does_nothing(queued):
 def test_no_verdict_by_the_deadline_goes_to_review(queued, settings):
     settings.POLL_DEADLINE = 3600
     responses.post(POST_URL, json={"jobId": "job-7"})
-    with mock.patch("uploads.services.publish_poll"):
+    with mock.patch("uploads.services.delivery.publish_poll"):
         services.upload_submit(upload_id=queued.pk)
     Upload.objects.filter(pk=queued.pk).update(
         submitted_at=timezone.now() - timedelta(hours=2), next_poll_at=timezone.now()
@@ -209,7 +209,7 @@ def test_the_sweep_republishes_a_queued_upload_once_per_grace_period(queued, set
     Upload.objects.filter(pk=queued.pk).update(
         next_attempt_at=timezone.now() - timedelta(minutes=1)
     )
-    with mock.patch("uploads.services.publish_submit") as publish:
+    with mock.patch("uploads.services.delivery.publish_submit") as publish:
         assert services.upload_sweep()["requeued"] == 1
         assert services.upload_sweep()["requeued"] == 0
     publish.assert_called_once_with(queued.pk)
@@ -269,7 +269,7 @@ def test_an_overdue_poll_is_republished_once_per_grace_period(queued, settings):
         submitted_at=timezone.now(),
         next_poll_at=timezone.now() - timedelta(minutes=1),
     )
-    with mock.patch("uploads.services.publish_poll") as publish:
+    with mock.patch("uploads.services.delivery.publish_poll") as publish:
         assert services.upload_sweep()["polled"] == 1
         assert services.upload_sweep()["polled"] == 0
     publish.assert_called_once_with(queued.pk)

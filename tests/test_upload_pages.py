@@ -132,9 +132,9 @@ def test_staff_review_a_failed_upload(client, operator, alice, plan_items):
     )
     client.force_login(alice)
     assert "Mark resolved" not in client.get(f"/uploads/{upload.pk}/").content.decode()
-    assert client.post(f"/uploads/{upload.pk}/retry/").status_code == 302
+    assert client.post(f"/uploads/{upload.pk}/retry/").status_code == 404
     upload.refresh_from_db()
-    assert upload.state == State.FAILED  # alice is not staff: sent to log in
+    assert upload.state == State.FAILED  # alice is not staff: a plain 404
 
     client.force_login(operator)
     page = client.get(f"/uploads/{upload.pk}/").content.decode()

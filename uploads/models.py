@@ -25,6 +25,7 @@ class Membership(models.Model):
     class Role(models.TextChoices):
         VIEWER = "viewer", "Viewer"
         UPLOADER = "uploader", "Uploader"
+        MANAGER = "manager", "Manager"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -40,6 +41,17 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.role})"
+
+    # The role rules (DESIGN.md), in one place: every role may look at its team.
+    @property
+    def can_upload(self) -> bool:
+        """Upload, enter and fix updates, and send them."""
+        return self.role in (self.Role.UPLOADER, self.Role.MANAGER)
+
+    @property
+    def can_manage(self) -> bool:
+        """Manage the team's members and plan-item mapping."""
+        return self.role == self.Role.MANAGER
 
 
 class PlanItem(models.Model):
@@ -130,6 +142,17 @@ class Upload(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("upload_detail", args=[self.pk])
 
+    def transition(self, *, expected: str | frozenset[str], **changes: Any) -> bool:
+        """Write the changes only while the upload is in an expected state.
+
+        One conditional `UPDATE ... WHERE state IN (...)`: True when this call made
+        the change, False when a worker or a person had already moved it on.
+        """
+        states = [expected] if isinstance(expected, str) else list(expected)
+        return bool(
+            Upload.objects.filter(pk=self.pk, state__in=states).update(**changes)
+        )
+
     @property
     def is_terminal(self) -> bool:
         return self.state in self.TERMINAL_STATES
@@ -193,6 +216,30 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """Append-only history: who (a user, or the system when null) did what, when."""
 
+    class Action(models.TextChoices):
+        """Every kind of event, with the words a history page shows for it."""
+
+        UPLOAD_CREATED = "upload.created", "Checked and kept as a draft"
+        UPLOAD_REJECTED = "upload.rejected", "Discarded without sending"
+        UPLOAD_CONFIRMED = "upload.confirmed", "Confirmed for sending"
+        SUBMIT_STARTED = "submit.started", "Sent to AchieveIt"
+        SUBMIT_QUEUED = "submit.queued", "AchieveIt accepted the file"
+        SUBMIT_RETRY_SCHEDULED = (
+            "submit.retry_scheduled",
+            "AchieveIt could not take the file; sending again later",
+        )
+        UPLOAD_SUCCEEDED = "upload.succeeded", "AchieveIt processed the updates"
+        UPLOAD_FAILED = "upload.failed", "Failed"
+        UPLOAD_NEEDS_REVIEW = "upload.needs_review", "Needs a person's review"
+        UPLOAD_RETRIED = "upload.retried", "Queued to be sent again"
+        UPLOAD_RESOLVED = "upload.resolved", "Resolved"
+        UPLOAD_CANCELED = "upload.canceled", "Canceled"
+        NOTIFICATION_SENT = "notification.sent", "Emailed about the problem"
+        TEAM_CREATED = "team.created", "Team created"
+        MEMBERSHIP_SET = "membership.set", "Member's role set"
+        USER_CREATED = "user.created", "User created"
+        PLAN_ITEMS_IMPORTED = "plan_items.imported", "Plan items imported"
+
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -211,7 +258,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="events",
     )
-    action = models.CharField(max_length=64)
+    action = models.CharField(max_length=64, choices=Action.choices)
     details = models.JSONField(default=dict, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
@@ -229,3 +276,18 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("AuditEvent is append-only")
+
+    @property
+    def description(self) -> str:
+        """The event in a person's words, with the detail that makes it specific."""
+        label = self.get_action_display()
+        details = self.details or {}
+        if self.action == self.Action.SUBMIT_QUEUED and details.get("job_id"):
+            return f"AchieveIt accepted the file as job {details['job_id']}"
+        if self.action == self.Action.SUBMIT_STARTED and details.get("attempt", 1) > 1:
+            return f"{label} (attempt {details['attempt']})"
+        if details.get("reason"):
+            return f"{label}: {details['reason']}"
+        if details.get("note"):
+            return f"{label}: {details['note']}"
+        return label

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from uploads.models import Membership, Team
-from uploads.services import audit
+from uploads.services.teams import membership_set
 
 
 class Command(BaseCommand):
@@ -24,15 +24,17 @@ class Command(BaseCommand):
     ) -> None:
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"No user named '{username}'. Create it first.")
+            raise CommandError(
+                f"No user named '{username}'. Create it with: "
+                f"create_user {username} --email ADDRESS"
+            )
         team = Team.objects.filter(slug=team_slug).first()
         if team is None:
             raise CommandError(
                 f"No team '{team_slug}'. Create it with: create_team {team_slug}"
             )
-        membership, created = Membership.objects.update_or_create(
-            user=user, team=team, defaults={"role": role}
+        membership, created = membership_set(
+            user=user, team=team, role=role, actor=None
         )
-        audit(action="membership.set", team=team, username=username, role=role)
         verb = "Added" if created else "Updated"
         self.stdout.write(f"{verb} {username} in {team_slug} as {membership.role}")

@@ -3,10 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.text import slugify
 
-from uploads.models import Team
-from uploads.services import audit
+from uploads.services import ServiceError
+from uploads.services.teams import team_create
 
 
 class Command(BaseCommand):
@@ -17,18 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="")
 
     def handle(self, *args: Any, slug: str, name: str, **options: Any) -> None:
-        if slugify(slug) != slug:
-            raise CommandError(
-                f"'{slug}' is not a valid team slug: use lowercase letters, digits "
-                f"and hyphens, e.g. '{slugify(slug) or 'finance'}'."
-            )
-        team, created = Team.objects.get_or_create(
-            slug=slug, defaults={"name": name or slug.replace("-", " ").title()}
-        )
-        if not created and name and team.name != name:
-            team.name = name
-            team.save(update_fields=["name"])
-        if created:
-            audit(action="team.created", team=team, slug=slug)
+        try:
+            team, created = team_create(slug=slug, name=name)
+        except ServiceError as error:
+            raise CommandError(str(error)) from None
         verb = "Created" if created else "Already had"
         self.stdout.write(f"{verb} team {team.slug} ({team.name})")

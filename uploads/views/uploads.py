@@ -1,57 +1,22 @@
+"""An upload from file to verdict: choose a file, see the preview, send it."""
+
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from uploads import csvformat, services
 from uploads.forms import ResolveForm, UploadFileForm
-from uploads.models import Membership, PlanItem, Team, Upload
-from uploads.permissions import can_upload, visible_teams, visible_uploads
-
-
-def _team_for(request: HttpRequest, slug: str) -> Team:
-    return get_object_or_404(visible_teams(request.user), slug=slug)
-
-
-def _upload_for(request: HttpRequest, upload_id: int) -> Upload:
-    return get_object_or_404(
-        visible_uploads(request.user).select_related("team", "created_by"),
-        pk=upload_id,
-    )
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    teams = visible_teams(request.user).annotate(item_count=Count("plan_items"))
-    memberships = {m.team_id: m for m in request.user.memberships.all()}
-    uploads = visible_uploads(request.user).select_related("team", "created_by")[:20]
-    rows = []
-    for team in teams:
-        membership = memberships.get(team.pk)
-        # The same rule as permissions.can_upload, from memberships already loaded.
-        may_send = request.user.is_staff or (
-            membership is not None and membership.role == Membership.Role.UPLOADER
-        )
-        role = membership.get_role_display() if membership else "Staff"
-        rows.append((team, role, may_send))
-    return render(
-        request,
-        "uploads/dashboard.html",
-        {
-            "teams": rows,
-            "uploads": uploads,
-        },
-    )
+from uploads.models import PlanItem, Upload
+from uploads.permissions import Need, can_upload, get_team_for, get_upload_for
 
 
 @login_required
 def upload_new(request: HttpRequest, slug: str) -> HttpResponse:
-    team = _team_for(request, slug)
+    team = get_team_for(request, slug)
     if not can_upload(request.user, team):
         messages.error(request, "You may look at this team's uploads, not send them.")
         return redirect("dashboard")
@@ -70,7 +35,7 @@ def upload_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def team_template(request: HttpRequest, slug: str) -> HttpResponse:
-    team = _team_for(request, slug)
+    team = get_team_for(request, slug)
     external_ids = PlanItem.objects.filter(team=team, active=True).values_list(
         "external_id", flat=True
     )
@@ -83,7 +48,7 @@ def team_template(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = _upload_for(request, upload_id)
+    upload = get_upload_for(request, upload_id)
     findings = upload.findings
     return render(
         request,
@@ -109,7 +74,7 @@ def upload_state(request: HttpRequest, upload_id: int) -> HttpResponse:
     When the state has moved on, the whole page reloads so the calls and history
     shown beside the badge move on with it.
     """
-    upload = _upload_for(request, upload_id)
+    upload = get_upload_for(request, upload_id)
     response = render(
         request,
         "uploads/_state_badge.html",
@@ -120,17 +85,10 @@ def upload_state(request: HttpRequest, upload_id: int) -> HttpResponse:
     return response
 
 
-def _upload_for_sender(request: HttpRequest, upload_id: int) -> Upload:
-    upload = _upload_for(request, upload_id)
-    if not can_upload(request.user, upload.team):
-        raise Http404
-    return upload
-
-
 @login_required
 @require_POST
 def upload_confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = _upload_for_sender(request, upload_id)
+    upload = get_upload_for(request, upload_id, need=Need.UPLOAD)
     try:
         services.upload_confirm(upload=upload, user=request.user)
     except services.ServiceError as error:
@@ -143,7 +101,7 @@ def upload_confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def upload_exclude_invalid(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = _upload_for_sender(request, upload_id)
+    upload = get_upload_for(request, upload_id, need=Need.UPLOAD)
     try:
         clean = services.upload_exclude_invalid(upload=upload, user=request.user)
     except services.ServiceError as error:
@@ -158,36 +116,7 @@ def upload_exclude_invalid(request: HttpRequest, upload_id: int) -> HttpResponse
 @login_required
 @require_POST
 def upload_discard(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = _upload_for_sender(request, upload_id)
+    upload = get_upload_for(request, upload_id, need=Need.UPLOAD)
     if services.upload_reject(upload=upload, user=request.user):
         messages.info(request, "Discarded: nothing was sent. The file is kept.")
-    return redirect(upload)
-
-
-@staff_member_required
-@require_POST
-def upload_staff_action(
-    request: HttpRequest, upload_id: int, action: str
-) -> HttpResponse:
-    upload = _upload_for(request, upload_id)
-    try:
-        if action == "retry":
-            services.upload_retry(upload=upload, user=request.user)
-            messages.success(request, "Queued to be sent again.")
-        elif action == "cancel":
-            services.upload_cancel(upload=upload, user=request.user)
-            messages.info(request, "Canceled.")
-        elif action == "resolve":
-            form = ResolveForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, "Say what was done: a resolution needs a note.")
-                return redirect(upload)
-            services.upload_resolve(
-                upload=upload, user=request.user, note=form.cleaned_data["note"]
-            )
-            messages.success(request, "Resolved.")
-        else:
-            raise Http404
-    except services.ServiceError as error:
-        messages.warning(request, str(error))
     return redirect(upload)

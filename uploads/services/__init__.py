@@ -1,0 +1,48 @@
+"""Every write the portal makes, by sub-domain (HackSoft's services layer).
+
+- `drafts`: check a file and keep it as a draft; confirm, discard, leave out rows.
+- `delivery`: submit, poll, the sweep and the email about a problem.
+- `review`: staff retry, resolve and cancel.
+- `teams`: teams, users, memberships and the plan-item mapping.
+- `audit`: the append-only history every other module writes to.
+
+Views, tasks and commands call these names; the state rules live only here.
+"""
+
+from __future__ import annotations
+
+from uploads.services.audit import audit
+from uploads.services.delivery import (
+    notify_problem,
+    publish_poll,
+    publish_submit,
+    upload_poll,
+    upload_submit,
+    upload_sweep,
+)
+from uploads.services.drafts import (
+    upload_confirm,
+    upload_create,
+    upload_exclude_invalid,
+    upload_reject,
+)
+from uploads.services.errors import ServiceError
+from uploads.services.review import upload_cancel, upload_resolve, upload_retry
+
+__all__ = [
+    "ServiceError",
+    "audit",
+    "notify_problem",
+    "publish_poll",
+    "publish_submit",
+    "upload_cancel",
+    "upload_confirm",
+    "upload_create",
+    "upload_exclude_invalid",
+    "upload_poll",
+    "upload_reject",
+    "upload_resolve",
+    "upload_retry",
+    "upload_submit",
+    "upload_sweep",
+]

@@ -1,0 +1,219 @@
+"""Drafts: a file or form checked and kept, until a person confirms or discards it.
+
+Nothing leaves the portal from here; confirming hands the upload to delivery.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import asdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from uploads import csvformat
+from uploads.models import AuditEvent, Team, Upload, UploadRow
+from uploads.selectors import plan_item_rules
+from uploads.services import delivery
+from uploads.services.audit import audit
+from uploads.services.errors import ServiceError
+
+Action = AuditEvent.Action
+State = Upload.State
+# Findings kept on the upload for the preview; a file with more is summarized.
+MAX_STORED_FINDINGS = 1000
+
+
+def _store_original(*, team: Team, data: bytes) -> str:
+    relative = Path("uploads") / team.slug / f"{uuid.uuid4().hex}.bin"
+    target = settings.PRIVATE_STORAGE_DIR / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return str(relative)
+
+
+def upload_create(
+    *,
+    team: Team,
+    user: AbstractBaseUser | None,
+    data: bytes,
+    original_name: str = "",
+    source: str = Upload.Source.CSV,
+    max_rows: int | None = None,
+) -> Upload:
+    """Validate a file for a team and keep it as a draft with its findings.
+
+    The original bytes are stored privately whatever their content, so nothing a
+    person sent is lost. Never raises for bad content: problems become findings.
+    """
+    result = csvformat.parse(
+        data,
+        plan_items=plan_item_rules(team),
+        max_bytes=settings.UPLOAD_MAX_BYTES,
+        max_rows=max_rows or settings.UPLOAD_MAX_ROWS,
+    )
+    findings = [asdict(finding) for finding in result.findings[:MAX_STORED_FINDINGS]]
+    return _save_draft(
+        team=team,
+        user=user,
+        source=source,
+        original_name=original_name[:255],
+        original_path=_store_original(team=team, data=data),
+        updates=result.updates,
+        findings=findings,
+        sendable=result.is_valid,
+        errors=len(result.errors),
+    )
+
+
+def _save_draft(
+    *,
+    team: Team,
+    user: AbstractBaseUser | None,
+    source: str,
+    original_name: str,
+    original_path: str,
+    updates: list[csvformat.Update],
+    findings: list[dict[str, Any]],
+    sendable: bool,
+    errors: int,
+    **details: Any,
+) -> Upload:
+    """Store a draft with its normalized updates, one row each, in one transaction."""
+    # Only a sendable draft has a payload, and so a payload checksum.
+    payload = csvformat.render_csv(updates) if sendable else b""
+    with transaction.atomic():
+        upload = Upload.objects.create(
+            team=team,
+            created_by=user,
+            source=source,
+            original_name=original_name,
+            original_path=original_path,
+            normalized_csv=payload.decode("utf-8"),
+            findings=findings,
+            row_count=len(updates),
+            checksum=hashlib.sha256(payload).hexdigest() if payload else "",
+            state=State.DRAFT,
+        )
+        UploadRow.objects.bulk_create(
+            (
+                UploadRow(
+                    upload=upload,
+                    line=update.line,
+                    external_id=update.external_id,
+                    status=update.status,
+                    value=csvformat.format_value(update.value),
+                    as_of_date=update.as_of_date,
+                )
+                for update in updates
+            ),
+            batch_size=2000,
+        )
+        audit(
+            action=Action.UPLOAD_CREATED,
+            upload=upload,
+            actor=user,
+            source=source,
+            rows=len(updates),
+            errors=errors,
+            notes=len(findings) - errors,
+            **details,
+        )
+    return upload
+
+
+def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
+    """Make a new, clean draft from a draft's valid rows; the old one is rejected.
+
+    The new draft keeps the original file, so nothing the person sent is lost.
+    Raises ServiceError when the draft is no longer a draft or has no valid row.
+    """
+    rows = list(upload.rows.all())
+    if not rows:
+        raise ServiceError("No row of this file is valid: there is nothing to send.")
+    updates = [
+        csvformat.Update(
+            external_id=row.external_id,
+            status=row.status,
+            value=Decimal(row.value) if row.value else None,
+            as_of_date=row.as_of_date,
+            line=row.line,
+        )
+        for row in rows
+    ]
+    left_out = sum(1 for f in upload.findings if f["severity"] == "error")
+    note = {
+        "line": None,
+        "column": None,
+        "severity": "warning",
+        "message": (
+            f"Made from upload #{upload.pk} without its {left_out} error(s): "
+            "the rows with errors are not sent."
+        ),
+        "code": "upload.invalid_rows_excluded",
+    }
+    with transaction.atomic():
+        if not upload.transition(
+            expected=State.DRAFT, state=State.REJECTED, finished_at=timezone.now()
+        ):
+            raise ServiceError("This upload is no longer a draft.")
+        clean = _save_draft(
+            team=upload.team,
+            user=user,
+            source=upload.source,
+            original_name=upload.original_name,
+            original_path=upload.original_path,
+            updates=updates,
+            findings=[note],
+            sendable=True,
+            errors=0,
+            made_from=upload.pk,
+        )
+        audit(
+            action=Action.UPLOAD_REJECTED,
+            upload=upload,
+            actor=user,
+            replaced_by=clean.pk,
+        )
+    return clean
+
+
+def upload_reject(*, upload: Upload, user: AbstractBaseUser | None) -> bool:
+    """Close a draft that will not be sent (it keeps its file and findings)."""
+    with transaction.atomic():
+        changed = upload.transition(
+            expected=State.DRAFT, state=State.REJECTED, finished_at=timezone.now()
+        )
+        if changed:
+            audit(action=Action.UPLOAD_REJECTED, upload=upload, actor=user)
+    return bool(changed)
+
+
+def upload_confirm(*, upload: Upload, user: AbstractBaseUser | None) -> Upload:
+    """Queue a clean draft for sending; the submit task is published on commit.
+
+    Raises ServiceError when the draft has errors, no rows, or is no longer a draft
+    (a confirmation posted twice queues the upload once).
+    """
+    if not upload.is_sendable:
+        raise ServiceError("This upload has errors and cannot be sent.")
+    now = timezone.now()
+    with transaction.atomic():
+        changed = upload.transition(
+            expected=State.DRAFT,
+            state=State.QUEUED,
+            confirmed_at=now,
+            next_attempt_at=now,
+        )
+        if not changed:
+            raise ServiceError("This upload was already confirmed.")
+        audit(action=Action.UPLOAD_CONFIRMED, upload=upload, actor=user)
+        transaction.on_commit(lambda: delivery.publish_submit(upload.pk))
+    upload.refresh_from_db()
+    return upload
