@@ -7,6 +7,14 @@ instead of silently falling back to a default.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import dotenv
+
+T = TypeVar("T")
 
 
 class ConfigError(ValueError):
@@ -17,9 +25,48 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+def load_env_file(default_path: Path) -> None:
+    """Read `.env` (or the file PORTAL_ENV_FILE names; empty means none).
+
+    Real environment variables win over the file, so a deploy's settings are
+    never overridden by a stray file.
+    """
+    path = os.environ.get("PORTAL_ENV_FILE", str(default_path))
+    if path:
+        dotenv.load_dotenv(path, override=False)
+
+
+def exit_on_config_error(start: Callable[[], T]) -> T:
+    """Run `start`; a configuration error ends the process with one line, no
+    traceback, naming the variable (for manage.py, celery and gunicorn alike)."""
+    try:
+        return start()
+    except ConfigError as error:
+        sys.stderr.write(f"Configuration error: {error}\n")
+        sys.exit(2)
+
+
 def env_str(name: str, default: str = "") -> str:
     """Return the variable's value, or the default when unset."""
     return os.environ.get(name, default)
+
+
+def env_secret(name: str, default: str = "") -> str:
+    """Return a secret from NAME, or from the file NAME_FILE names (Docker and
+    Kubernetes secrets); raises ConfigError when both are set or the file cannot
+    be read."""
+    file_name = f"{name}_FILE"
+    path = os.environ.get(file_name)
+    if not path:
+        return os.environ.get(name, default)
+    if os.environ.get(name):
+        raise ConfigError(f"set {name} or {file_name}, not both")
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise ConfigError(
+            f"{file_name}={path!r} cannot be read: {error.strerror}"
+        ) from None
 
 
 def env_bool(name: str, default: bool = False) -> bool:

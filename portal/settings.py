@@ -1,7 +1,9 @@
 """Settings for the portal: configuration comes from environment variables only.
 
-Every variable is listed in `.env.example`. Unset variables give a local
-development setup: SQLite under var/, an embedded (filesystem) Celery broker.
+Every variable is listed in `.env.example`. They may also come from a `.env` file
+at the project root (`make run` writes one for the local run); real environment
+variables win. Unset variables give a local development setup: SQLite under var/,
+an embedded (filesystem) Celery broker.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ from portal.env import (
     env_float,
     env_int,
     env_list,
+    env_secret,
     env_str,
+    load_env_file,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+load_env_file(BASE_DIR / ".env")
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY")
+SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ConfigError("SECRET_KEY must be set unless DEBUG=true")
@@ -142,7 +147,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # --- AchieveIt ---------------------------------------------------------------
 ACHIEVEIT_BASE_URL = env_str("ACHIEVEIT_BASE_URL", "https://api.achieveit.com")
-ACHIEVEIT_API_KEY = env_str("ACHIEVEIT_API_KEY")
+ACHIEVEIT_API_KEY = env_secret("ACHIEVEIT_API_KEY")
 ACHIEVEIT_CONNECT_TIMEOUT = env_float("ACHIEVEIT_CONNECT_TIMEOUT", 5.0, minimum=0.1)
 ACHIEVEIT_READ_TIMEOUT = env_float("ACHIEVEIT_READ_TIMEOUT", 30.0, minimum=0.1)
 POINT_OF_CONTACT_EMAIL = env_str("POINT_OF_CONTACT_EMAIL")
@@ -215,7 +220,7 @@ EMAIL_BACKEND = env_str(
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))

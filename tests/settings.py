@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import uuid
 
+# A developer's `.env` (written by `make run`) must not change what the tests see.
+os.environ.setdefault("PORTAL_ENV_FILE", "")
 os.environ.setdefault("SECRET_KEY", "test-only-secret")
 os.environ.setdefault("ACHIEVEIT_API_KEY", "test-secret-key-4f9d")
 os.environ.setdefault("ACHIEVEIT_BASE_URL", "http://127.0.0.1:9")
