@@ -5,12 +5,7 @@ BIN := $(VENV)/bin
 SIMULATOR_PORT ?= 8765
 DEMO_API_KEY ?= local-demo-key
 
-# Settings for the local run only; anything already in the environment wins.
-run: export DEBUG ?= true
-run: export ACHIEVEIT_BASE_URL ?= http://127.0.0.1:$(SIMULATOR_PORT)
-run: export ACHIEVEIT_API_KEY ?= $(DEMO_API_KEY)
 run: export SIMULATOR_PORT := $(SIMULATOR_PORT)
-run: export POINT_OF_CONTACT_EMAIL ?= contact@example.com
 
 .PHONY: run test bench lint format clean
 
@@ -24,12 +19,24 @@ $(BIN)/.installed-dev: $(BIN)/.installed-run requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(BIN)/.installed-run
+# The local run's settings, written once and then yours to edit. The portal, its
+# commands and honcho all read it; a variable set in the environment wins.
+.env:
+	@printf '%s\n' \
+	  "# Written by 'make run' for the local run (delete it to get it again)." \
+	  "DEBUG=true" \
+	  "ACHIEVEIT_BASE_URL=http://127.0.0.1:$(SIMULATOR_PORT)" \
+	  "ACHIEVEIT_API_KEY=$(DEMO_API_KEY)" \
+	  "POINT_OF_CONTACT_EMAIL=contact@example.com" > $@
+	@echo "Wrote .env: local settings (DEBUG on, the simulator and its demo key)."
+
+run: $(BIN)/.installed-run .env
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
 	@echo
 	@echo "  Portal:     http://127.0.0.1:8000/   (Ctrl-C stops everything)"
-	@echo "  Simulator:  $(ACHIEVEIT_BASE_URL)/_simulator/jobs  (stand-in AchieveIt)"
+	@echo "  Simulator:  http://127.0.0.1:$(SIMULATOR_PORT)/_simulator/jobs  (stand-in AchieveIt)"
+	@echo "  Commands:   in another terminal, e.g. .venv/bin/python manage.py validate_updates tests/fixtures/csv/messy_updates.csv --team demo"
 	@echo
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
