@@ -4,11 +4,13 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from portal.env import ConfigError, env_bool, env_float, env_int, env_list
-from tests.conftest import REPO
+from portal.env import ConfigError, env_bool, env_float, env_int, env_list, env_secret
+
+REPO = Path(__file__).resolve().parent.parent
 
 SNIPPET = (
     "import json, django; from django.conf import settings; django.setup(); "
@@ -28,6 +30,8 @@ def load_settings(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "PORTAL_VAR_DIR": str(tmp_path / "var"),
+        # A developer's .env (or the one CI's `make run` wrote) stays out of it.
+        "PORTAL_ENV_FILE": "",
         **env,
     }
     return subprocess.run(
@@ -115,3 +119,101 @@ def test_env_int_and_float_reject_garbage_and_too_small_values(monkeypatch):
 def test_env_list_drops_blanks(monkeypatch):
     monkeypatch.setenv("HOSTS", " a.example, ,b.example ")
     assert env_list("HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_settings_may_come_from_an_env_file_and_real_variables_win(tmp_path):
+    env_file = tmp_path / "local.env"
+    env_file.write_text(
+        "DEBUG=true\nACHIEVEIT_BASE_URL=http://127.0.0.1:8765\n"
+        "ALLOWED_HOSTS=from-the-file.example\n"
+    )
+    result = load_settings(
+        tmp_path, PORTAL_ENV_FILE=str(env_file), ALLOWED_HOSTS="real.example"
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout.splitlines()[-1])
+    assert loaded["debug"] is True
+    assert loaded["base_url"] == "http://127.0.0.1:8765"
+    assert loaded["hosts"] == ["real.example"]
+
+
+def test_a_secret_may_come_from_a_file(tmp_path, monkeypatch):
+    secret_file = tmp_path / "api_key"
+    secret_file.write_text("key-from-a-docker-secret\n")
+    monkeypatch.delenv("ACHIEVEIT_API_KEY", raising=False)
+    monkeypatch.setenv("ACHIEVEIT_API_KEY_FILE", str(secret_file))
+    assert env_secret("ACHIEVEIT_API_KEY") == "key-from-a-docker-secret"
+
+
+def test_a_secret_file_that_cannot_be_read_names_the_variable(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("SECRET_KEY_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ConfigError, match=r"SECRET_KEY_FILE=.*cannot be read"):
+        env_secret("SECRET_KEY")
+
+
+def test_a_secret_set_twice_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "key").write_text("one")
+    monkeypatch.setenv("SECRET_KEY", "two")
+    monkeypatch.setenv("SECRET_KEY_FILE", str(tmp_path / "key"))
+    with pytest.raises(ConfigError, match="SECRET_KEY or SECRET_KEY_FILE, not both"):
+        env_secret("SECRET_KEY")
+
+
+def test_the_secret_key_file_is_used_by_the_settings(tmp_path):
+    (tmp_path / "key").write_text("from-a-file\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; from django.conf import settings; django.setup(); "
+            "print(settings.SECRET_KEY)",
+        ],
+        cwd=REPO,
+        env={
+            "PATH": os.environ["PATH"],
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "PORTAL_VAR_DIR": str(tmp_path / "var"),
+            "PORTAL_ENV_FILE": "",
+            "SECRET_KEY_FILE": str(tmp_path / "key"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "from-a-file"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["manage.py", "validate_updates", "tests/fixtures/csv/clean_updates.csv"],
+        ["-m", "celery", "-A", "portal", "worker"],
+        ["-m", "celery", "-A", "portal", "beat"],
+        ["-m", "gunicorn", "portal.wsgi", "--bind", "127.0.0.1:0"],
+    ],
+    ids=["manage.py", "celery worker", "celery beat", "gunicorn"],
+)
+def test_a_configuration_error_is_one_line_naming_the_variable(tmp_path, argv):
+    result = subprocess.run(
+        [sys.executable, *argv],
+        cwd=REPO,
+        env={
+            "PATH": os.environ["PATH"],
+            "PORTAL_VAR_DIR": str(tmp_path / "var"),
+            "PORTAL_ENV_FILE": "",
+            "DEBUG": "false",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    problem = [
+        line for line in result.stderr.splitlines() if "Configuration error" in line
+    ]
+    assert problem == ["Configuration error: SECRET_KEY must be set unless DEBUG=true"]
+    assert "Traceback" not in result.stderr
