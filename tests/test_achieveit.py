@@ -51,11 +51,10 @@ GUID_JOB_ID = "9f1c2d3e-0c4a-4a4a-8b8b-123456789abc"
 
 
 @pytest.fixture
-def client() -> Iterator[AchieveItClient]:
-    with AchieveItClient(
+def client() -> AchieveItClient:
+    return AchieveItClient(
         base_url=BASE_URL, api_key=API_KEY, connect_timeout=1, read_timeout=READ_TIMEOUT
-    ) as achieveit_client:
-        yield achieveit_client
+    )
 
 
 @pytest.fixture
@@ -330,8 +329,8 @@ def test_submit_sends_one_plain_post_on_a_real_socket(
         )
     )
 
-    with socket_client(server.port) as achieveit_client:
-        result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
+    achieveit_client = socket_client(server.port)
+    result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
 
     assert result.outcome is SubmitOutcome.QUEUED
     assert result.job_id == "j-77"
@@ -351,8 +350,8 @@ def test_submit_url_is_the_same_with_or_without_a_trailing_slash(
 ) -> None:
     achieveit.post(SUBMIT_URL, body="job-2")
 
-    with AchieveItClient(base_url=base_url, api_key=API_KEY) as achieveit_client:
-        result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
+    achieveit_client = AchieveItClient(base_url=base_url, api_key=API_KEY)
+    result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
 
     assert result.outcome is SubmitOutcome.QUEUED
     assert achieveit.calls[0].request.url == SUBMIT_URL
@@ -365,10 +364,10 @@ def test_submit_keeps_a_base_url_path_prefix(
         f"https://gov.achieveit.test/tenant/api/progressupdates/{FILENAME}", body="3"
     )
 
-    with AchieveItClient(
+    achieveit_client = AchieveItClient(
         base_url="https://gov.achieveit.test/tenant/", api_key=API_KEY
-    ) as achieveit_client:
-        result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
+    )
+    result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
 
     assert result.outcome is SubmitOutcome.QUEUED
     assert result.url_path == f"/tenant/api/progressupdates/{FILENAME}"
@@ -530,8 +529,8 @@ def _connection_error(reason: Exception) -> requests.ConnectionError:
 
 
 def test_connection_refused_means_nothing_was_sent(refusing_port: int) -> None:
-    with socket_client(refusing_port) as achieveit_client:
-        result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
+    achieveit_client = socket_client(refusing_port)
+    result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
 
     assert result.outcome is SubmitOutcome.NOT_QUEUED
     assert result.status_code is None
@@ -611,8 +610,8 @@ def test_connection_dropped_after_the_file_was_sent_needs_a_person(
 ) -> None:
     server = serve(behaviour)
 
-    with socket_client(server.port) as achieveit_client:
-        result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
+    achieveit_client = socket_client(server.port)
+    result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
 
     assert result.outcome is SubmitOutcome.UNKNOWN
     assert result.status_code is None
@@ -628,8 +627,8 @@ def test_no_answer_within_the_read_timeout_needs_a_person(
     server = serve(stay_silent)
     started = time.monotonic()
 
-    with socket_client(server.port) as achieveit_client:
-        result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
+    achieveit_client = socket_client(server.port)
+    result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
 
     assert time.monotonic() - started < 3
     assert result.outcome is SubmitOutcome.UNKNOWN
@@ -649,8 +648,8 @@ def test_a_200_cut_off_mid_body_is_not_mistaken_for_a_job_id(
         answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\njob-5\r\n")
     )
 
-    with socket_client(server.port) as achieveit_client:
-        result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
+    achieveit_client = socket_client(server.port)
+    result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
 
     assert result.outcome is SubmitOutcome.UNKNOWN
     assert result.status_code == 200
@@ -670,8 +669,8 @@ def test_a_500_on_a_real_socket_is_not_resent_by_the_client(
         )
     )
 
-    with socket_client(server.port) as achieveit_client:
-        result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
+    achieveit_client = socket_client(server.port)
+    result = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
 
     assert result.outcome is SubmitOutcome.NOT_QUEUED
     assert result.body == "boom"
@@ -747,10 +746,8 @@ def test_status_without_an_answer_is_a_transport_error_to_try_later(
 ) -> None:
     server = serve(stay_silent)
 
-    with socket_client(server.port) as achieveit_client:
-        timed_out = achieveit_client.status(job_id="job-8")
-    with socket_client(refusing_port) as achieveit_client:
-        refused = achieveit_client.status(job_id="job-8")
+    timed_out = socket_client(server.port).status(job_id="job-8")
+    refused = socket_client(refusing_port).status(job_id="job-8")
 
     assert timed_out.outcome is StatusOutcome.TRANSPORT_ERROR
     assert "no answer within 0.5 s" in timed_out.message
@@ -778,12 +775,12 @@ def test_the_api_key_appears_in_no_result_repr_or_log_line(
     )
     results: list[Any] = []
 
-    with socket_client(server.port) as achieveit_client:
-        results.append(achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES))
-        results.append(achieveit_client.status(job_id="job-9"))
-        client_repr = repr(achieveit_client)
-    with socket_client(refusing_port) as achieveit_client:
-        results.append(achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES))
+    achieveit_client = socket_client(server.port)
+    results.append(achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES))
+    results.append(achieveit_client.status(job_id="job-9"))
+    client_repr = repr(achieveit_client)
+    refusing_client = socket_client(refusing_port)
+    results.append(refusing_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES))
 
     assert [result.outcome for result in results] == [
         SubmitOutcome.AUTH_FAILED,
@@ -879,12 +876,13 @@ def test_client_from_settings_uses_the_achieveit_settings(settings: Any) -> None
     settings.ACHIEVEIT_BASE_URL = "https://gov.achieveit.test/"
     settings.ACHIEVEIT_API_KEY = API_KEY
     settings.ACHIEVEIT_CONNECT_TIMEOUT = 2.5
-    del settings.ACHIEVEIT_READ_TIMEOUT
+    settings.ACHIEVEIT_READ_TIMEOUT = 12.0
 
-    with client_from_settings() as achieveit_client:
-        assert achieveit_client.base_url == "https://gov.achieveit.test"
-        assert achieveit_client.connect_timeout == 2.5
-        assert achieveit_client.read_timeout == 30.0
+    achieveit_client = client_from_settings()
+
+    assert achieveit_client.base_url == "https://gov.achieveit.test"
+    assert achieveit_client.connect_timeout == 2.5
+    assert achieveit_client.read_timeout == 12.0
 
     settings.ACHIEVEIT_API_KEY = ""
     with pytest.raises(ConfigurationError, match="ACHIEVEIT_API_KEY is not set"):
@@ -902,9 +900,9 @@ def test_a_post_opens_a_fresh_connection_even_after_a_poll(
         connection.close()
 
     server = serve(keep_alive)
-    with socket_client(server.port) as achieveit_client:
-        poll = achieveit_client.status(job_id="job-1")
-        submit = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
+    achieveit_client = socket_client(server.port)
+    poll = achieveit_client.status(job_id="job-1")
+    submit = achieveit_client.submit(filename=FILENAME, csv_bytes=CSV_BYTES)
 
     assert poll.outcome is StatusOutcome.PROCESSING
     requests_seen = server.finish()
