@@ -82,24 +82,27 @@ def membership_set(
 ) -> tuple[Membership, bool]:
     """Give a user a role in a team, or change the role they have.
 
-    Returns the membership and whether it is new. Raises ServiceError for a role
-    that does not exist.
+    Returns the membership and whether it is new; only a change is audited.
+    Raises ServiceError for a role that does not exist.
     """
     if role not in Membership.Role.values:
         raise ServiceError(
             f"'{role}' is not a role: use one of {', '.join(Membership.Role.values)}."
         )
     with transaction.atomic():
-        membership, created = Membership.objects.update_or_create(
+        membership, created = Membership.objects.select_for_update().get_or_create(
             user=user, team=team, defaults={"role": role}
         )
-        audit(
-            action=Action.MEMBERSHIP_SET,
-            team=team,
-            actor=actor,
-            username=user.get_username(),
-            role=role,
-        )
+        if created or membership.role != role:
+            membership.role = role
+            membership.save(update_fields=["role"])
+            audit(
+                action=Action.MEMBERSHIP_SET,
+                team=team,
+                actor=actor,
+                username=user.get_username(),
+                role=role,
+            )
     return membership, created
 
 

@@ -6,7 +6,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from uploads.models import Membership, PlanItem, Team
+from uploads.models import Membership, PlanItem
+from uploads.services.teams import (
+    MappingRow,
+    membership_set,
+    plan_items_import,
+    team_create,
+)
 
 # (external id, name, has metric): the mapping of shared/samples/plan_items.csv.
 DEMO_ITEMS = [
@@ -29,18 +35,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
-            demo, _ = Team.objects.get_or_create(
-                slug="demo", defaults={"name": "Demo Strategy Team"}
-            )
-            finance, _ = Team.objects.get_or_create(
-                slug="finance", defaults={"name": "Finance"}
-            )
+            demo, _ = team_create(slug="demo", name="Demo Strategy Team")
+            finance, _ = team_create(slug="finance", name="Finance")
+            known = set(PlanItem.objects.values_list("external_id", flat=True))
             for team, items in ((demo, DEMO_ITEMS), (finance, OTHER_TEAM_ITEMS)):
-                for external_id, name, has_metric in items:
-                    PlanItem.objects.update_or_create(
-                        external_id=external_id,
-                        defaults={"team": team, "name": name, "has_metric": has_metric},
-                    )
+                missing = [MappingRow(*item) for item in items if item[0] not in known]
+                if missing:
+                    plan_items_import(team=team, items=missing)
             user_model = get_user_model()
             for username, (password, staff, role) in DEMO_USERS.items():
                 user, created = user_model.objects.get_or_create(
@@ -53,9 +54,7 @@ class Command(BaseCommand):
                 user.is_superuser = staff
                 user.save()
                 if role:
-                    Membership.objects.update_or_create(
-                        user=user, team=demo, defaults={"role": role}
-                    )
+                    membership_set(user=user, team=demo, role=role, actor=None)
         self.stdout.write("Demo data ready. Log in at http://127.0.0.1:8000/ as:")
         for username, (password, staff, role) in DEMO_USERS.items():
             what = "staff operator" if staff else f"{role} of the demo team"
