@@ -116,6 +116,13 @@ def test_env_int_and_float_reject_garbage_and_too_small_values(monkeypatch):
     assert env_float("DELAY", 1.0) == 2.5
 
 
+@pytest.mark.parametrize("raw", ["nan", "inf", "-inf"])
+def test_env_float_rejects_numbers_that_are_not_finite(monkeypatch, raw):
+    monkeypatch.setenv("ACHIEVEIT_READ_TIMEOUT", raw)
+    with pytest.raises(ConfigError, match="is not a finite number"):
+        env_float("ACHIEVEIT_READ_TIMEOUT", 30.0, minimum=0.1)
+
+
 def test_env_list_drops_blanks(monkeypatch):
     monkeypatch.setenv("HOSTS", " a.example, ,b.example ")
     assert env_list("HOSTS", []) == ["a.example", "b.example"]

@@ -60,23 +60,6 @@ def _publish(task: Any, upload_id: int, countdown: float | None) -> bool:
     return True
 
 
-_clients: dict[tuple[Any, ...], achieveit.AchieveItClient] = {}
-
-
-def _client() -> achieveit.AchieveItClient:
-    """One client (one connection pool) per worker process and configuration."""
-    key = (
-        settings.ACHIEVEIT_BASE_URL,
-        settings.ACHIEVEIT_API_KEY,
-        settings.ACHIEVEIT_CONNECT_TIMEOUT,
-        settings.ACHIEVEIT_READ_TIMEOUT,
-    )
-    if key not in _clients:
-        _clients.clear()
-        _clients[key] = achieveit.client_from_settings()
-    return _clients[key]
-
-
 def _record_attempt(
     *,
     upload: Upload,
@@ -123,7 +106,7 @@ def upload_submit(*, upload_id: int) -> None:
     """
     now = timezone.now()
     try:
-        client = _client()
+        client = achieveit.client_from_settings()
     except achieveit.ConfigurationError as error:
         upload = Upload.objects.filter(pk=upload_id, state=State.QUEUED).first()
         if upload is None:
@@ -275,7 +258,7 @@ def upload_poll(*, upload_id: int) -> None:
         )
         return
 
-    result = _client().status(job_id=upload.job_id)
+    result = achieveit.client_from_settings().status(job_id=upload.job_id)
     with transaction.atomic():
         _record_attempt(
             upload=upload,
