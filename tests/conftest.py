@@ -1,17 +1,17 @@
-"""Shared fixtures: named users (alice uploads, bob views, charlie has no team),
-real services (PostgreSQL, Redis, the simulator, a Celery worker, Chromium)."""
+"""Shared fixtures: the sales and finance teams and their plan items; the named
+users (alice uploads for sales, bob only views sales, charlie uploads for finance
+and must see nothing of sales, operator is staff); and the real services
+(PostgreSQL, Redis, the simulator, a Celery worker, Chromium).
+
+Plain helpers are in tests/helpers.py.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,40 +21,19 @@ import requests
 from django.contrib.auth.models import User
 from django.db import connection
 
+from tests.helpers import (
+    API_KEY,
+    REPO,  # noqa: F401  (re-exported: test_deploy and test_settings import it)
+    ProcessGroup,
+    Simulator,
+    WorkerFactory,
+    database_url,
+    free_port,
+    make_user,
+    require_service,
+    wait_until,
+)
 from uploads.models import Membership, PlanItem, Team
-
-REPO = Path(__file__).resolve().parent.parent
-API_KEY = os.environ["ACHIEVEIT_API_KEY"]
-
-
-def require_service(name: str, available: bool, how: str) -> None:
-    """Skip a test whose service is missing on a developer machine; fail in CI."""
-    if available:
-        return
-    message = f"{name} is not available: {how}"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message} (CI must provide it)")
-    pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(
-    condition: Callable[[], Any], *, timeout: float, interval: float = 0.2
-) -> Any:
-    """Return the first truthy value of condition(), or fail after timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout} s")
-        time.sleep(interval)
 
 
 @pytest.fixture(autouse=True)
@@ -89,40 +68,28 @@ def plan_items(team: Team, other_team: Team) -> list[PlanItem]:
     return items
 
 
-def _user(username: str, team: Team | None = None, role: str = "") -> User:
-    """A user whose password is '<username>-pass-1', optionally in one team."""
-    user = User.objects.create_user(
-        username, email=f"{username}@example.com", password=f"{username}-pass-1"
-    )
-    if team is not None:
-        Membership.objects.create(user=user, team=team, role=role)
-    return user
-
-
 @pytest.fixture
 def alice(team: Team) -> User:
     """Alice uploads for the sales team."""
-    return _user("alice", team, Membership.Role.UPLOADER)
+    return make_user("alice", team, Membership.Role.UPLOADER)
 
 
 @pytest.fixture
 def bob(team: Team) -> User:
     """Bob may only look at the sales team."""
-    return _user("bob", team, Membership.Role.VIEWER)
+    return make_user("bob", team, Membership.Role.VIEWER)
 
 
 @pytest.fixture
 def charlie(other_team: Team) -> User:
     """Charlie belongs to finance and must see nothing of sales."""
-    return _user("charlie", other_team, Membership.Role.UPLOADER)
+    return make_user("charlie", other_team, Membership.Role.UPLOADER)
 
 
 @pytest.fixture
 def operator(db: None) -> User:
-    user = _user("operator")
-    user.is_staff = True
-    user.save()
-    return user
+    """An operator: staff, in no team, sees and reviews every team's uploads."""
+    return make_user("operator", staff=True)
 
 
 # --- real services --------------------------------------------------------------
@@ -148,83 +115,11 @@ def postgres(transactional_db: None) -> None:
     )
 
 
-@dataclass
-class Process:
-    """A child process the test owns; killed at teardown whatever happened."""
-
-    popen: subprocess.Popen[bytes]
-    log_path: Path
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, sig)
-            self.popen.wait(timeout=20)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
-@dataclass
-class ProcessGroup:
-    tmp_path: Path
-    processes: list[Process] = field(default_factory=list)
-
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> Process:
-        log_path = self.tmp_path / f"{name}-{len(self.processes)}.log"
-        log_file = log_path.open("wb")
-        popen = subprocess.Popen(
-            argv,
-            cwd=REPO,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        process = Process(popen=popen, log_path=log_path)
-        self.processes.append(process)
-        return process
-
-    def stop_all(self) -> None:
-        for process in self.processes:
-            try:
-                process.kill(signal.SIGTERM)
-            except subprocess.TimeoutExpired:
-                process.kill(signal.SIGKILL)
-
-
 @pytest.fixture
 def processes(tmp_path: Path) -> Iterator[ProcessGroup]:
     group = ProcessGroup(tmp_path=tmp_path)
     yield group
     group.stop_all()
-
-
-def database_url() -> str:
-    """The test database, as a URL a child process can use."""
-    params = connection.settings_dict
-    return (
-        f"postgres://{params['USER']}:{params['PASSWORD'] or ''}@{params['HOST']}:"
-        f"{params['PORT'] or 5432}/{params['NAME']}"
-    )
-
-
-@dataclass
-class Simulator:
-    url: str
-    process: Process
-
-    def configure(self, **config: Any) -> dict[str, Any]:
-        response = requests.post(
-            f"{self.url}/_simulator/config", json=config, timeout=5
-        )
-        response.raise_for_status()
-        return response.json()
-
-    def jobs(self) -> list[dict[str, Any]]:
-        response = requests.get(f"{self.url}/_simulator/jobs", timeout=5)
-        response.raise_for_status()
-        body = response.json()
-        return body["jobs"] if isinstance(body, dict) else body
 
 
 @pytest.fixture
@@ -255,42 +150,6 @@ def simulator(processes: ProcessGroup) -> Simulator:
 
     wait_until(healthy, timeout=10)
     return Simulator(url=url, process=process)
-
-
-@dataclass
-class WorkerFactory:
-    processes: ProcessGroup
-    redis_url: str
-    tmp_path: Path
-    base_env: dict[str, str]
-
-    def start(self, *, beat: bool = True, **env: str) -> Process:
-        """A real `celery -A portal worker` process (with beat inside when asked)."""
-        full_env = {**self.base_env, **env}
-        argv = [
-            str(Path(sys.executable).parent / "celery"),
-            "-A",
-            "portal",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            "2",
-            "--without-gossip",
-            "--without-mingle",
-            "--hostname",
-            f"test{len(self.processes.processes)}@%h",
-        ]
-        if beat:
-            argv += ["--beat", "--schedule", str(self.tmp_path / "beat-schedule")]
-        process = self.processes.start("worker", argv, env=full_env)
-        wait_until(
-            lambda: "ready." in process.log() or process.popen.poll() is not None,
-            timeout=30,
-        )
-        if process.popen.poll() is not None:
-            pytest.fail(f"worker exited at start:\n{process.log()}")
-        return process
 
 
 @pytest.fixture

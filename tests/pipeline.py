@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import API_KEY, Simulator, WorkerFactory, wait_until
+from tests.helpers import API_KEY, Simulator, WorkerFactory, wait_until
 from uploads import services
 from uploads.models import Upload
 

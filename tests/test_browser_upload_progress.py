@@ -40,7 +40,7 @@ def test_the_badge_follows_the_upload_to_its_verdict(
 def test_a_plan_owner_fixes_a_messy_file_and_sends_it(
     page, workers, simulator, plan_items, team, alice, tmp_path
 ):
-    from tests.test_commands import MESSY_CSV
+    from tests.helpers import MESSY_CSV
 
     pipeline = Pipeline(workers, simulator)
     simulator.configure(processing_delay=1)

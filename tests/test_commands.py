@@ -8,18 +8,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
+from tests.helpers import MESSY_CSV
 from tests.pipeline import CLEAN_CSV
 from uploads.models import AuditEvent, Membership, PlanItem, Team, Upload
-
-MESSY_CSV = (
-    b"\xef\xbb\xbfExternal ID,Status,Current Value,As Of Date\r\n"
-    b"SALES-Q4-01,on track,45%,2026-10-31T16:30:00\r\n"
-    b"SALES-Q4-02, At Risk ,125000,10/31/2026\r\n"
-    b"\r\n"
-    b"HR-RETENTION,Acheived,0.93,2026-10-31\r\n"
-    b"IT-MIGRATION,Not started,,31/10/2026\r\n"
-    b",,,\r\n"
-)
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO, wait_until
+from tests.helpers import REPO, wait_until
 from tests.pipeline import CLEAN_CSV, Pipeline
 from uploads.models import Attempt, AuditEvent, Upload
 
@@ -178,7 +178,7 @@ def test_submit_updates_wait_follows_an_upload_to_success(
 
 
 def test_the_api_key_is_never_written_anywhere(pipeline, team, alice, client, tmp_path):
-    from tests.conftest import API_KEY
+    from tests.helpers import API_KEY
 
     pipeline.simulator.configure(processing_delay=0, status_verdict="fail")
     worker = pipeline.start_worker(LOG_LEVEL="DEBUG")

@@ -11,7 +11,7 @@ import time
 import pytest
 import redis
 
-from tests.conftest import REPO, free_port, require_service, wait_until
+from tests.helpers import REPO, free_port, require_service, wait_until
 from tests.pipeline import CLEAN_CSV, Pipeline
 from uploads.models import Attempt, Upload
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.helpers import MESSY_CSV
 from tests.pipeline import CLEAN_CSV
-from tests.test_commands import MESSY_CSV
 from uploads.models import AuditEvent, Upload
 
 State = Upload.State

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 from uploads.models import AuditEvent
 from uploads.tasks import ping
 
