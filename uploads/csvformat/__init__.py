@@ -1,0 +1,99 @@
+"""AchieveIt progress-update CSV files: read forgivingly, check, write exactly.
+
+Pure Python (no Django), so every way into the portal (upload, web form, command
+line, API) checks a file with the same rules. The rules are AchieveIt's (see
+``ACHIEVEIT_API.md``); this module turns them into findings a plan owner can act on,
+and into the normalized CSV that is the only thing ever sent to AchieveIt.
+
+Functions
+---------
+``parse(data, *, plan_items=None, max_bytes=10_000_000, max_rows=100_000) -> Result``
+    Read the bytes of an uploaded file. Never raises for bad input: everything, from
+    "this is an Excel workbook" to "Row 14, Status: ...", is a ``Finding``.
+``parse_rows(rows, *, first_line=1, plan_items=None, max_rows=100_000) -> Result``
+    The same checks for cells that arrive already split (the web form).
+``render_csv(updates) -> bytes``
+    The normalized CSV sent to AchieveIt: UTF-8 without BOM, the header
+    ``External ID,Status,Current Value,As Of Date``, canonical status spelling, the
+    value as ``format_value`` writes it, the date as ``YYYY-MM-DD``, LF line ends, no
+    empty rows. Normalizing its output again gives the same bytes.
+``render_template(external_ids) -> bytes``
+    A team's CSV template: the header plus one row per External ID.
+``format_value(value) -> str``
+    A ``Decimal`` as plain decimal text: digits as written (``0.20`` stays ``0.20``),
+    no exponent (``Decimal("1E+3")`` is ``1000``), no sign on zero, '' for None.
+
+Data
+----
+``Update(external_id, status, value, as_of_date, line)``: one valid, normalized row,
+an immutable NamedTuple (fast to make by the 100,000); ``line`` is where it was
+written and takes no part in equality or hashing.
+``Finding(line, column, severity, message, code)``: ``severity`` is ``"error"`` (the
+file cannot be sent as it is), ``"warning"`` (something was left out, or may not be
+what was meant) or ``"fixed"`` (corrected, e.g. ``45%`` to ``0.45``). ``message`` is
+the whole sentence: ``"Row 14, Status: ..."`` for a cell, ``"Row 4: ..."`` for a row,
+no prefix for the file. ``line`` is the row number a spreadsheet shows (the header
+is row 1), ``column`` an AchieveIt column name, ``code`` a key of ``MESSAGES``.
+``PlanItemRule(own, active, has_metric)``: what the team's mapping says about an
+External ID; ``own=False`` means another team's (which is never named).
+``Result(updates, findings, encoding, delimiter)``: ``updates`` holds only the rows
+without errors, so "send the valid rows only" is ``render_csv(result.updates)``;
+``errors``, ``warnings`` and ``fixes`` filter the findings, and ``is_valid`` is true
+when there is no error. ``encoding`` is how the bytes were read ("utf-8",
+"utf-8-sig", "utf-16", "utf-32", "windows-1252"; None from ``parse_rows``).
+``MESSAGES`` holds the wording of every finding, by severity and code.
+
+Only the first ``NOTES_PER_KIND`` fixes and warnings of each kind are listed, then
+one summary finding, so a file with thousands of percentages stays readable. Errors
+are always listed in full. ``Problem`` (a ``ValueError``) is raised by the
+``render_*`` functions and ``format_value`` for data that cannot be written.
+
+Modules
+-------
+``messages`` the wording of every finding (``MESSAGES``) and the format's words;
+``cells`` the checks of one cell (External ID, Status, Current Value, As Of Date);
+``reading`` bytes to rows (file kind, encoding, delimiter) and ``parse``;
+``checker`` the row checker that builds the ``Result``, and ``parse_rows``;
+``records`` the data above; ``writing`` ``render_csv`` and ``render_template``.
+"""
+
+from __future__ import annotations
+
+from uploads.csvformat.cells import format_value
+from uploads.csvformat.checker import MAX_ROWS, NOTES_PER_KIND, parse_rows
+from uploads.csvformat.messages import (
+    ERROR,
+    FIXED,
+    HEADER,
+    MESSAGES,
+    STATUSES,
+    WARNING,
+    Problem,
+    Severity,
+)
+from uploads.csvformat.reading import MAX_BYTES, parse
+from uploads.csvformat.records import Finding, PlanItemRule, Result, Update
+from uploads.csvformat.writing import render_csv, render_template
+
+__all__ = [
+    "ERROR",
+    "FIXED",
+    "HEADER",
+    "MAX_BYTES",
+    "MAX_ROWS",
+    "MESSAGES",
+    "NOTES_PER_KIND",
+    "STATUSES",
+    "WARNING",
+    "Finding",
+    "PlanItemRule",
+    "Problem",
+    "Result",
+    "Severity",
+    "Update",
+    "format_value",
+    "parse",
+    "parse_rows",
+    "render_csv",
+    "render_template",
+]

@@ -1,0 +1,382 @@
+"""Checks of single cells: External ID, Status, Current Value, As Of Date.
+
+Each check is a pure function of the text as written in the cell, returning what
+AchieveIt will be sent (or nothing, when the cell is wrong) and the ``Note`` a plan
+owner should read, if any. Being pure, their results may be reused for every row
+that repeats the same text (see ``checker.Memo``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import aniso8601
+from aniso8601.exceptions import LeapSecondError, RangeCheckError
+from aniso8601.resolution import DateResolution
+
+from uploads.csvformat.messages import (
+    STATUS_LIST,
+    STATUSES,
+    Note,
+    Problem,
+    note,
+    shorten,
+)
+
+MAX_DIGITS = 30  # no real measure has more; a longer one is a pasting accident
+
+_STATUS_BY_LOWER = {status.lower(): status for status in STATUSES}
+_QUOTATION_MARKS = ('"', "'", "\u201c", "\u201d", "\u2018", "\u2019", "\u201e")
+# One search per distinct ID instead of eight substring scans.
+_ID_SUSPECT = re.compile(f"external|[,{''.join(_QUOTATION_MARKS)}]", re.I).search
+_CURRENCY_SIGNS = "$€£¥"
+_SPREADSHEET_ERRORS = ("n/a", "na", "-", "--", "tbd")
+_DAY_RESOLUTIONS = (DateResolution.Day, DateResolution.Weekday, DateResolution.Ordinal)
+_WEEK_RESOLUTIONS = (DateResolution.Week, DateResolution.Weekday)
+# Forms that are unambiguous but not accepted; they get a precise suggestion.
+_OTHER_DATE_FORMATS = (
+    "%d.%m.%Y",
+    "%Y.%m.%d",
+    "%d-%b-%Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%B %d, %Y",
+    "%b %d, %Y",
+)
+_SPREADSHEET_TIMES = ("%I:%M %p", "%I:%M:%S %p", "%H:%M", "%H:%M:%S")
+# The everyday times, which the full parsers below also accept: exports stamp each
+# row with its own time, so this is the path most rows with a time take.
+_EVERYDAY_TIME = re.compile(
+    r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|\+([01]\d|2[0-3]):?[0-5]\d)?"
+    r"|(1[0-2]|0?[1-9]):[0-5]\d(:[0-5]\d)? [AaPp][Mm]"
+).fullmatch
+# Distinct dates and times in one file are few (dates) or repeat (times of day).
+_PARSE_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCheck:
+    """A Status cell: the canonical spelling ('' when there is none)."""
+
+    status: str
+    note: Note | None
+
+
+@dataclass(frozen=True, slots=True)
+class ValueCheck:
+    """A Current Value cell: the number (None when empty or not a number)."""
+
+    value: Decimal | None
+    note: Note | None
+
+
+@dataclass(frozen=True, slots=True)
+class DateCheck:
+    """An As Of Date cell: the date (None when it is not one).
+
+    ``ambiguous`` marks a month/day/year date that would also be a valid
+    day/month/year date, worth a word only if the file writes others day-first.
+    """
+
+    date: date | None
+    note: Note | None
+    ambiguous: bool = False
+
+
+# --- External ID ---------------------------------------------------------------------
+
+
+def id_problem(external_id: str) -> Note | None:
+    """Check AchieveIt's own rules for an External ID (stripped of spaces)."""
+    if external_id and external_id.isprintable() and not _ID_SUSPECT(external_id):
+        return None
+    shown = shorten(external_id)
+    if not external_id:
+        return note("id.empty")
+    if "external" in external_id.lower():
+        return note("id.external", id=shown)
+    if "," in external_id:
+        return note("id.comma", id=shown)
+    if any(mark in external_id for mark in _QUOTATION_MARKS):
+        return note("id.quote", id=shown)
+    if not external_id.isprintable():
+        return note("id.invisible", id=shown)
+    return None
+
+
+def closest(written: str, candidates: Iterable[str], cutoff: float) -> str | None:
+    """The candidate closest to ``written`` ignoring case, if any is close enough."""
+    by_lower = {candidate.lower(): candidate for candidate in candidates}
+    matches = difflib.get_close_matches(written.lower(), by_lower, n=1, cutoff=cutoff)
+    return by_lower[matches[0]] if matches else None
+
+
+# --- Status --------------------------------------------------------------------------
+
+
+def check_status(raw_status: str) -> StatusCheck:
+    """Any case and spacing of a status is that status; anything else is an error."""
+    written = raw_status.strip()
+    status = _STATUS_BY_LOWER.get(" ".join(written.split()).lower(), "")
+    if not written:
+        return StatusCheck("", note("status.empty", statuses=STATUS_LIST))
+    if not status:
+        suggestion = closest(written, STATUSES, cutoff=0.6)
+        hint = (
+            f"Did you mean {suggestion!r}?"
+            if suggestion
+            else f"Use one of: {STATUS_LIST}."
+        )
+        return StatusCheck(
+            "", note("status.unknown", status=shorten(written), hint=hint)
+        )
+    if status != raw_status:
+        respelled = note("status.respelled", written=shorten(raw_status), status=status)
+        return StatusCheck(status, respelled)
+    return StatusCheck(status, None)
+
+
+# --- Current Value -------------------------------------------------------------------
+
+
+def check_value(raw_value: str) -> ValueCheck:
+    """A plain number, or a percentage (converted); an empty cell is no value."""
+    written = raw_value.strip()
+    if not written:
+        return ValueCheck(None, None)
+    is_percentage = written.endswith("%")
+    number = written[:-1].rstrip() if is_percentage else written
+    digits = number[1:] if number[:1] in ("+", "-") else number
+    # isascii() first: Decimal() would also take other scripts' digits, "1_000".
+    if not (digits.isascii() and digits.replace(".", "", 1).isdigit()):
+        return ValueCheck(None, _value_error(written))
+    if digit_count(digits) > MAX_DIGITS:
+        return ValueCheck(
+            None, note("value.too_long", written=shorten(written), limit=MAX_DIGITS)
+        )
+    value = Decimal(number)
+    if not is_percentage:
+        return ValueCheck(value, None)
+    value = _without_trailing_zeros(value.scaleb(-2))
+    converted = note(
+        "value.percentage", written=shorten(written), value=format_value(value)
+    )
+    return ValueCheck(value, converted)
+
+
+def format_value(value: Decimal | None) -> str:
+    """Return ``value`` as plain decimal text for AchieveIt ('' for None).
+
+    Digits are kept as written (``0.20`` stays ``0.20``), an exponent is written out
+    (``1E+3`` is ``1000``) and zero has no sign. Raises ``Problem`` for NaN and
+    infinities.
+    """
+    if value is None:
+        return ""
+    if not value.is_finite():
+        raise Problem("write.invalid", what=f"The value {value}")
+    text = format(value, "f")
+    if text[0] == "-" and value.is_zero():
+        return text[1:]
+    return text
+
+
+def digit_count(plain_number: str) -> int:
+    """How many digits a plain number (optional sign, optional point) has."""
+    return (
+        len(plain_number) - plain_number.startswith(("-", "+")) - ("." in plain_number)
+    )
+
+
+def _without_trailing_zeros(value: Decimal) -> Decimal:
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return Decimal(text)
+
+
+def _value_error(written: str) -> Note:
+    """The most helpful explanation of why ``written`` is not a plain number."""
+    shown = shorten(written)
+    lowered = written.lower()
+    if lowered.startswith("#") or lowered in _SPREADSHEET_ERRORS:
+        return note("value.spreadsheet_error", written=shown)
+    unsigned = written.strip(_CURRENCY_SIGNS + " ")
+    if unsigned != written and _is_plain_number(unsigned):
+        return note("value.currency", written=shown, value=unsigned)
+    without_commas = written.replace(",", "")
+    groups = written.partition(".")[0].split(",")
+    if len(groups) > 1 and _is_plain_number(without_commas):
+        leading = groups[0].lstrip("+-")
+        if leading not in ("", "0") and all(len(group) == 3 for group in groups[1:]):
+            return note("value.thousands", written=shown, value=without_commas)
+        if len(groups) == 2 and "." not in written:
+            return note("value.decimal_comma", written=shown, value=".".join(groups))
+    if "e" in lowered and lowered.lstrip("+-")[:1].isdigit():
+        try:
+            value = Decimal(written)
+        except ArithmeticError:
+            pass
+        else:
+            # Only when writing it out is sensible: 1e999999 has a million digits.
+            if value.is_finite() and -30 < value.adjusted() < 30:
+                written_out = format_value(value)
+                return note("value.exponent", written=shown, value=written_out)
+    return note("value.invalid", written=shown)
+
+
+def _is_plain_number(text: str) -> bool:
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    return digits.isascii() and digits.replace(".", "", 1).isdigit()
+
+
+# --- As Of Date ----------------------------------------------------------------------
+
+
+def check_date(raw_date: str) -> DateCheck:
+    """Any ISO 8601 date, or US month/day/year; a time after it is left out."""
+    written = raw_date.strip()
+    if not written:
+        return DateCheck(None, note("date.empty"))
+    if "/" in written:
+        return _check_slashed_date(written)
+    return _check_iso_date(written)
+
+
+def _check_iso_date(written: str) -> DateCheck:
+    """Any ISO 8601 date (calendar, week or ordinal), with or without a time."""
+    # ISO 8601 allows lower-case designators by agreement (t, w, z).
+    upper = written.upper()
+    date_part, separator, time_part = upper.partition("T")
+    if not separator:
+        date_part, separator, time_part = upper.partition(" ")
+    as_of = _iso_date(date_part)
+    if not isinstance(as_of, date):
+        if as_of == "date.unaccepted":
+            return DateCheck(None, _unaccepted_date(written))
+        return DateCheck(None, note(as_of, written=shorten(written)))
+    if not separator:
+        return DateCheck(as_of, None)
+    if not _is_time(time_part):
+        return DateCheck(None, note("date.invalid", written=shorten(written)))
+    return DateCheck(
+        as_of, note("date.time_dropped", written=shorten(written), date=as_of)
+    )
+
+
+@functools.lru_cache(maxsize=_PARSE_CACHE_SIZE)
+def _iso_date(date_part: str) -> date | str:
+    """The date an ISO 8601 date form names, or the code of what is wrong with it."""
+    # aniso8601 is lenient about some separators (2026.10.31): only digits, - and W.
+    if not (
+        date_part.isascii() and date_part.replace("-", "").replace("W", "", 1).isdigit()
+    ):
+        return "date.unaccepted"
+    try:
+        resolution = aniso8601.get_date_resolution(date_part)
+        if resolution not in _DAY_RESOLUTIONS:
+            return "date.no_day"
+        as_of = aniso8601.parse_date(date_part)
+        if resolution in _WEEK_RESOLUTIONS and not _week_exists(date_part, as_of):
+            return "date.impossible"
+    except RangeCheckError:
+        return "date.impossible"
+    except (ValueError, NotImplementedError):
+        return "date.unaccepted"
+    return as_of
+
+
+def _unaccepted_date(written: str) -> Note:
+    """Explain a date that is no ISO form, suggesting the ISO form when it is clear."""
+    for date_format in _OTHER_DATE_FORMATS:
+        try:
+            meant = datetime.strptime(written, date_format).date()
+        except ValueError:
+            continue
+        return note("date.other_form", written=written, suggestion=meant.isoformat())
+    return note("date.invalid", written=shorten(written))
+
+
+def _week_exists(date_part: str, as_of: date) -> bool:
+    """False for week 53 of a year with 52 weeks, which aniso8601 rolls over."""
+    year_text, _, rest = date_part.partition("W")
+    written_week = (int(year_text.rstrip("-")), int(rest.lstrip("-")[:2]))
+    return tuple(as_of.isocalendar())[:2] == written_week
+
+
+def _is_time(time_text: str) -> bool:
+    """True for an ISO 8601 time (any zone) or a spreadsheet time such as 4:30 PM."""
+    return _EVERYDAY_TIME(time_text) is not None or _is_any_time(time_text)
+
+
+@functools.lru_cache(maxsize=_PARSE_CACHE_SIZE)
+def _is_any_time(time_text: str) -> bool:
+    try:
+        aniso8601.parse_time(time_text)
+    except LeapSecondError:
+        return True
+    except (ValueError, NotImplementedError):
+        for time_format in _SPREADSHEET_TIMES:
+            try:
+                datetime.strptime(time_text.strip(), time_format)
+            except ValueError:
+                continue
+            return True
+        return False
+    return True
+
+
+def _check_slashed_date(written: str) -> DateCheck:
+    """US month/day/year, optionally with a time; explain the near misses."""
+    shown = shorten(written)
+    date_part, separator, time_part = written.partition(" ")
+    parts = date_part.split("/")
+    if len(parts) != 3 or not all(
+        part.isascii() and part.isdigit() and len(part) <= 4 for part in parts
+    ):
+        return DateCheck(None, note("date.invalid", written=shown))
+    first, second, third = (int(part) for part in parts)
+    if len(parts[0]) == 4 and _is_date(first, second, third):
+        suggestion = date(first, second, third).isoformat()
+        return DateCheck(
+            None, note("date.year_first", written=shown, suggestion=suggestion)
+        )
+    month, day, year = first, second, third
+    if len(parts[2]) == 2:
+        suggestion = f"{month}/{day}/20{parts[2]}"
+        return DateCheck(
+            None, note("date.two_digit_year", written=shown, suggestion=suggestion)
+        )
+    if len(parts[2]) != 4 or len(parts[0]) > 2 or len(parts[1]) > 2:
+        return DateCheck(None, note("date.invalid", written=shown))
+    if not _is_date(year, month, day):
+        if _is_date(year, day, month):
+            suggestion = (
+                f"{date(year, day, month).isoformat()} (or {day}/{month}/{year})"
+            )
+            return DateCheck(
+                None, note("date.day_first", written=shown, suggestion=suggestion)
+            )
+        return DateCheck(None, note("date.impossible", written=shown))
+    if separator and not _is_time(time_part):
+        return DateCheck(None, note("date.invalid", written=shown))
+    as_of = date(year, month, day)
+    dropped = (
+        note("date.time_dropped", written=shown, date=as_of) if separator else None
+    )
+    # 3/4/2026 may be meant day-first: worth a word only if the file shows that habit.
+    return DateCheck(as_of, dropped, ambiguous=day <= 12 and day != month)
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,150 @@
+"""From the bytes of an upload to rows: what kind of file it is, how its text is
+encoded, and which delimiter splits its cells."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+from collections.abc import Mapping
+
+from uploads.csvformat.checker import MAX_ROWS, RowChecker, row_width
+from uploads.csvformat.messages import ERROR, HEADER_LIST, Problem, note
+from uploads.csvformat.records import Finding, PlanItemRule, Result
+
+MAX_BYTES = 10_000_000
+
+_SNIFF_BYTES = 64 * 1024
+_SNIFF_LINES = 50
+_UTF8 = "utf-8"
+_WINDOWS_1252 = "windows-1252"
+
+
+def parse(
+    data: bytes,
+    *,
+    plan_items: Mapping[str, PlanItemRule] | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
+) -> Result:
+    """Read, check and normalize the bytes of an uploaded CSV file.
+
+    ``plan_items`` maps each External ID the organization knows to what this team
+    may do with it; without it, External IDs are only checked against AchieveIt's
+    rules. Returns a ``Result``; never raises for bad input, whatever the bytes.
+    """
+    try:
+        check_file_kind(data, max_bytes)
+        encoding, sample = choose_encoding(data)
+    except Problem as problem:
+        return _file_error(problem)
+    delimiter = sniff_delimiter(sample)
+    del sample
+    try:
+        return _read(data, encoding, delimiter, plan_items, max_rows)
+    except UnicodeDecodeError:
+        if encoding != _UTF8:
+            return _file_error(Problem("file.encoding"))
+    # The sample was UTF-8 but a later part is not: read it as Excel's plain CSV.
+    try:
+        return _read(data, _WINDOWS_1252, delimiter, plan_items, max_rows)
+    except UnicodeDecodeError:
+        return _file_error(Problem("file.encoding"))
+
+
+def check_file_kind(data: bytes, max_bytes: int) -> None:
+    """Raise ``Problem`` for a file that is too big, empty or clearly not a CSV."""
+    if len(data) > max_bytes:
+        raise Problem(
+            "file.too_large", size=_megabytes(len(data)), limit=_megabytes(max_bytes)
+        )
+    # Only the start is looked at: strip() would copy a large file. A large blank
+    # file still ends as "no updates", with its blank rows listed.
+    if len(data) <= _SNIFF_BYTES and not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise Problem("file.empty", header=HEADER_LIST)
+    if data.startswith(b"PK\x03\x04"):
+        kind = "an Excel workbook (.xlsx) or another zipped file"
+        raise Problem("file.workbook", kind=kind)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise Problem("file.workbook", kind="an old-style Excel workbook (.xls)")
+    if data.startswith(b"%PDF"):
+        raise Problem("file.binary", kind="a PDF document")
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<table")):
+        raise Problem("file.binary", kind="a web page or XML file")
+    has_utf16_bom = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not has_utf16_bom and b"\x00" in data:
+        raise Problem("file.binary", kind="binary data rather than text")
+
+
+def choose_encoding(data: bytes) -> tuple[str, str]:
+    """Return the encoding to read ``data`` with, and a decoded sample of its start.
+
+    Raises ``Problem`` when the start decodes in none of the supported encodings.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        candidates: tuple[str, ...] = ("utf-8-sig",)
+    elif data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        candidates = ("utf-32",)
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ("utf-16",)
+    else:
+        candidates = (_UTF8, _WINDOWS_1252)
+    is_whole = len(data) <= _SNIFF_BYTES
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            # Not final unless whole: a character cut by the sample's end is no error.
+            return encoding, decoder.decode(data[:_SNIFF_BYTES], final=is_whole)
+        except UnicodeDecodeError:
+            continue
+    raise Problem("file.encoding")
+
+
+def sniff_delimiter(sample: str) -> str:
+    """Pick comma, TAB or semicolon: whichever gives the most four-column rows."""
+    # The first lines only; splitting the whole sample would cost more than reading.
+    lines = list(itertools.islice(io.StringIO(sample, newline=""), _SNIFF_LINES))
+    best_delimiter, best_score = ",", (0, 0)
+    for delimiter in (",", "\t", ";"):
+        four_columns = several_columns = 0
+        for row in csv.reader(lines, delimiter=delimiter):
+            width = row_width(row)
+            four_columns += width == 4
+            several_columns += width > 1
+        score = (four_columns, several_columns)
+        if score > best_score:
+            best_delimiter, best_score = delimiter, score
+    return best_delimiter
+
+
+def _read(
+    data: bytes,
+    encoding: str,
+    delimiter: str,
+    plan_items: Mapping[str, PlanItemRule] | None,
+    max_rows: int,
+) -> Result:
+    """Stream ``data`` through csv.reader and the checks; raises UnicodeDecodeError."""
+    # TextIOWrapper decodes chunk by chunk, so no decoded copy of the file is made.
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    checker = RowChecker(plan_items, max_rows)
+    if encoding == _WINDOWS_1252:
+        checker.add(None, None, note("file.windows_1252"))
+    reader = csv.reader(stream, delimiter=delimiter)
+    try:
+        checker.run(reader, 1)
+    except csv.Error as error:
+        # line_num counts lines of text, which is what a text editor would show.
+        unreadable = note("file.unreadable", line=reader.line_num, reason=error)
+        checker.add(None, None, unreadable)
+    return checker.result(encoding=encoding, delimiter=delimiter)
+
+
+def _file_error(problem: Problem) -> Result:
+    return Result([], [Finding(None, None, ERROR, problem.message, problem.code)])
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB"
