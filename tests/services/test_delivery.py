@@ -1,8 +1,8 @@
-"""The upload state machine, one service at a time (AchieveIt faked with responses)."""
+"""Delivery: from a confirmed upload to AchieveIt's verdict (submit, poll, the
+sweep, the email about a problem), AchieveIt faked with responses."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import timedelta
 from unittest import mock
@@ -12,9 +12,8 @@ import responses
 from django.core import mail
 from django.utils import timezone
 
-from tests.pipeline import CLEAN_CSV
 from uploads import services
-from uploads.models import AuditEvent, Upload
+from uploads.models import Upload
 
 # Commit hooks (publishing, mail) run as they do in production: after commit.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,62 +27,6 @@ STATUS_URL = re.compile(rf"{BASE}/api/progressupdates/status/.+")
 def _achieveit(settings):
     settings.ACHIEVEIT_BASE_URL = BASE
     settings.POINT_OF_CONTACT_EMAIL = "contact@example.com"
-
-
-@pytest.fixture
-def draft(team, alice, plan_items):
-    return services.upload_create(team=team, user=alice, data=CLEAN_CSV)
-
-
-@pytest.fixture
-def queued(draft, alice):
-    return services.upload_confirm(upload=draft, user=alice)
-
-
-def test_a_draft_keeps_rows_findings_and_the_original_file(draft, settings):
-    assert draft.state == State.DRAFT
-    assert draft.row_count == 4
-    assert list(draft.rows.values_list("external_id", flat=True)) == [
-        "SALES-Q4-01",
-        "SALES-Q4-02",
-        "HR-RETENTION",
-        "IT-MIGRATION",
-    ]
-    assert draft.rows.get(external_id="IT-MIGRATION").value == ""
-    stored = settings.PRIVATE_STORAGE_DIR / draft.original_path
-    assert stored.read_bytes() == CLEAN_CSV
-    assert draft.checksum == hashlib.sha256(draft.normalized_csv.encode()).hexdigest()
-
-
-def test_a_confirmation_posted_twice_queues_once(queued, alice):
-    with pytest.raises(services.ServiceError, match="already confirmed"):
-        services.upload_confirm(upload=queued, user=alice)
-    assert AuditEvent.objects.filter(action="upload.confirmed").count() == 1
-
-
-def test_a_draft_with_errors_cannot_be_confirmed(team, alice, plan_items):
-    upload = services.upload_create(
-        team=team,
-        user=alice,
-        data=b"SALES-Q4-01,Ontrack,0.4,2026-10-31\n",
-    )
-    with pytest.raises(services.ServiceError, match="has errors"):
-        services.upload_confirm(upload=upload, user=alice)
-    upload.refresh_from_db()
-    assert upload.state == State.DRAFT
-
-
-@pytest.mark.django_db(transaction=False)
-def test_confirm_publishes_the_submit_task_only_after_commit(
-    draft, alice, django_capture_on_commit_callbacks
-):
-    with mock.patch("uploads.services.delivery.publish_submit") as publish:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.upload_confirm(upload=draft, user=alice)
-            assert publish.call_count == 0
-        for callback in callbacks:
-            callback()
-    publish.assert_called_once_with(draft.pk)
 
 
 @responses.activate
@@ -215,41 +158,6 @@ def test_the_sweep_republishes_a_queued_upload_once_per_grace_period(queued, set
     publish.assert_called_once_with(queued.pk)
 
 
-def test_staff_retry_resolve_and_cancel(queued, operator):
-    Upload.objects.filter(pk=queued.pk).update(state=State.FAILED)
-    retried = services.upload_retry(upload=queued, user=operator)
-    assert retried.state == State.QUEUED
-    assert retried.submit_attempts == 0
-
-    with pytest.raises(services.ServiceError, match="Only failed or needs-review"):
-        services.upload_retry(upload=queued, user=operator)
-
-    Upload.objects.filter(pk=queued.pk).update(state=State.NEEDS_REVIEW)
-    with pytest.raises(services.ServiceError, match="needs a note"):
-        services.upload_resolve(upload=queued, user=operator, note="  ")
-    resolved = services.upload_resolve(
-        upload=queued, user=operator, note="Checked in AchieveIt: applied."
-    )
-    assert resolved.state == State.RESOLVED
-    assert resolved.resolution_note == "Checked in AchieveIt: applied."
-
-    with pytest.raises(services.ServiceError, match="already finished"):
-        services.upload_cancel(upload=queued, user=operator)
-    actions = AuditEvent.objects.filter(actor=operator).values_list("action", flat=True)
-    assert list(actions) == ["upload.retried", "upload.resolved"]
-
-
-def test_audit_events_cannot_be_changed_or_deleted(queued):
-    event = AuditEvent.objects.first()
-    event.action = "something else"
-    with pytest.raises(TypeError, match="append-only"):
-        event.save()
-    with pytest.raises(TypeError, match="append-only"):
-        event.delete()
-    with pytest.raises(TypeError, match="append-only"):
-        AuditEvent.objects.all().delete()
-
-
 def test_a_missing_api_key_fails_the_upload_with_a_clear_reason(queued, settings):
     settings.ACHIEVEIT_API_KEY = ""
 
@@ -273,15 +181,3 @@ def test_an_overdue_poll_is_republished_once_per_grace_period(queued, settings):
         assert services.upload_sweep()["polled"] == 1
         assert services.upload_sweep()["polled"] == 0
     publish.assert_called_once_with(queued.pk)
-
-
-def test_a_draft_with_errors_has_no_payload_to_send(team, alice, plan_items):
-    upload = services.upload_create(
-        team=team,
-        user=alice,
-        data=CLEAN_CSV + b"SALES-Q4-01,Ontrack,0.4,2026-11-30\n",
-    )
-    assert upload.row_count == 4  # the valid rows are kept for the preview
-    assert upload.normalized_csv == ""
-    assert upload.checksum == ""
-    assert not upload.is_sendable

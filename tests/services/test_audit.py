@@ -1,0 +1,78 @@
+"""The audit history: every action has words a person reads, an event describes
+itself with the detail that makes it specific, and events are append-only."""
+
+from __future__ import annotations
+
+import pytest
+
+from uploads import services
+from uploads.models import AuditEvent
+
+Action = AuditEvent.Action
+
+
+def test_every_action_has_a_label_a_person_reads():
+    for action in Action:
+        assert action.label, action
+        assert action.label != action.value, action
+    assert len({action.label for action in Action}) == len(Action)
+    assert AuditEvent(action=Action.UPLOAD_CONFIRMED).description == (
+        "Confirmed for sending"
+    )
+
+
+def test_an_accepted_file_is_described_with_its_job():
+    event = AuditEvent(action=Action.SUBMIT_QUEUED, details={"job_id": "J-1"})
+    assert event.description == "AchieveIt accepted the file as job J-1"
+    assert AuditEvent(action=Action.SUBMIT_QUEUED).description == (
+        "AchieveIt accepted the file"
+    )
+
+
+def test_a_second_attempt_says_which_it_was():
+    first = AuditEvent(action=Action.SUBMIT_STARTED, details={"attempt": 1})
+    second = AuditEvent(action=Action.SUBMIT_STARTED, details={"attempt": 2})
+    assert first.description == "Sent to AchieveIt"
+    assert second.description == "Sent to AchieveIt (attempt 2)"
+
+
+def test_a_reason_or_a_note_follows_the_label():
+    failed = AuditEvent(
+        action=Action.UPLOAD_FAILED, details={"reason": "AchieveIt refused the key"}
+    )
+    resolved = AuditEvent(
+        action=Action.UPLOAD_RESOLVED, details={"note": "Applied by hand"}
+    )
+    assert failed.description == "Failed: AchieveIt refused the key"
+    assert resolved.description == "Resolved: Applied by hand"
+
+
+def test_an_event_records_who_the_team_and_the_details(draft, alice):
+    event = services.audit(
+        action=Action.UPLOAD_CONFIRMED, upload=draft, actor=alice, source="test"
+    )
+    event.refresh_from_db()
+    assert (event.actor, event.team, event.upload) == (alice, draft.team, draft)
+    assert event.details == {"source": "test"}
+    system = services.audit(action=Action.UPLOAD_SUCCEEDED, upload=draft)
+    assert system.actor is None  # the system, not a person
+
+
+def test_audit_events_cannot_be_changed_or_deleted(queued):
+    event = AuditEvent.objects.first()
+    event.action = "something else"
+    with pytest.raises(TypeError, match="append-only"):
+        event.save()
+    with pytest.raises(TypeError, match="append-only"):
+        event.delete()
+    with pytest.raises(TypeError, match="append-only"):
+        AuditEvent.objects.all().delete()
+
+
+def test_events_cannot_be_rewritten_in_bulk(queued):
+    with pytest.raises(TypeError, match="append-only"):
+        AuditEvent.objects.filter(upload=queued).update(action="upload.succeeded")
+    assert list(queued.events.values_list("action", flat=True)) == [
+        "upload.created",
+        "upload.confirmed",
+    ]

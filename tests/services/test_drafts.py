@@ -1,0 +1,120 @@
+"""Drafts: a file checked and kept with its rows, findings and original bytes;
+confirmed once and only when clean; discarded; or remade without its invalid rows."""
+
+from __future__ import annotations
+
+import hashlib
+from unittest import mock
+
+import pytest
+
+from tests.helpers import MESSY_CSV
+from tests.pipeline import CLEAN_CSV
+from uploads import services
+from uploads.models import AuditEvent, Upload
+
+State = Upload.State
+
+
+def test_a_draft_keeps_rows_findings_and_the_original_file(draft, settings):
+    assert draft.state == State.DRAFT
+    assert draft.row_count == 4
+    assert list(draft.rows.values_list("external_id", flat=True)) == [
+        "SALES-Q4-01",
+        "SALES-Q4-02",
+        "HR-RETENTION",
+        "IT-MIGRATION",
+    ]
+    assert draft.rows.get(external_id="IT-MIGRATION").value == ""
+    stored = settings.PRIVATE_STORAGE_DIR / draft.original_path
+    assert stored.read_bytes() == CLEAN_CSV
+    assert draft.checksum == hashlib.sha256(draft.normalized_csv.encode()).hexdigest()
+
+
+def test_a_draft_with_errors_has_no_payload_to_send(team, alice, plan_items):
+    upload = services.upload_create(
+        team=team,
+        user=alice,
+        data=CLEAN_CSV + b"SALES-Q4-01,Ontrack,0.4,2026-11-30\n",
+    )
+    assert upload.row_count == 4  # the valid rows are kept for the preview
+    assert upload.normalized_csv == ""
+    assert upload.checksum == ""
+    assert not upload.is_sendable
+
+
+def test_a_confirmation_posted_twice_queues_once(queued, alice):
+    with pytest.raises(services.ServiceError, match="already confirmed"):
+        services.upload_confirm(upload=queued, user=alice)
+    assert AuditEvent.objects.filter(action="upload.confirmed").count() == 1
+
+
+def test_a_draft_with_errors_cannot_be_confirmed(team, alice, plan_items):
+    upload = services.upload_create(
+        team=team,
+        user=alice,
+        data=b"SALES-Q4-01,Ontrack,0.4,2026-10-31\n",
+    )
+    with pytest.raises(services.ServiceError, match="has errors"):
+        services.upload_confirm(upload=upload, user=alice)
+    upload.refresh_from_db()
+    assert upload.state == State.DRAFT
+
+
+def test_confirm_publishes_the_submit_task_only_after_commit(
+    draft, alice, django_capture_on_commit_callbacks
+):
+    with mock.patch("uploads.services.delivery.publish_submit") as publish:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            services.upload_confirm(upload=draft, user=alice)
+            assert publish.call_count == 0
+        for callback in callbacks:
+            callback()
+    publish.assert_called_once_with(draft.pk)
+
+
+def test_a_draft_is_discarded_once_and_keeps_its_file(draft, alice, settings):
+    assert services.upload_reject(upload=draft, user=alice) is True
+    assert services.upload_reject(upload=draft, user=alice) is False
+    draft.refresh_from_db()
+    assert draft.state == State.REJECTED
+    assert (settings.PRIVATE_STORAGE_DIR / draft.original_path).exists()
+    assert AuditEvent.objects.filter(action="upload.rejected").count() == 1
+
+
+def test_a_queued_upload_is_not_discarded(queued, alice):
+    assert services.upload_reject(upload=queued, user=alice) is False
+    queued.refresh_from_db()
+    assert queued.state == State.QUEUED
+
+
+def test_leaving_out_invalid_rows_makes_a_clean_draft_from_the_same_file(
+    team, alice, plan_items
+):
+    messy = services.upload_create(team=team, user=alice, data=MESSY_CSV)
+
+    clean = services.upload_exclude_invalid(upload=messy, user=alice)
+
+    messy.refresh_from_db()
+    assert messy.state == State.REJECTED
+    assert (clean.state, clean.row_count, clean.is_sendable) == (State.DRAFT, 2, True)
+    assert clean.original_path == messy.original_path
+    assert clean.findings[0]["message"] == (
+        f"Made from upload #{messy.pk} without its 2 error(s): "
+        "the rows with errors are not sent."
+    )
+    assert messy.events.get(action="upload.rejected").details == {
+        "replaced_by": clean.pk
+    }
+    assert clean.events.get(action="upload.created").details["made_from"] == messy.pk
+
+
+def test_leaving_out_invalid_rows_needs_a_valid_row(team, alice, plan_items):
+    hopeless = services.upload_create(
+        team=team, user=alice, data=b"SALES-Q4-01,Ontrack,0.4,2026-10-31\n"
+    )
+    with pytest.raises(services.ServiceError, match="No row of this file is valid"):
+        services.upload_exclude_invalid(upload=hopeless, user=alice)
+    hopeless.refresh_from_db()
+    assert hopeless.state == State.DRAFT
+    assert Upload.objects.count() == 1
