@@ -126,6 +126,95 @@ def test_add_member_names_what_is_missing(db):
         call_command("add_member", "dana", "ops", "--role", "viewer")
 
 
+def test_add_member_says_how_to_create_an_unknown_user(team):
+    with pytest.raises(CommandError) as error:
+        call_command("add_member", "ghost", "sales", "--role", "viewer")
+    assert str(error.value) == (
+        "No user named 'ghost'. Create it with: create_user ghost --email ADDRESS"
+    )
+    assert not Membership.objects.exists()
+
+
+def set_password_link(out: str, settings) -> str:
+    """The link create_user printed, as a path the test client can follow."""
+    link = out.strip().splitlines()[-1]
+    assert link.startswith(settings.PORTAL_BASE_URL + "/accounts/reset/")
+    return link.removeprefix(settings.PORTAL_BASE_URL)
+
+
+def test_create_user_prints_a_link_that_sets_the_password(client, db, settings):
+    code, out, _ = run("create_user", "dana", "--email", "dana@example.com")
+    assert code == 0
+    assert out.startswith("Created user dana.\n")
+    dana = User.objects.get(username="dana")
+    assert dana.email == "dana@example.com"
+    assert not dana.has_usable_password()
+    assert not dana.memberships.exists()
+
+    link = set_password_link(out, settings)
+    form = client.get(link, follow=True)
+    assert form.status_code == 200
+    assert b"new_password1" in form.content
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a-long-pass-9x", "new_password2": "a-long-pass-9x"},
+    )
+    assert done.status_code == 302
+    dana.refresh_from_db()
+    assert dana.check_password("a-long-pass-9x")
+    client.post("/accounts/login/", {"username": "dana", "password": "a-long-pass-9x"})
+    assert client.session["_auth_user_id"] == str(dana.pk)
+    client.logout()
+    used = client.get(link, follow=True)  # the link works once
+    assert b"has already been used" in used.content
+
+
+def test_create_user_with_a_team_gives_the_role(team):
+    code, out, _ = run(
+        "create_user",
+        "dana",
+        "--email",
+        "dana@example.com",
+        "--team",
+        "sales",
+        "--role",
+        "uploader",
+    )
+    assert code == 0
+    assert "Created user dana as uploader of sales." in out
+    assert Membership.objects.get(user__username="dana", team=team).role == "uploader"
+    actions = AuditEvent.objects.values_list("action", flat=True)
+    assert list(actions) == ["user.created", "membership.set"]
+
+
+def test_create_user_staff_makes_an_operator(db):
+    code, out, _ = run("create_user", "olga", "--email", "olga@example.com", "--staff")
+    assert code == 0
+    assert "Created staff user olga." in out
+    assert User.objects.get(username="olga").is_staff
+
+
+def test_create_user_refuses_a_taken_username(alice):
+    with pytest.raises(CommandError, match="already a user named 'alice'"):
+        call_command("create_user", "alice", "--email", "new@example.com")
+    assert User.objects.get(username="alice").email == "alice@example.com"
+
+
+def test_create_user_refuses_an_unknown_team_and_creates_no_one(db):
+    with pytest.raises(CommandError) as error:
+        call_command(
+            "create_user", "dana", "--email", "dana@example.com", "--team", "ops"
+        )
+    assert str(error.value) == "No team 'ops'. Create it with: create_team ops"
+    assert not User.objects.filter(username="dana").exists()
+
+
+def test_create_user_refuses_a_bad_email(db):
+    with pytest.raises(CommandError, match="'dana-at-example' is not an email address"):
+        call_command("create_user", "dana", "--email", "dana-at-example")
+    assert not User.objects.filter(username="dana").exists()
+
+
 def test_create_team_refuses_a_bad_slug(db):
     with pytest.raises(CommandError, match="not a valid team slug"):
         call_command("create_team", "Sales Team")
