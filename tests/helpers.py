@@ -61,9 +61,13 @@ def free_port() -> int:
 
 
 def wait_until(
-    condition: Callable[[], Any], *, timeout: float, interval: float = 0.2
+    condition: Callable[[], Any], *, timeout: float, interval: float = 0.05
 ) -> Any:
-    """Return the first truthy value of condition(), or fail after timeout."""
+    """Return the first truthy value of condition(), or fail after timeout.
+
+    Checked every 50 ms by default, so a wait ends soon after its condition holds
+    (the pipeline tests wait on workers dozens of times).
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -110,10 +114,6 @@ def state_of(upload: Upload) -> str:
     """The upload's state as stored now (after the request under test)."""
     upload.refresh_from_db()
     return upload.state
-
-
-def page_text(response: HttpResponse) -> str:
-    return response.content.decode()
 
 
 # --- real services --------------------------------------------------------------
