@@ -23,7 +23,6 @@ from django.db import connection
 
 from tests.helpers import (
     API_KEY,
-    REPO,  # noqa: F401  (re-exported: test_deploy and test_settings import it)
     ProcessGroup,
     Simulator,
     WorkerFactory,

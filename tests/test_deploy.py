@@ -7,7 +7,7 @@ import shlex
 
 import yaml
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 
 def procfile() -> dict[str, str]:
