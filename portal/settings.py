@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
@@ -83,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "uploads.context_processors.navigation",
             ],
         },
     },
@@ -163,6 +165,9 @@ POLL_DEADLINE = env_float("POLL_DEADLINE", 24 * 3600.0, minimum=1.0)
 SWEEP_INTERVAL = env_float("SWEEP_INTERVAL", 30.0, minimum=0.1)
 # A queued upload that no worker took within this long is published again.
 REQUEUE_AFTER = env_float("REQUEUE_AFTER", 30.0, minimum=0.0)
+
+# A draft not sent within this many days is discarded by beat (its file is kept).
+DRAFT_MAX_AGE_DAYS = env_int("DRAFT_MAX_AGE_DAYS", 7, minimum=1)
 
 # CSV limits.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10_000_000, minimum=1)

@@ -12,6 +12,8 @@ from django.urls import reverse
 class Team(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
+    # A plan item with no update sent for this long shows as stale on the dashboard.
+    stale_after_days = models.PositiveSmallIntegerField(default=30)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -101,6 +103,18 @@ class Upload(models.Model):
         related_name="uploads",
     )
     source = models.CharField(max_length=8, choices=Source.choices)
+    # The draft this one was made from (fixed in the browser, or left without the
+    # rows with errors); the older one lists its successors as `revisions`.
+    revision_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revisions",
+    )
+    # A one-time token from the form that made this draft, so a form posted twice
+    # makes one draft.
+    form_token = models.CharField(max_length=64, blank=True)
     original_name = models.CharField(max_length=255, blank=True)
     # Path of the file as received, relative to PRIVATE_STORAGE_DIR.
     original_path = models.CharField(max_length=500, blank=True)
@@ -134,6 +148,13 @@ class Upload(models.Model):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"]),
             models.Index(fields=["state", "next_poll_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "form_token"],
+                condition=~models.Q(form_token=""),
+                name="one_draft_per_form_token",
+            )
         ]
 
     def __str__(self) -> str:
@@ -221,6 +242,7 @@ class AuditEvent(models.Model):
 
         UPLOAD_CREATED = "upload.created", "Checked and kept as a draft"
         UPLOAD_REJECTED = "upload.rejected", "Discarded without sending"
+        UPLOAD_EXPIRED = "upload.expired", "Draft discarded: not sent in time"
         UPLOAD_CONFIRMED = "upload.confirmed", "Confirmed for sending"
         SUBMIT_STARTED = "submit.started", "Sent to AchieveIt"
         SUBMIT_QUEUED = "submit.queued", "AchieveIt accepted the file"
@@ -265,6 +287,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        indexes = [
+            # The history reads newest first, by keyset on (at, id), per team.
+            models.Index(fields=["at", "id"], name="audit_at_id"),
+            models.Index(fields=["team", "at", "id"], name="audit_team_at_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action}"

@@ -6,6 +6,7 @@ from uploads.views import dashboard, review, uploads
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("upload/", uploads.upload_start, name="upload_start"),
     path("teams/<slug:slug>/upload/", uploads.upload_new, name="upload_new"),
     path("teams/<slug:slug>/template.csv", uploads.team_template, name="team_template"),
     path("uploads/<int:upload_id>/", uploads.upload_detail, name="upload_detail"),

@@ -11,7 +11,13 @@ from django.views.decorators.http import require_POST
 from uploads import csvformat, services
 from uploads.forms import ResolveForm, UploadFileForm
 from uploads.models import PlanItem, Upload
-from uploads.permissions import Need, can_upload, get_team_for, get_upload_for
+from uploads.permissions import (
+    Need,
+    can_upload,
+    get_team_for,
+    get_upload_for,
+    team_accesses,
+)
 
 
 @login_required
@@ -120,3 +126,12 @@ def upload_discard(request: HttpRequest, upload_id: int) -> HttpResponse:
     if services.upload_reject(upload=upload, user=request.user):
         messages.info(request, "Discarded: nothing was sent. The file is kept.")
     return redirect(upload)
+
+
+@login_required
+def upload_start(request: HttpRequest) -> HttpResponse:
+    """The navigation's Upload: straight to the team's page when there is one team."""
+    teams = [access.team for access in team_accesses(request.user) if access.can_upload]
+    if len(teams) == 1:
+        return redirect("upload_new", teams[0].slug)
+    return render(request, "uploads/upload_start.html", {"teams": teams})

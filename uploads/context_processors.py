@@ -1,0 +1,49 @@
+"""What every page's navigation needs: the sections this person may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from uploads.permissions import team_accesses
+
+
+@dataclass(frozen=True)
+class NavItem:
+    section: str
+    label: str
+    icon: str  # a Tabler icon name
+    url: str
+    count: int = 0
+
+
+# url name -> the navigation section it belongs to
+SECTIONS = {
+    "dashboard": "dashboard",
+    "upload_start": "upload",
+    "upload_new": "upload",
+    "upload_detail": "upload",
+    "entry_start": "entry",
+    "entry": "entry",
+    "history": "history",
+    "plan_items": "items",
+    "plan_item_detail": "items",
+}
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    if not request.user.is_authenticated:
+        return {}
+    match = request.resolver_match
+    accesses = team_accesses(request.user)
+    may_upload = any(access.can_upload for access in accesses)
+    items = [NavItem("dashboard", "Dashboard", "home", reverse("dashboard"))]
+    if may_upload:
+        items.append(NavItem("upload", "Upload", "upload", reverse("upload_start")))
+    return {
+        "nav_items": items,
+        "nav_section": SECTIONS.get(match.url_name if match else "", ""),
+    }
