@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.checks import look_at
+
 pytestmark = pytest.mark.browser
 
 
@@ -31,3 +33,14 @@ def test_a_wrong_password_keeps_the_person_on_the_login_page(page, alice):
     page.wait_for_selector(".alert, .invalid-feedback, .errorlist")
     assert "/accounts/login/" in page.url
     assert page.input_value("input[name=username]") == "alice"
+
+
+def test_the_login_page_and_the_dashboard_pass_the_browser_checks(page, alice):
+    page.goto("/accounts/login/")
+    look_at(page, "login")
+
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", "alice-pass-1")
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=teams]")
+    look_at(page, "dashboard")

@@ -1,0 +1,62 @@
+"""What every page must pass in a real browser: no serious or critical
+accessibility violation (axe-core, vendored under tests/vendor/), and nothing wider
+than the window at a laptop's and a phone's width.
+
+`look_at(page, name)` runs both checks at 1366 and 390 px and, when the
+SCREENSHOTS_DIR variable is set (`make screenshots`), keeps a picture at each width.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe-core" / "axe.min.js"
+WIDTHS = ((1366, 900), (390, 844))  # a laptop, a phone
+BLOCKING_IMPACTS = ("serious", "critical")
+
+# Elements wider than the window, named so a failure says where to look.
+_TOO_WIDE = """() => {
+  const limit = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= limit) return [];
+  return [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > limit + 1)
+    .filter(e => getComputedStyle(e).position !== 'fixed')
+    .slice(0, 5)
+    .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+              (e.className && typeof e.className === 'string' ?
+               '.' + e.className.trim().split(/\\s+/).join('.') : ''));
+}"""
+
+
+def accessibility_violations(page: Any) -> list[str]:
+    """The serious and critical axe-core violations on the page, one line each."""
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    return [
+        f"{violation['impact']}: {violation['id']} ({violation['help']}) at "
+        + ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+        for violation in results["violations"]
+        if violation["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+def too_wide(page: Any) -> list[str]:
+    """Elements that stick out of the window (empty when the page fits)."""
+    return page.evaluate(_TOO_WIDE)
+
+
+def look_at(page: Any, name: str) -> None:
+    """Check the page as it is now at both widths; keep screenshots if asked."""
+    folder = os.environ.get("SCREENSHOTS_DIR")
+    for width, height in WIDTHS:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(50)  # let the layout settle at the new width
+        assert too_wide(page) == [], f"{name} is wider than {width} px"
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=True)
+    assert accessibility_violations(page) == [], f"{name} has accessibility problems"
