@@ -216,6 +216,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sweep-uploads": {"task": "uploads.tasks.sweep", "schedule": SWEEP_INTERVAL},
+    "expire-drafts": {"task": "uploads.tasks.expire_drafts", "schedule": 3600.0},
 }
 
 # --- Email -------------------------------------------------------------------

@@ -64,9 +64,13 @@ class PlanItem(models.Model):
     has_metric = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When AchieveIt last processed an update for this item (kept by delivery, so
+    # the dashboard finds stale items without reading every upload ever sent).
+    last_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["external_id"]
+        indexes = [models.Index(fields=["team", "last_updated_at"])]
 
     def __str__(self) -> str:
         return self.external_id
@@ -148,6 +152,8 @@ class Upload(models.Model):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"]),
             models.Index(fields=["state", "next_poll_at"]),
+            # The dashboard: a team's recent uploads, its weekly counts by state.
+            models.Index(fields=["team", "created_at", "state"]),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -309,6 +315,8 @@ class AuditEvent(models.Model):
         """The event in a person's words, with the detail that makes it specific."""
         label = self.get_action_display()
         details = self.details or {}
+        if self.action == self.Action.UPLOAD_EXPIRED and details.get("days"):
+            return f"Draft discarded: not sent within {details['days']} days"
         if self.action == self.Action.SUBMIT_QUEUED and details.get("job_id"):
             return f"AchieveIt accepted the file as job {details['job_id']}"
         if self.action == self.Action.SUBMIT_STARTED and details.get("attempt", 1) > 1:

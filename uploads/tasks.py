@@ -27,6 +27,11 @@ def sweep() -> dict[str, int]:
     return services.upload_sweep()
 
 
+@shared_task(name="uploads.tasks.expire_drafts")
+def expire_drafts() -> int:
+    return services.drafts_expire()
+
+
 @shared_task(name="uploads.tasks.ping")
 def ping(token: str) -> str:
     """Round trip for tests and health checks: proves a worker reaches the database.

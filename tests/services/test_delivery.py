@@ -13,7 +13,7 @@ from django.core import mail
 from django.utils import timezone
 
 from uploads import services
-from uploads.models import Upload
+from uploads.models import PlanItem, Upload
 
 # Commit hooks (publishing, mail) run as they do in production: after commit.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -98,6 +98,28 @@ def test_polling_backs_off_then_records_success(queued, settings):
     assert queued.state == State.SUCCEEDED
     assert queued.job_id == "job-7"
     assert [a.status_code for a in queued.attempts.all()] == [200, 202, 202, 202, 200]
+
+
+@responses.activate
+def test_success_marks_the_items_it_carried_as_updated(queued, plan_items, team):
+    other = PlanItem.objects.create(team=team, external_id="NOT-IN-THE-FILE")
+    responses.post(POST_URL, json={"jobId": "job-7"})
+    responses.get(STATUS_URL, status=200)
+    with mock.patch("uploads.services.delivery.publish_poll"):
+        services.upload_submit(upload_id=queued.pk)
+        Upload.objects.filter(pk=queued.pk).update(next_poll_at=timezone.now())
+        services.upload_poll(upload_id=queued.pk)
+    queued.refresh_from_db()
+
+    assert queued.state == State.SUCCEEDED
+    updated = set(
+        PlanItem.objects.filter(last_updated_at=queued.finished_at).values_list(
+            "external_id", flat=True
+        )
+    )
+    assert updated == {item.external_id for item in plan_items}
+    other.refresh_from_db()
+    assert other.last_updated_at is None
 
 
 @responses.activate

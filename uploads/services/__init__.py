@@ -21,6 +21,7 @@ from uploads.services.delivery import (
     upload_sweep,
 )
 from uploads.services.drafts import (
+    drafts_expire,
     upload_confirm,
     upload_create,
     upload_exclude_invalid,
@@ -32,6 +33,7 @@ from uploads.services.review import upload_cancel, upload_resolve, upload_retry
 __all__ = [
     "ServiceError",
     "audit",
+    "drafts_expire",
     "notify_problem",
     "publish_poll",
     "publish_submit",

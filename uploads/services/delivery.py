@@ -24,7 +24,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from uploads import achieveit
-from uploads.models import Attempt, AuditEvent, Upload
+from uploads.models import Attempt, AuditEvent, PlanItem, Upload
 from uploads.services.audit import audit
 
 logger = logging.getLogger(__name__)
@@ -284,13 +284,18 @@ def _after_poll(upload: Upload, result: achieveit.StatusResult) -> None:
             transaction.on_commit(partial(publish_poll, upload.pk, countdown=delay))
         return
     if result.outcome is outcome.SUCCEEDED:
+        now = timezone.now()
         if upload.transition(
             **mine,
             state=State.SUCCEEDED,
-            finished_at=timezone.now(),
+            finished_at=now,
             error_text="",
         ):
             audit(action=Action.UPLOAD_SUCCEEDED, upload=upload, job_id=upload.job_id)
+            PlanItem.objects.filter(
+                team=upload.team_id,
+                external_id__in=upload.rows.values("external_id"),
+            ).update(last_updated_at=now)
         return
     if result.outcome is outcome.UNKNOWN_JOB:
         _finish_with_problem(

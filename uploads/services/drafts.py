@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import asdict
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -193,6 +194,29 @@ def upload_reject(*, upload: Upload, user: AbstractBaseUser | None) -> bool:
         if changed:
             audit(action=Action.UPLOAD_REJECTED, upload=upload, actor=user)
     return bool(changed)
+
+
+def drafts_expire() -> int:
+    """Discard drafts nobody sent within DRAFT_MAX_AGE_DAYS (beat runs this).
+
+    Each keeps its file, rows and findings, and gets an audit event saying why.
+    Returns how many were discarded.
+    """
+    now = timezone.now()
+    cutoff = now - timedelta(days=settings.DRAFT_MAX_AGE_DAYS)
+    expired = 0
+    for upload in Upload.objects.filter(state=State.DRAFT, created_at__lt=cutoff):
+        with transaction.atomic():
+            if upload.transition(
+                expected=State.DRAFT, state=State.REJECTED, finished_at=now
+            ):
+                audit(
+                    action=Action.UPLOAD_EXPIRED,
+                    upload=upload,
+                    days=settings.DRAFT_MAX_AGE_DAYS,
+                )
+                expired += 1
+    return expired
 
 
 def upload_confirm(*, upload: Upload, user: AbstractBaseUser | None) -> Upload:
