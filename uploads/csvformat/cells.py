@@ -60,7 +60,11 @@ _EVERYDAY_TIME = re.compile(
 _PARSE_CACHE_SIZE = 4096
 
 
-@dataclass(frozen=True, slots=True)
+# The records below are read-only by agreement, not frozen: a file with a different
+# value on every row makes one per row, and a frozen dataclass is 3x slower to make.
+
+
+@dataclass(slots=True)
 class StatusCheck:
     """A Status cell: the canonical spelling ('' when there is none)."""
 
@@ -68,7 +72,7 @@ class StatusCheck:
     note: Note | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ValueCheck:
     """A Current Value cell: the number (None when empty or not a number)."""
 
@@ -76,7 +80,7 @@ class ValueCheck:
     note: Note | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DateCheck:
     """An As Of Date cell: the date (None when it is not one).
 
@@ -147,6 +151,13 @@ def check_status(raw_status: str) -> StatusCheck:
 
 def check_value(raw_value: str) -> ValueCheck:
     """A plain number, or a percentage (converted); an empty cell is no value."""
+    # Most values are plain unsigned numbers, and many occur once: keep them quick.
+    if (
+        len(raw_value) <= MAX_DIGITS
+        and raw_value.isascii()
+        and raw_value.replace(".", "", 1).isdigit()
+    ):
+        return ValueCheck(Decimal(raw_value), None)
     written = raw_value.strip()
     if not written:
         return ValueCheck(None, None)
@@ -239,57 +250,94 @@ def _is_plain_number(text: str) -> bool:
 # --- As Of Date ----------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _Day:
+    """What the date part of a cell (the text before any time) says: the day, or
+    the code of the message explaining why it is none, with its suggestion."""
+
+    date: date | None
+    problem: str = ""
+    suggestion: str = ""
+    ambiguous: bool = False
+
+
 def check_date(raw_date: str) -> DateCheck:
     """Any ISO 8601 date, or US month/day/year; a time after it is left out."""
     written = raw_date.strip()
     if not written:
         return DateCheck(None, note("date.empty"))
     if "/" in written:
-        return _check_slashed_date(written)
-    return _check_iso_date(written)
-
-
-def _check_iso_date(written: str) -> DateCheck:
-    """Any ISO 8601 date (calendar, week or ordinal), with or without a time."""
-    # ISO 8601 allows lower-case designators by agreement (t, w, z).
-    upper = written.upper()
-    date_part, separator, time_part = upper.partition("T")
-    if not separator:
-        date_part, separator, time_part = upper.partition(" ")
-    as_of = _iso_date(date_part)
-    if not isinstance(as_of, date):
-        if as_of == "date.unaccepted":
+        date_part, separator, time_part = written.partition(" ")
+        day = _slashed_day(date_part)
+    else:
+        # ISO 8601 allows lower-case designators by agreement (t, w, z).
+        upper = written.upper()
+        date_part, separator, time_part = upper.partition("T")
+        if not separator:
+            date_part, separator, time_part = upper.partition(" ")
+        day = _iso_day(date_part)
+    shown = shorten(written)
+    if day.date is None:
+        if day.problem == "date.other_form":  # which form, if any: spell it out
             return DateCheck(None, _unaccepted_date(written))
-        return DateCheck(None, note(as_of, written=shorten(written)))
+        problem = note(day.problem, written=shown, suggestion=day.suggestion)
+        return DateCheck(None, problem)
     if not separator:
-        return DateCheck(as_of, None)
+        return DateCheck(day.date, None, day.ambiguous)
     if not _is_time(time_part):
-        return DateCheck(None, note("date.invalid", written=shorten(written)))
-    return DateCheck(
-        as_of, note("date.time_dropped", written=shorten(written), date=as_of)
-    )
+        return DateCheck(None, note("date.invalid", written=shown))
+    dropped = note("date.time_dropped", written=shown, date=day.date)
+    return DateCheck(day.date, dropped, day.ambiguous)
 
 
+# Each date part is parsed once, however many times of day follow it in a file.
 @functools.lru_cache(maxsize=_PARSE_CACHE_SIZE)
-def _iso_date(date_part: str) -> date | str:
-    """The date an ISO 8601 date form names, or the code of what is wrong with it."""
+def _iso_day(date_part: str) -> _Day:
+    """Any ISO 8601 date (calendar, week or ordinal)."""
     # aniso8601 is lenient about some separators (2026.10.31): only digits, - and W.
     if not (
         date_part.isascii() and date_part.replace("-", "").replace("W", "", 1).isdigit()
     ):
-        return "date.unaccepted"
+        return _Day(None, "date.other_form")
     try:
         resolution = aniso8601.get_date_resolution(date_part)
         if resolution not in _DAY_RESOLUTIONS:
-            return "date.no_day"
+            return _Day(None, "date.no_day")
         as_of = aniso8601.parse_date(date_part)
         if resolution in _WEEK_RESOLUTIONS and not _week_exists(date_part, as_of):
-            return "date.impossible"
+            return _Day(None, "date.impossible")
     except RangeCheckError:
-        return "date.impossible"
+        return _Day(None, "date.impossible")
     except (ValueError, NotImplementedError):
-        return "date.unaccepted"
-    return as_of
+        return _Day(None, "date.other_form")
+    return _Day(as_of)
+
+
+@functools.lru_cache(maxsize=_PARSE_CACHE_SIZE)
+def _slashed_day(date_part: str) -> _Day:
+    """US month/day/year; explain the near misses."""
+    parts = date_part.split("/")
+    if len(parts) != 3 or not all(
+        part.isascii() and part.isdigit() and len(part) <= 4 for part in parts
+    ):
+        return _Day(None, "date.invalid")
+    first, second, third = (int(part) for part in parts)
+    if len(parts[0]) == 4 and _is_date(first, second, third):
+        return _Day(None, "date.year_first", date(first, second, third).isoformat())
+    month, day, year = first, second, third
+    if len(parts[2]) == 2:
+        return _Day(None, "date.two_digit_year", f"{month}/{day}/20{parts[2]}")
+    if len(parts[2]) != 4 or len(parts[0]) > 2 or len(parts[1]) > 2:
+        return _Day(None, "date.invalid")
+    if not _is_date(year, month, day):
+        if _is_date(year, day, month):
+            suggestion = (
+                f"{date(year, day, month).isoformat()} (or {day}/{month}/{year})"
+            )
+            return _Day(None, "date.day_first", suggestion)
+        return _Day(None, "date.impossible")
+    # 3/4/2026 may be meant day-first: worth a word only if the file shows that habit.
+    return _Day(date(year, month, day), ambiguous=day <= 12 and day != month)
 
 
 def _unaccepted_date(written: str) -> Note:
@@ -330,48 +378,6 @@ def _is_any_time(time_text: str) -> bool:
             return True
         return False
     return True
-
-
-def _check_slashed_date(written: str) -> DateCheck:
-    """US month/day/year, optionally with a time; explain the near misses."""
-    shown = shorten(written)
-    date_part, separator, time_part = written.partition(" ")
-    parts = date_part.split("/")
-    if len(parts) != 3 or not all(
-        part.isascii() and part.isdigit() and len(part) <= 4 for part in parts
-    ):
-        return DateCheck(None, note("date.invalid", written=shown))
-    first, second, third = (int(part) for part in parts)
-    if len(parts[0]) == 4 and _is_date(first, second, third):
-        suggestion = date(first, second, third).isoformat()
-        return DateCheck(
-            None, note("date.year_first", written=shown, suggestion=suggestion)
-        )
-    month, day, year = first, second, third
-    if len(parts[2]) == 2:
-        suggestion = f"{month}/{day}/20{parts[2]}"
-        return DateCheck(
-            None, note("date.two_digit_year", written=shown, suggestion=suggestion)
-        )
-    if len(parts[2]) != 4 or len(parts[0]) > 2 or len(parts[1]) > 2:
-        return DateCheck(None, note("date.invalid", written=shown))
-    if not _is_date(year, month, day):
-        if _is_date(year, day, month):
-            suggestion = (
-                f"{date(year, day, month).isoformat()} (or {day}/{month}/{year})"
-            )
-            return DateCheck(
-                None, note("date.day_first", written=shown, suggestion=suggestion)
-            )
-        return DateCheck(None, note("date.impossible", written=shown))
-    if separator and not _is_time(time_part):
-        return DateCheck(None, note("date.invalid", written=shown))
-    as_of = date(year, month, day)
-    dropped = (
-        note("date.time_dropped", written=shown, date=as_of) if separator else None
-    )
-    # 3/4/2026 may be meant day-first: worth a word only if the file shows that habit.
-    return DateCheck(as_of, dropped, ambiguous=day <= 12 and day != month)
 
 
 def _is_date(year: int, month: int, day: int) -> bool:

@@ -8,7 +8,8 @@ exception carrying one.
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from dataclasses import dataclass
+from typing import Literal
 
 Severity = Literal["error", "warning", "fixed"]
 ERROR: Severity = "error"
@@ -167,18 +168,27 @@ _SEVERITY_AND_TEMPLATE: dict[str, tuple[Severity, str]] = {
 }
 
 
-class Note(NamedTuple):
-    """A finding before it is tied to a row: a catalogue message, filled in."""
+@dataclass(slots=True)
+class Note:
+    """A finding before it is tied to a row: a catalogue message and what fills it in.
+
+    The sentence is only written when asked for: a fix on 50,000 rows is read for
+    the first few of them. Read-only by agreement (see ``cells``).
+    """
 
     severity: Severity
     code: str
-    detail: str
+    fields: dict[str, object]
+
+    @property
+    def detail(self) -> str:
+        """The whole sentence, e.g. "'on track' will be sent as 'On Track'."."""
+        return _SEVERITY_AND_TEMPLATE[self.code][1].format(**self.fields)
 
 
 def note(code: str, **fields: object) -> Note:
-    """The message ``code`` of ``MESSAGES`` filled in with ``fields``."""
-    severity, template = _SEVERITY_AND_TEMPLATE[code]
-    return Note(severity, code, template.format(**fields))
+    """The message ``code`` of ``MESSAGES``, to be filled in with ``fields``."""
+    return Note(_SEVERITY_AND_TEMPLATE[code][0], code, fields)
 
 
 class Problem(ValueError):
