@@ -9,7 +9,7 @@ import pytest
 
 from uploads import csvformat
 
-EXPORTS = Path(__file__).parent / "fixtures" / "csv" / "libreoffice"
+EXPORTS = Path(__file__).resolve().parents[1] / "fixtures" / "csv" / "libreoffice"
 CLEAN_ROWS = [
     ("SALES-Q4-01", "On Track", "0.45", "2026-10-31"),
     ("SALES-Q4-02", "At Risk", "125000", "2026-10-31"),

@@ -16,8 +16,8 @@ import pytest
 from uploads import csvformat
 from uploads.csvformat import PlanItemRule, Update
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "csv"
-SHARED_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "csv"
+SHARED_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 OCT_31 = date(2026, 10, 31)
 
 
