@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber, TruncWeek
+from django.utils import timezone
+
 from uploads import csvformat
-from uploads.models import PlanItem, Team
+from uploads.models import PlanItem, Team, Upload
+from uploads.permissions import TeamAccess, User, team_accesses, visible_uploads
 
 
 def plan_item_rules(team: Team) -> dict[str, csvformat.PlanItemRule]:
@@ -21,3 +30,124 @@ def plan_item_rules(team: Team) -> dict[str, csvformat.PlanItemRule]:
         )
         for external_id, team_id, active, has_metric in rows.iterator(chunk_size=5000)
     }
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    """One team on the dashboard: how current its plan items are in AchieveIt."""
+
+    access: TeamAccess
+    item_count: int
+    updated_count: int  # items AchieveIt processed an update for within the period
+    stale_count: int
+    stale_items: list[PlanItem]  # the first few, least recently updated first
+
+    @property
+    def period_days(self) -> int:
+        return self.access.team.stale_after_days
+
+
+STALE_ITEMS_SHOWN = 5
+
+
+def dashboard_teams(user: User) -> list[TeamSummary]:
+    """Each team the user sees, with its plan items' freshness (three queries,
+    however many teams and items)."""
+    accesses = team_accesses(user)
+    teams = [access.team for access in accesses]
+    now = timezone.now()
+    counts: dict[int, dict[str, int]] = {}
+    # Teams may choose their own period; most share the default, so one query per
+    # distinct period.
+    by_period: dict[int, list[int]] = {}
+    for team in teams:
+        by_period.setdefault(team.stale_after_days, []).append(team.pk)
+    for days, team_ids in by_period.items():
+        cutoff = now - timedelta(days=days)
+        rows = (
+            PlanItem.objects.filter(team__in=team_ids, active=True)
+            .values("team")
+            .annotate(
+                total=Count("pk"),
+                fresh=Count("pk", filter=Q(last_updated_at__gte=cutoff)),
+            )
+        )
+        counts.update({row["team"]: row for row in rows})
+
+    stale_filter = Q()
+    for team in teams:
+        cutoff = now - timedelta(days=team.stale_after_days)
+        stale_filter |= Q(team=team) & (
+            Q(last_updated_at__isnull=True) | Q(last_updated_at__lt=cutoff)
+        )
+    stale_by_team: dict[int, list[PlanItem]] = {}
+    if teams:
+        ranked = (
+            PlanItem.objects.filter(stale_filter, active=True)
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=F("team"),
+                    order_by=[
+                        F("last_updated_at").asc(nulls_first=True),
+                        F("external_id").asc(),
+                    ],
+                )
+            )
+            .filter(rank__lte=STALE_ITEMS_SHOWN)
+            .order_by("team", "rank")
+        )
+        for item in ranked:
+            stale_by_team.setdefault(item.team_id, []).append(item)
+
+    summaries = []
+    for access in accesses:
+        row = counts.get(access.team.pk, {"total": 0, "fresh": 0})
+        summaries.append(
+            TeamSummary(
+                access=access,
+                item_count=row["total"],
+                updated_count=row["fresh"],
+                stale_count=row["total"] - row["fresh"],
+                stale_items=stale_by_team.get(access.team.pk, []),
+            )
+        )
+    return summaries
+
+
+# How each state counts in the dashboard's weekly chart.
+OUTCOME_OF_STATE = {
+    Upload.State.SUCCEEDED: "Succeeded",
+    Upload.State.FAILED: "Failed or needs review",
+    Upload.State.NEEDS_REVIEW: "Failed or needs review",
+    Upload.State.RESOLVED: "Resolved or canceled",
+    Upload.State.CANCELED: "Resolved or canceled",
+    Upload.State.QUEUED: "On its way",
+    Upload.State.SUBMITTING: "On its way",
+    Upload.State.PROCESSING: "On its way",
+}
+CHART_WEEKS = 12
+
+
+def weekly_outcomes(user: User, *, weeks: int = CHART_WEEKS) -> dict[str, Any]:
+    """Uploads sent per week (drafts and discarded files left out), by outcome,
+    for the last `weeks` weeks: {"weeks": [...], "series": {outcome: [...]}}."""
+    today = timezone.localdate()
+    first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    start = timezone.make_aware(datetime.combine(first_monday, time.min))
+    rows = (
+        visible_uploads(user)
+        .filter(created_at__gte=start, state__in=list(OUTCOME_OF_STATE))
+        .annotate(week=TruncWeek("created_at"))
+        .values("week", "state")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    mondays = [first_monday + timedelta(weeks=n) for n in range(weeks)]
+    series = {name: [0] * weeks for name in dict.fromkeys(OUTCOME_OF_STATE.values())}
+    position = {monday: index for index, monday in enumerate(mondays)}
+    for row in rows:
+        index = position.get(timezone.localtime(row["week"]).date())
+        if index is not None:
+            series[OUTCOME_OF_STATE[row["state"]]][index] += row["count"]
+    return {"weeks": [monday.isoformat() for monday in mondays], "series": series}

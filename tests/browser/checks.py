@@ -55,8 +55,12 @@ def look_at(page: Any, name: str) -> None:
     for width, height in WIDTHS:
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(50)  # let the layout settle at the new width
-        assert too_wide(page) == [], f"{name} is wider than {width} px"
+        wide = too_wide(page)
+        assert not wide, f"{name} is wider than {width} px: {', '.join(wide)}"
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=True)
-    assert accessibility_violations(page) == [], f"{name} has accessibility problems"
+    violations = accessibility_violations(page)
+    assert not violations, f"{name} has accessibility problems: " + "; ".join(
+        violations
+    )

@@ -1,11 +1,20 @@
-"""The dashboard (/): each person's teams with their role, and their teams' recent
-uploads; nothing of other teams, everything for staff, the login page for anyone
-else."""
+"""The dashboard (/): each person's teams with their role and how current their plan
+items are, what needs the person's attention (their drafts, their teams'
+failures), uploads per week, and what was sent recently; nothing of other teams,
+everything for staff, the login page for anyone else."""
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
+from django.utils import timezone
+
 from tests.factories import UploadFactory
 from tests.helpers import login_url, make_user
+from uploads.models import PlanItem, Upload
+
+SENT = Upload.State.SUCCEEDED
 
 
 def test_it_sends_anonymous_visitors_to_the_login_page(client, db):
@@ -25,11 +34,15 @@ def test_the_dashboard_lists_only_the_users_teams(client, alice, other_team):
 
 
 def test_a_viewer_sees_the_team_and_its_uploads(client, bob, alice, team):
-    upload = UploadFactory(team=team, created_by=alice)
+    upload = UploadFactory(team=team, created_by=alice, state=SENT)
+    draft = UploadFactory(team=team, created_by=alice)
     client.force_login(bob)
     page = client.get("/").content.decode()
-    assert "<td>Sales</td><td>Viewer</td>" in page
+    assert '<h3 class="card-title text-break">Sales</h3>' in page
+    assert ">Viewer</span>" in page
     assert f'href="/uploads/{upload.pk}/"' in page
+    # Drafts are their author's business until sent.
+    assert f'href="/uploads/{draft.pk}/"' not in page
 
 
 def test_it_hides_other_teams_uploads(client, alice, charlie, team, other_team):
@@ -53,8 +66,8 @@ def test_staff_see_every_teams_uploads(
     client, operator, alice, charlie, team, other_team
 ):
     uploads = [
-        UploadFactory(team=team, created_by=alice),
-        UploadFactory(team=other_team, created_by=charlie),
+        UploadFactory(team=team, created_by=alice, state=SENT),
+        UploadFactory(team=other_team, created_by=charlie, state=SENT),
     ]
     client.force_login(operator)
     page = client.get("/").content.decode()
@@ -69,17 +82,78 @@ def test_only_uploaders_and_staff_get_the_upload_button(client, alice, bob, oper
         assert ('data-testid="upload-sales"' in page) is expected, user.username
 
 
-def test_it_lists_the_twenty_most_recent_uploads(client, alice, team):
-    uploads = UploadFactory.create_batch(25, team=team, created_by=alice)
+def test_it_lists_the_ten_most_recently_sent_uploads(client, alice, team):
+    uploads = UploadFactory.create_batch(12, team=team, created_by=alice, state=SENT)
     client.force_login(alice)
     page = client.get("/").content.decode()
-    assert page.count('href="/uploads/') == 20
+    assert page.count('href="/uploads/') == 10
     assert f'href="/uploads/{uploads[-1].pk}/"' in page
     assert f'href="/uploads/{uploads[0].pk}/"' not in page
+    assert "updates.csv" in page  # the file name, and its source
+    assert "CSV file · 1 update" in page
+
+
+def test_drafts_sit_in_your_drafts_not_among_what_was_sent(client, alice, team):
+    draft = UploadFactory(team=team, created_by=alice, original_name="week 47.csv")
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    drafts = page.split('data-testid="drafts"')[1].split("</div>")[0]
+    assert f'href="/uploads/{draft.pk}/"' in drafts
+    assert "week 47.csv" in drafts
+    assert "Nothing sent yet" in page
+
+
+def test_failures_of_the_team_need_attention(client, bob, alice, team, other_team):
+    failed = UploadFactory(team=team, created_by=alice, state=Upload.State.FAILED)
+    review = UploadFactory(team=team, state=Upload.State.NEEDS_REVIEW)
+    elsewhere = UploadFactory(team=other_team, state=Upload.State.FAILED)
+    client.force_login(bob)
+    page = client.get("/").content.decode()
+    problems = page.split('data-testid="problems"')[1].split("</div>")[0]
+    assert f'href="/uploads/{failed.pk}/"' in problems
+    assert f'href="/uploads/{review.pk}/"' in problems
+    assert f'href="/uploads/{elsewhere.pk}/"' not in page
+
+
+def test_stale_plan_items_are_named_per_team(client, alice, team, settings):
+    now = timezone.now()
+    team.stale_after_days = 14
+    team.save()
+    PlanItem.objects.create(team=team, external_id="FRESH", last_updated_at=now)
+    PlanItem.objects.create(
+        team=team, external_id="OLD", last_updated_at=now - timedelta(days=20)
+    )
+    PlanItem.objects.create(team=team, external_id="NEVER", name="Never sent")
+    PlanItem.objects.create(team=team, external_id="GONE", active=False)
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    assert "1 of 3</strong> plan items updated in the last 14 days" in page
+    assert "2 stale: no update in 14 days" in page
+    stale = page.split('data-testid="stale-sales"')[1].split("</ul>")[0]
+    assert stale.index("NEVER") < stale.index("OLD")  # never updated comes first
+    assert "FRESH" not in stale
+    assert "GONE" not in stale
+
+
+def test_the_weekly_chart_counts_sent_uploads_by_outcome(client, alice, team):
+    UploadFactory.create_batch(2, team=team, state=SENT)
+    UploadFactory(team=team, state=Upload.State.FAILED)
+    UploadFactory(team=team, state=Upload.State.DRAFT)  # not sent: not counted
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    data = json.loads(
+        page.split('id="weekly-outcomes" type="application/json">')[1].split(
+            "</script>"
+        )[0]
+    )
+    assert len(data["weeks"]) == 12
+    assert data["series"]["Succeeded"][-1] == 2
+    assert data["series"]["Failed or needs review"][-1] == 1
+    assert sum(sum(values) for values in data["series"].values()) == 3
 
 
 def test_someone_in_no_team_is_told_to_ask_an_operator(client, db):
     client.force_login(make_user("dana"))
     page = client.get("/").content.decode()
-    assert "You are not a member of any team yet. Ask an operator" in page
-    assert "No uploads yet." in page
+    assert "You are not a member of any team yet" in page
+    assert "Ask an operator to add you to your team" in page
