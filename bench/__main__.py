@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-MODULES = ["bench.bench_csvformat", "bench.bench_pipeline"]
+MODULES = ["bench.bench_csvformat", "bench.bench_pipeline", "bench.bench_upload"]
 
 
 def main() -> int:

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from uploads import csvformat
@@ -102,20 +102,7 @@ def _save_draft(
             checksum=hashlib.sha256(payload).hexdigest() if payload else "",
             state=State.DRAFT,
         )
-        UploadRow.objects.bulk_create(
-            (
-                UploadRow(
-                    upload=upload,
-                    line=update.line,
-                    external_id=update.external_id,
-                    status=update.status,
-                    value=csvformat.format_value(update.value),
-                    as_of_date=update.as_of_date,
-                )
-                for update in updates
-            ),
-            batch_size=2000,
-        )
+        _store_rows(upload, updates)
         audit(
             action=Action.UPLOAD_CREATED,
             upload=upload,
@@ -127,6 +114,40 @@ def _save_draft(
             **details,
         )
     return upload
+
+
+_ROW_COLUMNS = ("upload_id", "line", "external_id", "status", "value", "as_of_date")
+
+
+def _store_rows(upload: Upload, updates: list[csvformat.Update]) -> None:
+    """One UploadRow per update, inside the caller's transaction.
+
+    PostgreSQL takes them through COPY: for a 100,000-row file that is seconds
+    faster than INSERTs, and builds no model instance per row.
+    """
+    rows = (
+        (
+            upload.pk,
+            update.line,
+            update.external_id,
+            update.status,
+            csvformat.format_value(update.value),
+            update.as_of_date,
+        )
+        for update in updates
+    )
+    if connection.vendor == "postgresql":
+        statement = (
+            f"COPY {UploadRow._meta.db_table} ({', '.join(_ROW_COLUMNS)}) FROM STDIN"
+        )
+        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    UploadRow.objects.bulk_create(
+        (UploadRow(**dict(zip(_ROW_COLUMNS, row, strict=True))) for row in rows),
+        batch_size=2000,
+    )
 
 
 def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
