@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import UploadFactory
+from tests.factories import PlanItemFactory, TeamFactory, UploadFactory
 from tests.helpers import login_url, make_user
 from uploads.models import PlanItem, Upload
 
@@ -157,3 +159,26 @@ def test_someone_in_no_team_is_told_to_ask_an_operator(client, db):
     page = client.get("/").content.decode()
     assert "You are not a member of any team yet" in page
     assert "Ask an operator to add you to your team" in page
+
+
+def test_the_number_of_queries_does_not_grow_with_teams_items_or_uploads(
+    client, operator
+):
+    def queries_for_dashboard() -> int:
+        client.force_login(operator)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/").status_code == 200
+        return len(captured)
+
+    team = TeamFactory()
+    PlanItemFactory(team=team)
+    UploadFactory(team=team, state=SENT)
+    UploadFactory(team=team, state=Upload.State.FAILED)
+    UploadFactory(team=team, created_by=operator)
+    few = queries_for_dashboard()
+    for _ in range(5):
+        more = TeamFactory(stale_after_days=7)
+        PlanItemFactory.create_batch(10, team=more)
+        UploadFactory.create_batch(3, team=more, state=Upload.State.FAILED)
+        UploadFactory.create_batch(3, team=more, created_by=operator)
+    assert queries_for_dashboard() == few + 1  # one more distinct stale period
