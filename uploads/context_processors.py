@@ -43,6 +43,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [NavItem("dashboard", "Dashboard", "home", reverse("dashboard"))]
     if may_upload:
         items.append(NavItem("upload", "Upload", "upload", reverse("upload_start")))
+    items.append(NavItem("items", "Plan items", "list-details", reverse("plan_items")))
     return {
         "nav_items": items,
         "nav_section": SECTIONS.get(match.url_name if match else "", ""),

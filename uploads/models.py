@@ -94,6 +94,10 @@ class Upload(models.Model):
         RESOLVED = "resolved", "Resolved"
         CANCELED = "canceled", "Canceled"
 
+    class ResolutionOutcome(models.TextChoices):
+        APPLIED = "applied", "Applied in AchieveIt"
+        NOT_APPLIED = "not_applied", "Not applied"
+
     TERMINAL_STATES = frozenset(
         {State.SUCCEEDED, State.REJECTED, State.RESOLVED, State.CANCELED}
     )
@@ -133,6 +137,10 @@ class Upload(models.Model):
     remote_filename = models.CharField(max_length=200, blank=True)
     error_text = models.TextField(blank=True)
     resolution_note = models.TextField(blank=True)
+    # What staff found when they resolved it: did AchieveIt apply the updates?
+    resolution_outcome = models.CharField(
+        max_length=16, choices=ResolutionOutcome.choices, blank=True
+    )
 
     submit_attempts = models.PositiveIntegerField(default=0)
     poll_count = models.PositiveIntegerField(default=0)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from uploads.views import dashboard, review, uploads
+from uploads.views import dashboard, items, review, uploads
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -33,4 +33,11 @@ urlpatterns = [
         name="upload_resolve",
     ),
     path("uploads/<int:upload_id>/cancel/", review.upload_cancel, name="upload_cancel"),
+    path("items/", items.plan_items, name="plan_items"),
+    # External IDs may hold slashes and spaces: the rest of the path is the ID.
+    path(
+        "items/<path:external_id>/",
+        items.plan_item_detail,
+        name="plan_item_detail",
+    ),
 ]
