@@ -1,0 +1,208 @@
+"""Reads for the plan-item pages: each item with the last update sent for it, and
+one item's every update.
+
+"Sent" means the person confirmed the upload and it was not refused or withdrawn:
+the updates of a failed, canceled, rejected or draft upload never count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import Coalesce, RowNumber
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from uploads.models import PlanItem, Team, Upload, UploadRow
+from uploads.permissions import User, visible_teams
+
+State = Upload.State
+
+SENT_STATES = (
+    State.QUEUED,
+    State.SUBMITTING,
+    State.PROCESSING,
+    State.SUCCEEDED,
+    State.NEEDS_REVIEW,
+    State.RESOLVED,
+)
+# The moment an update was sent: when the person confirmed it (uploads made before
+# confirmed_at existed fall back to their creation).
+SENT_AT = Coalesce(F("upload__confirmed_at"), F("upload__created_at"))
+
+
+def visible_plan_items(
+    user: User, *, team: Team | None = None, search: str = ""
+) -> QuerySet[PlanItem]:
+    """The plan items of the user's teams (all for staff), by External ID.
+
+    `team` narrows to one team (it must be one of `visible_teams(user)`); `search`
+    keeps the items whose External ID or name contains it, in any case.
+    """
+    items = PlanItem.objects.filter(team__in=visible_teams(user))
+    if team is not None:
+        items = items.filter(team=team)
+    if search:
+        items = items.filter(
+            Q(external_id__icontains=search) | Q(name__icontains=search)
+        )
+    return items.select_related("team").order_by("external_id")
+
+
+def get_plan_item_for(user: User, external_id: str) -> PlanItem:
+    """The item with this External ID if it belongs to one of the user's teams.
+
+    Raises Http404 otherwise, so another team's ID looks exactly like an unknown one.
+    """
+    return get_object_or_404(
+        PlanItem.objects.filter(team__in=visible_teams(user)).select_related("team"),
+        external_id=external_id,
+    )
+
+
+def sent_updates(plan_item: PlanItem) -> QuerySet[UploadRow]:
+    """Every update sent for the item by its team, newest sent first."""
+    return (
+        UploadRow.objects.filter(
+            external_id=plan_item.external_id,
+            upload__team_id=plan_item.team_id,
+            upload__state__in=SENT_STATES,
+        )
+        .select_related("upload")
+        .annotate(sent_at=SENT_AT)
+        .order_by("-sent_at", "-upload_id", "-line")
+    )
+
+
+@dataclass(frozen=True)
+class ItemStanding:
+    """A plan item with the last update sent for it (None when nothing was sent)."""
+
+    item: PlanItem
+    last: UploadRow | None
+    stale: bool
+
+
+def last_updates(
+    items: Iterable[PlanItem], *, now: datetime | None = None
+) -> list[ItemStanding]:
+    """The items, each with the last update its team sent for it.
+
+    One query for all the items together (a window over the sent rows of their
+    External IDs), never one per item. An active item is stale when nothing was
+    sent for it in its team's `stale_after_days`.
+    """
+    items = list(items)
+    if not items:
+        return []
+    now = now or timezone.now()
+    rows = (
+        UploadRow.objects.filter(
+            external_id__in=[item.external_id for item in items],
+            upload__team_id__in={item.team_id for item in items},
+            upload__state__in=SENT_STATES,
+        )
+        .select_related("upload")
+        .only(
+            "external_id",
+            "status",
+            "value",
+            "as_of_date",
+            "upload__id",
+            "upload__state",
+            "upload__team_id",
+            "upload__confirmed_at",
+            "upload__created_at",
+        )
+        .annotate(
+            sent_at=SENT_AT,
+            newest=Window(
+                RowNumber(),
+                partition_by=[F("external_id"), F("upload__team_id")],
+                order_by=[
+                    SENT_AT.desc(),
+                    F("upload_id").desc(),
+                    F("line").desc(),
+                ],
+            ),
+        )
+        .filter(newest=1)
+    )
+    last = {(row.external_id, row.upload.team_id): row for row in rows}
+    standings = []
+    for item in items:
+        row = last.get((item.external_id, item.team_id))
+        cutoff = now - timedelta(days=item.team.stale_after_days)
+        stale = item.active and (row is None or row.sent_at < cutoff)
+        standings.append(ItemStanding(item=item, last=row, stale=stale))
+    return standings
+
+
+@dataclass(frozen=True)
+class Trend:
+    """An item's updates as the chart draws them, and the same in words."""
+
+    points: list[dict[str, Any]]
+    summary: str
+
+
+def _number(value: str) -> float | None:
+    try:
+        return float(Decimal(value)) if value else None
+    except InvalidOperation:
+        return None
+
+
+def update_trend(plan_item: PlanItem, *, limit: int = 500) -> Trend:
+    """The item's sent updates by As Of Date (the newest `limit` of them), for the
+    chart, with a sentence that says what the chart shows."""
+    newest = list(
+        sent_updates(plan_item)
+        .order_by("-as_of_date", "-sent_at", "-upload_id", "-line")
+        .values_list("as_of_date", "status", "value")[:limit]
+    )
+    newest.reverse()
+    points = [
+        {"date": as_of.isoformat(), "status": status, "value": _number(value)}
+        for as_of, status, value in newest
+    ]
+    return Trend(points=points, summary=_describe(newest))
+
+
+def _describe(updates: Sequence[tuple[date, str, str]]) -> str:
+    if not updates:
+        return "No update has been sent for this item yet."
+    first_date, first_status, _ = updates[0]
+    last_date, last_status, _ = updates[-1]
+    count = len(updates)
+    if count == 1:
+        sentences = [f"1 update, as of {last_date.isoformat()}."]
+    else:
+        sentences = [
+            f"{count} updates from {first_date.isoformat()} to {last_date.isoformat()}."
+        ]
+    values = [
+        (as_of, value) for as_of, _, value in updates if _number(value) is not None
+    ]
+    if len(values) == 1:
+        sentences.append(f"Value {values[0][1]} on {values[0][0].isoformat()}.")
+    elif values:
+        first_value, last_value = values[0][1], values[-1][1]
+        first_number, last_number = _number(first_value), _number(last_value)
+        if first_number == last_number:
+            sentences.append(f"Value stayed at {last_value}.")
+        else:
+            direction = "rose" if last_number > first_number else "fell"
+            sentences.append(f"Value {direction} from {first_value} to {last_value}.")
+    if count == 1:
+        sentences.append(f"Status {last_status}.")
+    elif first_status == last_status:
+        sentences.append(f"Status {last_status} throughout.")
+    else:
+        sentences.append(f"Status went from {first_status} to {last_status}.")
+    return " ".join(sentences)
