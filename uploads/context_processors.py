@@ -29,6 +29,7 @@ SECTIONS = {
     "entry_start": "entry",
     "entry": "entry",
     "history": "history",
+    "history_export": "history",
     "plan_items": "items",
     "plan_item_detail": "items",
 }
@@ -43,6 +44,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [NavItem("dashboard", "Dashboard", "home", reverse("dashboard"))]
     if may_upload:
         items.append(NavItem("upload", "Upload", "upload", reverse("upload_start")))
+    items.append(NavItem("history", "History", "history", reverse("history")))
     items.append(NavItem("items", "Plan items", "list-details", reverse("plan_items")))
     return {
         "nav_items": items,

