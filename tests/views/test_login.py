@@ -17,7 +17,9 @@ def test_alice_logs_in_and_lands_on_her_teams(client, alice):
         follow=True,
     )
     assert response.redirect_chain == [("/", 302)]
-    assert "<td>Sales</td><td>Uploader</td>" in response.content.decode()
+    page = response.content.decode()
+    assert 'data-testid="team-sales"' in page
+    assert ">Uploader</span>" in page
 
 
 def test_a_wrong_password_is_refused_with_a_message(client, alice):
