@@ -137,9 +137,10 @@ def check_status(raw_status: str) -> StatusCheck:
             if suggestion
             else f"Use one of: {STATUS_LIST}."
         )
-        return StatusCheck(
-            "", note("status.unknown", status=shorten(written), hint=hint)
+        unknown = note(
+            "status.unknown", status=shorten(written), hint=hint, fix=suggestion
         )
+        return StatusCheck("", unknown)
     if status != raw_status:
         respelled = note("status.respelled", written=shorten(raw_status), status=status)
         return StatusCheck(status, respelled)
@@ -280,7 +281,9 @@ def check_date(raw_date: str) -> DateCheck:
     if day.date is None:
         if day.problem == "date.other_form":  # which form, if any: spell it out
             return DateCheck(None, _unaccepted_date(written))
-        problem = note(day.problem, written=shown, suggestion=day.suggestion)
+        # The suggestion's first form (the ISO date of a day-first one) is the fix.
+        fix = day.suggestion.partition(" ")[0]
+        problem = note(day.problem, written=shown, suggestion=day.suggestion, fix=fix)
         return DateCheck(None, problem)
     if not separator:
         return DateCheck(day.date, None, day.ambiguous)

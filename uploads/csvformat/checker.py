@@ -100,7 +100,7 @@ class _Kind:
 
     severity: Severity
     count: int = 0
-    listed: list[tuple[int, str | None, Note]] = field(default_factory=list)
+    listed: list[tuple[int, str | None, Note, str | None]] = field(default_factory=list)
     last_line: int = 0
     last_column: str | None = None
     last_note: Note | None = None
@@ -229,8 +229,15 @@ class RowChecker:
             self.too_many_rows = True
             self.add(None, None, note("file.too_many_rows", limit=self.max_rows))
 
-    def add(self, line: int | None, column: str | None, note: Note) -> None:
-        """Record a finding about a cell, a row (``column`` None) or the file."""
+    def add(
+        self,
+        line: int | None,
+        column: str | None,
+        note: Note,
+        value: str | None = None,
+    ) -> None:
+        """Record a finding about a cell (``value`` as written), a row (``column``
+        None) or the file."""
         if line is None:
             self.file_findings.append(Finding.of(None, column, note))
             return
@@ -239,7 +246,7 @@ class RowChecker:
             kind = self.kinds[note.code] = _Kind(note.severity)
         kind.count += 1
         if kind.count <= NOTES_PER_KIND or kind.severity == ERROR:
-            kind.listed.append((line, column, note))
+            kind.listed.append((line, column, note, value))
         kind.last_line, kind.last_column, kind.last_note = line, column, note
 
     def result(self, encoding: str | None, delimiter: str) -> Result:
@@ -254,7 +261,7 @@ class RowChecker:
                     other=self.day_first_line,
                     suggestion=date(as_of.year, as_of.day, as_of.month).isoformat(),
                 )
-                self.add(ambiguous.line, COLUMN_DATE, warning)
+                self.add(ambiguous.line, COLUMN_DATE, warning, ambiguous.written)
         findings = self._list_findings()
         more_ambiguous = self.ambiguous_count - len(self.ambiguous_dates)
         if self.day_first_line is not None and more_ambiguous:
@@ -279,9 +286,9 @@ class RowChecker:
         """All findings in row order: every error, and of each kind of fix or warning
         the first NOTES_PER_KIND, then one summary of the rest."""
         listed = [
-            Finding.of(line, column, note)
+            Finding.of(line, column, note, value)
             for kind in self.kinds.values()
-            for line, column, note in kind.listed
+            for line, column, note, value in kind.listed
         ]
         listed.sort(key=Finding.sort_key)
         summaries = []
@@ -316,13 +323,13 @@ class RowChecker:
         # Not _add_cell_notes: a call fewer on the rows that need a fix.
         add = self.add
         if item.note is not None:
-            add(line, COLUMN_ID, item.note)
+            add(line, COLUMN_ID, item.note, row[0])
         if status.note is not None:
-            add(line, COLUMN_STATUS, status.note)
+            add(line, COLUMN_STATUS, status.note, row[1])
         if value.note is not None:
-            add(line, COLUMN_VALUE, value.note)
+            add(line, COLUMN_VALUE, value.note, row[2])
         if as_of.note is not None:
-            add(line, COLUMN_DATE, as_of.note)
+            add(line, COLUMN_DATE, as_of.note, row[3])
         if as_of.ambiguous and as_of.date is not None:
             # Only worth a word if the file turns out to write day-first dates.
             self.ambiguous_count += 1
@@ -335,19 +342,20 @@ class RowChecker:
     def _add_cell_notes(
         self,
         line: int,
+        row: Sequence[str],
         item: IdCheck,
         status: StatusCheck,
         value: ValueCheck,
         as_of: DateCheck,
     ) -> None:
         if item.note is not None:
-            self.add(line, COLUMN_ID, item.note)
+            self.add(line, COLUMN_ID, item.note, row[0])
         if status.note is not None:
-            self.add(line, COLUMN_STATUS, status.note)
+            self.add(line, COLUMN_STATUS, status.note, row[1])
         if value.note is not None:
-            self.add(line, COLUMN_VALUE, value.note)
+            self.add(line, COLUMN_VALUE, value.note, row[2])
         if as_of.note is not None:
-            self.add(line, COLUMN_DATE, as_of.note)
+            self.add(line, COLUMN_DATE, as_of.note, row[3])
 
     def _skip_header(
         self, rows: Iterator[Sequence[str]], first_line: int
@@ -460,11 +468,12 @@ class RowChecker:
         if written_id.lower() == "external id":
             self.add(line, None, note("row.repeated_header"))
             return
-        self._add_cell_notes(line, item, status, value, as_of)
+        self._add_cell_notes(line, row, item, status, value, as_of)
         if as_of.note is not None and as_of.note.code == "date.day_first":
             self.day_first_line = self.day_first_line or line
         if item.needs_value and value.value is None and value.note is None:
-            self.add(line, COLUMN_VALUE, note("value.missing", id=written_id))
+            missing = note("value.missing", id=written_id)
+            self.add(line, COLUMN_VALUE, missing, raw_value)
 
     def _repeated(self, first: Update, update: Update) -> None:
         """Merge an identical repeat of an update; report a conflicting one."""
@@ -479,7 +488,7 @@ class RowChecker:
             id=update.external_id,
             date=update.as_of_date.isoformat(),
         )
-        self.add(update.line, COLUMN_ID, conflict)
+        self.add(update.line, COLUMN_ID, conflict, update.external_id)
 
     def _check_id(self, raw_id: str) -> IdCheck:
         external_id = raw_id.strip()
@@ -524,7 +533,7 @@ class RowChecker:
                 else "Check it against your team's template, or ask an administrator"
                 " to map it."
             )
-            return note("id.unknown", id=shown, hint=hint), False
+            return note("id.unknown", id=shown, hint=hint, fix=suggestion), False
         if not rule.own:
             return note("id.other_team", id=shown), False
         if not rule.active:

@@ -9,6 +9,22 @@ from typing import NamedTuple
 
 from uploads.csvformat.messages import ERROR, FIXED, HEADER, WARNING, Note, Severity
 
+# The field of a note's message that holds what the cell should say instead, by
+# code: what a person can apply with one click ("Did you mean 'Achieved'?").
+_SUGGESTION_FIELDS = {
+    "status.unknown": "fix",
+    "id.unknown": "fix",
+    "value.thousands": "value",
+    "value.decimal_comma": "value",
+    "value.currency": "value",
+    "value.exponent": "value",
+    "date.other_form": "suggestion",
+    "date.two_digit_year": "fix",
+    "date.year_first": "fix",
+    "date.day_first": "fix",
+    "date.ambiguous": "suggestion",
+}
+
 
 class Update(NamedTuple):
     """One progress update, normalized and ready to send.
@@ -48,18 +64,40 @@ class Finding:
     severity: Severity
     message: str
     code: str = ""
+    # What the cell should say instead, when the message suggests one thing.
+    suggestion: str | None = None
+    # The cell as written, for a finding about a cell of a row.
+    value: str | None = None
 
     @classmethod
-    def of(cls, line: int | None, column: str | None, note: Note) -> Finding:
+    def of(
+        cls,
+        line: int | None,
+        column: str | None,
+        note: Note,
+        value: str | None = None,
+    ) -> Finding:
         """The finding ``note`` makes about a cell, a row (no column) or the file
-        (no line), its message prefixed with where it is."""
+        (no line), its message prefixed with where it is; ``value`` is the cell as
+        written."""
         if line is None:
             message = note.detail
         elif column is None:
             message = f"Row {line}: {note.detail}"
         else:
             message = f"Row {line}, {column}: {note.detail}"
-        return cls(line, column, note.severity, message, note.code)
+        # Only made for the findings listed, never for every row of a file.
+        field_name = _SUGGESTION_FIELDS.get(note.code)
+        suggestion = note.fields.get(field_name) if field_name else None
+        return cls(
+            line,
+            column,
+            note.severity,
+            message,
+            note.code,
+            str(suggestion) if suggestion else None,
+            value,
+        )
 
     def sort_key(self) -> tuple[int, int]:
         """Row order, and within a row the row itself, then the cells left to right."""
