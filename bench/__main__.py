@@ -6,7 +6,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-MODULES = ["bench.bench_csvformat", "bench.bench_pipeline", "bench.bench_upload"]
+MODULES = [
+    "bench.bench_csvformat",
+    "bench.bench_pipeline",
+    "bench.bench_upload",
+    "bench.bench_pages",
+]
 
 
 def main() -> int:
