@@ -44,6 +44,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [NavItem("dashboard", "Dashboard", "home", reverse("dashboard"))]
     if may_upload:
         items.append(NavItem("upload", "Upload", "upload", reverse("upload_start")))
+        items.append(NavItem("entry", "Enter updates", "edit", reverse("entry_start")))
     items.append(NavItem("history", "History", "history", reverse("history")))
     items.append(NavItem("items", "Plan items", "list-details", reverse("plan_items")))
     return {

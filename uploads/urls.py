@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from uploads.views import dashboard, history, items, review, uploads
+from uploads.views import dashboard, entry, history, items, review, uploads
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("upload/", uploads.upload_start, name="upload_start"),
     path("teams/<slug:slug>/upload/", uploads.upload_new, name="upload_new"),
     path("teams/<slug:slug>/template.csv", uploads.team_template, name="team_template"),
+    path("entry/", entry.entry_start, name="entry_start"),
+    path("teams/<slug:slug>/entry/", entry.entry, name="entry"),
     path("uploads/<int:upload_id>/", uploads.upload_detail, name="upload_detail"),
     path("uploads/<int:upload_id>/state/", uploads.upload_state, name="upload_state"),
     path(

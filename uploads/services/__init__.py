@@ -21,9 +21,11 @@ from uploads.services.delivery import (
     upload_sweep,
 )
 from uploads.services.drafts import (
+    FormAlreadySent,
     drafts_expire,
     upload_confirm,
     upload_create,
+    upload_create_from_form,
     upload_exclude_invalid,
     upload_reject,
 )
@@ -31,6 +33,7 @@ from uploads.services.errors import ServiceError
 from uploads.services.review import upload_cancel, upload_resolve, upload_retry
 
 __all__ = [
+    "FormAlreadySent",
     "ServiceError",
     "audit",
     "drafts_expire",
@@ -40,6 +43,7 @@ __all__ = [
     "upload_cancel",
     "upload_confirm",
     "upload_create",
+    "upload_create_from_form",
     "upload_exclude_invalid",
     "upload_poll",
     "upload_reject",

@@ -5,9 +5,12 @@ Nothing leaves the portal from here; confirming hands the upload to delivery.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import uuid
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from uploads import csvformat
@@ -73,6 +76,107 @@ def upload_create(
     )
 
 
+class FormAlreadySent(ServiceError):
+    """The form was posted before: `upload` is the draft its first post made."""
+
+    def __init__(self, upload: Upload) -> None:
+        super().__init__("This form was already sent.")
+        self.upload = upload
+
+
+def upload_create_from_form(
+    *,
+    team: Team,
+    user: AbstractBaseUser | None,
+    rows: Sequence[Sequence[str]],
+    form_token: str,
+    lines: Sequence[int] | None = None,
+) -> Upload:
+    """Check the rows a person entered in the form and keep them as a draft.
+
+    `rows` are the changed rows, in the form's order, as four cells each
+    (External ID, Status, Current Value, As Of Date), checked exactly as a file's
+    rows are. `lines` are the row numbers the form shows for them (1, 2, ... by
+    default): updates and findings use those numbers, and each finding names its
+    External ID beside the number. The original kept for the draft is the CSV of
+    what was entered (a header, then the rows in order). Never raises for bad
+    content: problems become findings. Raises FormAlreadySent (with the first
+    draft) when a draft was already made from `form_token`, so a form posted
+    twice makes one draft.
+    """
+    existing = Upload.objects.filter(team=team, form_token=form_token).first()
+    if existing is not None:
+        raise FormAlreadySent(existing)
+    lines = list(lines) if lines is not None else list(range(1, len(rows) + 1))
+    result = csvformat.parse_rows(
+        rows, plan_items=plan_item_rules(team), max_rows=settings.UPLOAD_MAX_ROWS
+    )
+    # parse_rows numbers the rows 1, 2, ...; name each by the form's row instead.
+    by_index = dict(enumerate(lines, 1))
+    updates = [update._replace(line=by_index[update.line]) for update in result.updates]
+    external_ids = {
+        line: str(row[0]).strip() for line, row in zip(lines, rows, strict=True)
+    }
+    findings = [
+        asdict(_with_external_id(_at_form_row(finding, by_index), external_ids))
+        for finding in result.findings[:MAX_STORED_FINDINGS]
+    ]
+    try:
+        return _save_draft(
+            team=team,
+            user=user,
+            source=Upload.Source.FORM,
+            original_name=f"{team.slug}-entered-{timezone.localdate():%Y-%m-%d}.csv",
+            original_path=_store_original(team=team, data=_entered_csv(rows)),
+            updates=updates,
+            findings=findings,
+            sendable=result.is_valid,
+            errors=len(result.errors),
+            form_token=form_token,
+        )
+    except IntegrityError:
+        # The same form posted twice at once: the other post made the draft.
+        raise FormAlreadySent(
+            Upload.objects.get(team=team, form_token=form_token)
+        ) from None
+
+
+def _at_form_row(
+    finding: csvformat.Finding, by_index: dict[int, int]
+) -> csvformat.Finding:
+    """The finding about the i-th row checked, named by the form's row number."""
+    if finding.line is None or finding.line not in by_index:
+        return finding
+    line = by_index[finding.line]
+    written = f"Row {finding.line}"
+    message = finding.message
+    if message.startswith(written):
+        message = f"Row {line}{message.removeprefix(written)}"
+    return replace(finding, line=line, message=message)
+
+
+def _with_external_id(
+    finding: csvformat.Finding, external_ids: dict[int, str]
+) -> csvformat.Finding:
+    """The finding with its row's External ID beside the row number, since the
+    person looks for the item in the form, not for a row of a file."""
+    external_id = external_ids.get(finding.line or 0)
+    where = f"Row {finding.line}"
+    if not external_id or not finding.message.startswith(where):
+        return finding
+    message = f"{where} ({external_id}){finding.message.removeprefix(where)}"
+    return replace(finding, message=message)
+
+
+def _entered_csv(rows: Sequence[Sequence[str]]) -> bytes:
+    """What the person entered, as a CSV file with the usual header."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(csvformat.HEADER)
+    writer.writerows(rows)
+    return text.getvalue().encode("utf-8")
+
+
 def _save_draft(
     *,
     team: Team,
@@ -84,6 +188,7 @@ def _save_draft(
     findings: list[dict[str, Any]],
     sendable: bool,
     errors: int,
+    form_token: str = "",
     **details: Any,
 ) -> Upload:
     """Store a draft with its normalized updates, one row each, in one transaction."""
@@ -101,6 +206,7 @@ def _save_draft(
             row_count=len(updates),
             checksum=hashlib.sha256(payload).hexdigest() if payload else "",
             state=State.DRAFT,
+            form_token=form_token,
         )
         _store_rows(upload, updates)
         audit(
