@@ -33,3 +33,5 @@ AXES_ENABLED = os.environ.get("AXES_ENABLED", "true") == "true"
 # database busy at teardown.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 CELERY_TASK_DEFAULT_QUEUE = os.environ["PORTAL_TEST_QUEUE"]
+# Nothing cached between tests: each one sees the figures it made.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

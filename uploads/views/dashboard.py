@@ -19,17 +19,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     drafts = uploads.filter(created_by=request.user, state=State.DRAFT)
     problems = uploads.filter(state__in=Upload.REVIEWABLE_STATES)
     recent = uploads.exclude(state__in=[State.DRAFT, State.REJECTED])
+    summaries = dashboard_teams(request.user)
+    chart_teams = None
+    if not request.user.is_staff:
+        chart_teams = [summary.access.team.pk for summary in summaries]
     return render(
         request,
         "uploads/dashboard.html",
         {
-            "summaries": dashboard_teams(request.user),
+            "summaries": summaries,
             "drafts": drafts[:SHOWN],
             "draft_count": drafts.count(),
             "problems": problems[:SHOWN],
             "problem_count": problems.count(),
             "recent": recent[:SHOWN],
-            "chart": weekly_outcomes(request.user),
+            "chart": weekly_outcomes(team_ids=chart_teams),
             "reviewable": Upload.REVIEWABLE_STATES,
             "draft_days": settings.DRAFT_MAX_AGE_DAYS,
         },
