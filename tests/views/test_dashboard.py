@@ -82,6 +82,7 @@ def test_only_uploaders_and_staff_get_the_upload_button(client, alice, bob, oper
         client.force_login(user)
         page = client.get("/").content.decode()
         assert ('data-testid="upload-sales"' in page) is expected, user.username
+        assert ('href="/teams/sales/entry/"' in page) is expected, user.username
 
 
 def test_it_lists_the_ten_most_recently_sent_uploads(client, alice, team):
