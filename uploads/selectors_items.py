@@ -94,8 +94,9 @@ def last_updates(
     """The items, each with the last update its team sent for it.
 
     One query for all the items together (a window over the sent rows of their
-    External IDs), never one per item. An active item is stale when nothing was
-    sent for it in its team's `stale_after_days`.
+    External IDs), never one per item. An active item is stale when AchieveIt
+    has processed no update for it in its team's `stale_after_days` (the same
+    rule as the dashboard's: `PlanItem.last_updated_at`).
     """
     items = list(items)
     if not items:
@@ -138,7 +139,9 @@ def last_updates(
     for item in items:
         row = last.get((item.external_id, item.team_id))
         cutoff = now - timedelta(days=item.team.stale_after_days)
-        stale = item.active and (row is None or row.sent_at < cutoff)
+        stale = item.active and (
+            item.last_updated_at is None or item.last_updated_at < cutoff
+        )
         standings.append(ItemStanding(item=item, last=row, stale=stale))
     return standings
 

@@ -130,8 +130,8 @@ def test_stale_plan_items_are_named_per_team(client, alice, team, settings):
     PlanItem.objects.create(team=team, external_id="GONE", active=False)
     client.force_login(alice)
     page = client.get("/").content.decode()
-    assert "1 of 3</strong> plan items updated in the last 14 days" in page
-    assert "2 stale: no update in 14 days" in page
+    assert "1 of 3</strong> plan items updated in AchieveIt in the last 14 days" in page
+    assert "2 stale: not updated in 14 days" in page
     stale = page.split('data-testid="stale-sales"')[1].split("</ul>")[0]
     assert stale.index("NEVER") < stale.index("OLD")  # never updated comes first
     assert "FRESH" not in stale

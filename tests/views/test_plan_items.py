@@ -97,8 +97,16 @@ def test_it_refuses_other_methods(client, alice, plan_items):
     assert client.post("/items/").status_code == 405
 
 
+def processed(team, external_id: str, *, days_ago: int) -> None:
+    """AchieveIt processed an update for the item `days_ago` days ago."""
+    PlanItem.objects.filter(team=team, external_id=external_id).update(
+        last_updated_at=timezone.now() - datetime.timedelta(days=days_ago)
+    )
+
+
 def test_it_shows_the_last_update_sent_and_its_verdict(client, bob, team, plan_items):
     sent(team, "SALES-Q4-01", days_ago=9, status="At Risk", value="0.3")
+    processed(team, "SALES-Q4-01", days_ago=9)
     last = sent(
         team,
         "SALES-Q4-01",
@@ -137,7 +145,11 @@ def test_items_not_updated_within_the_teams_period_are_stale(
     team.stale_after_days = 10
     team.save()
     sent(team, "SALES-Q4-01", days_ago=9)
+    processed(team, "SALES-Q4-01", days_ago=9)
     sent(team, "SALES-Q4-02", days_ago=11)
+    processed(team, "SALES-Q4-02", days_ago=11)
+    # Sent yesterday but not yet processed by AchieveIt: still stale.
+    sent(team, "HR-RETENTION", days_ago=1, state=State.PROCESSING)
     PlanItem.objects.filter(external_id="IT-MIGRATION").update(active=False)
     client.force_login(bob)
     page = client.get("/items/").content.decode()
