@@ -14,6 +14,24 @@ urlpatterns = [
     path("uploads/<int:upload_id>/", uploads.upload_detail, name="upload_detail"),
     path("uploads/<int:upload_id>/state/", uploads.upload_state, name="upload_state"),
     path(
+        "uploads/<int:upload_id>/revise/", uploads.upload_revise, name="upload_revise"
+    ),
+    path(
+        "uploads/<int:upload_id>/problems.csv",
+        uploads.upload_problems,
+        name="upload_problems",
+    ),
+    path(
+        "uploads/<int:upload_id>/original/",
+        uploads.upload_original,
+        name="upload_original",
+    ),
+    path(
+        "uploads/<int:upload_id>/as-sent.csv",
+        uploads.upload_sent_file,
+        name="upload_sent_file",
+    ),
+    path(
         "uploads/<int:upload_id>/confirm/",
         uploads.upload_confirm,
         name="upload_confirm",

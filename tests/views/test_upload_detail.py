@@ -4,6 +4,9 @@ a plain 404 for anyone else."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from django.utils import timezone
 
 from tests.factories import UploadFactory, UploadRowFactory
@@ -73,16 +76,17 @@ def test_it_shows_the_updates_the_calls_and_the_history(client, bob, team, alice
     assert "system: " in history  # AchieveIt's answer, recorded by no person
 
 
-def test_only_staff_get_the_review_buttons(client, alice, bob, operator, failed):
+def test_only_staff_get_the_review_link(client, alice, bob, operator, failed):
     for user in (alice, bob):
         client.force_login(user)
         page = client.get(f"/uploads/{failed.pk}/").content.decode()
-        assert "Mark resolved" not in page, user.username
+        assert "Review this upload" not in page, user.username
         assert "AchieveIt said no" in page
     client.force_login(operator)
     page = client.get(f"/uploads/{failed.pk}/").content.decode()
-    assert "Mark resolved" in page
-    assert f'action="/uploads/{failed.pk}/retry/"' in page
+    assert f'href="/review/{failed.pk}/"' in page
+    # Every action goes through the review page and its rules: no one-click forms.
+    assert f'action="/uploads/{failed.pk}/retry/"' not in page
 
 
 def test_staff_see_any_teams_upload(client, operator, charlie, other_team):
@@ -99,3 +103,204 @@ def test_an_unknown_page_says_so_in_plain_words(client, alice, settings):
     response = client.get("/uploads/999999/")
     assert response.status_code == 404
     assert b"belongs to a team you are not a member of" in response.content
+
+
+# --- The summary, AchieveIt's errors, the duplicate warning, the retry badge ------
+
+
+def summary_of(client, upload) -> str:
+    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    return page.split('data-testid="summary"')[1].split("</div>\n</div>")[0]
+
+
+def test_a_draft_with_errors_says_how_many_rows_and_what_to_do(
+    client, alice, messy_draft
+):
+    client.force_login(alice)
+    summary = summary_of(client, messy_draft)
+    assert "2 rows have problems." in summary
+    assert "Fix them below, or leave those rows out." in summary
+
+
+@pytest.mark.parametrize(
+    ("state", "words"),
+    [
+        (State.QUEUED, "On its way to AchieveIt"),
+        (State.PROCESSING, "On its way to AchieveIt"),
+        (State.SUCCEEDED, "AchieveIt applied 1 update."),
+        (State.NEEDS_REVIEW, "A person must check in AchieveIt"),
+        (State.CANCELED, "Canceled: it will not be sent."),
+        (State.RESOLVED, "An operator resolved this upload."),
+        (State.REJECTED, "Discarded: nothing was sent."),
+    ],
+)
+def test_the_summary_says_what_happened(client, alice, team, state, words):
+    upload = UploadFactory(team=team, created_by=alice, state=state)
+    client.force_login(alice)
+    assert words in summary_of(client, upload)
+
+
+def test_a_failure_says_who_was_told_and_which_row_to_fix(
+    client, alice, team, settings
+):
+    settings.POINT_OF_CONTACT_EMAIL = "planning@example.org"
+    upload = UploadFactory(
+        team=team,
+        created_by=alice,
+        state=State.FAILED,
+        notified_at=timezone.now(),
+        confirmed_at=timezone.now(),
+    )
+    UploadRowFactory(upload=upload, line=2, external_id="SALES-Q4-01")
+    UploadRowFactory(upload=upload, line=5, external_id="HR-RETENTION")
+    body = (
+        '{"jobId": "j-1", "status": "Failed", "errors": [{"row": 3, "message": '
+        '"HR-RETENTION: value 0.93 is out of range"}, {"row": null, "message": '
+        '"1 row failed"}]}'
+    )
+    Attempt.objects.create(
+        upload=upload,
+        kind=Attempt.Kind.POLL,
+        started_at=timezone.now(),
+        status_code=400,
+        outcome="failed",
+        message="AchieveIt did not apply the file",
+        response_body=body,
+    )
+    client.force_login(alice)
+    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+
+    summary = summary_of(client, upload)
+    assert "AchieveIt did not apply this file. The planning office has been told." in (
+        summary
+    )
+    assert "Fix row 5 and send again." in summary
+    table = page.split('data-testid="achieveit-errors"')[1].split("</table>")[0]
+    assert "<td>3</td>" in table  # the row as sent...
+    assert "<td>5</td>" in table  # ...is row 5 of alice's file
+    assert "HR-RETENTION: value 0.93 is out of range" in table
+    assert "1 row failed" in table
+    # The raw answer stays one click away, in its own box.
+    assert "<details><summary>Raw answer" in page
+    assert '<pre class="response-body">' in page
+
+
+def test_nobody_told_is_not_claimed(client, alice, failed, settings):
+    settings.POINT_OF_CONTACT_EMAIL = ""
+    client.force_login(alice)
+    summary = summary_of(client, failed)
+    assert "AchieveIt did not apply this file." in summary
+    assert "has been told" not in summary
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"errors": [{"line": 2, "error": "unknown status"}]}',
+        '{"rowErrors": [{"rowNumber": 2, "detail": "unknown status"}]}',
+        '[{"row": "2", "message": "unknown status"}]',
+    ],
+)
+def test_achieveits_errors_are_read_under_other_key_names(body):
+    from uploads.selectors_uploads import remote_errors
+
+    assert [(e.row, e.message) for e in remote_errors(body)] == [(2, "unknown status")]
+
+
+def test_a_body_that_is_no_json_list_has_no_errors_table(client, bob, team):
+    upload = UploadFactory(team=team, state=State.FAILED)
+    Attempt.objects.create(
+        upload=upload,
+        kind=Attempt.Kind.SUBMIT,
+        started_at=timezone.now(),
+        status_code=500,
+        outcome="failed",
+        response_body="<html>Bad gateway</html>",
+    )
+    client.force_login(bob)
+    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    assert 'data-testid="achieveit-errors"' not in page
+    assert "&lt;html&gt;Bad gateway&lt;/html&gt;" in page
+
+
+def test_the_calls_table_appears_only_once_there_are_calls(client, alice, draft):
+    client.force_login(alice)
+    page = client.get(f"/uploads/{draft.pk}/").content.decode()
+    assert 'data-testid="attempts"' not in page
+    assert "Checked by alice" in page
+    assert "Sent by" not in page
+
+
+def test_sent_by_shows_once_sent(client, alice, team):
+    upload = UploadFactory(
+        team=team, created_by=alice, state=State.QUEUED, confirmed_at=timezone.now()
+    )
+    client.force_login(alice)
+    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    sent_by = page.split('data-testid="sent-by">')[1].split("</dd>")[0]
+    assert sent_by.startswith("alice, <time datetime=")
+
+
+def test_the_same_payload_sent_lately_gets_a_warning(client, alice, team, draft):
+    sent = UploadFactory(
+        team=team,
+        created_by=alice,
+        state=State.SUCCEEDED,
+        confirmed_at=timezone.now(),
+        original_name="october.csv",
+    )
+    client.force_login(alice)
+    page = client.get(f"/uploads/{draft.pk}/").content.decode()
+    warning = page.split('data-testid="duplicate"')[1].split("</div>")[0]
+    assert f'<a href="/uploads/{sent.pk}/">upload #{sent.pk}</a> (october.csv)' in (
+        warning
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "age_days"),
+    [(State.SUCCEEDED, 31), (State.REJECTED, 1), (State.FAILED, 1)],
+)
+def test_no_warning_for_an_old_or_unsent_payload(
+    client, alice, team, draft, state, age_days
+):
+    other = UploadFactory(team=team, created_by=alice, state=state)
+    Upload.objects.filter(pk=other.pk).update(
+        created_at=timezone.now() - timedelta(days=age_days)
+    )
+    client.force_login(alice)
+    page = client.get(f"/uploads/{draft.pk}/").content.decode()
+    assert 'data-testid="duplicate"' not in page
+
+
+def test_another_teams_same_payload_is_never_named(client, alice, charlie, draft):
+    UploadFactory(team=charlie.memberships.get().team, state=State.SUCCEEDED)
+    client.force_login(alice)
+    page = client.get(f"/uploads/{draft.pk}/").content.decode()
+    assert 'data-testid="duplicate"' not in page
+
+
+def test_the_badge_counts_down_while_a_retry_waits(client, alice, team, settings):
+    settings.SUBMIT_MAX_ATTEMPTS = 5
+    upload = UploadFactory(
+        team=team,
+        created_by=alice,
+        state=State.QUEUED,
+        submit_attempts=1,
+        next_attempt_at=timezone.now() + timedelta(seconds=8),
+    )
+    client.force_login(alice)
+    badge = client.get(f"/uploads/{upload.pk}/state/?shown=queued").content.decode()
+    assert "Retrying in 8 s, attempt 2 of 5" in badge
+    assert 'hx-trigger="every 2s"' in badge
+    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    assert "Retrying in 8 s, attempt 2 of 5" in page
+
+
+def test_a_first_send_has_no_countdown(client, alice, team):
+    upload = UploadFactory(
+        team=team, created_by=alice, state=State.QUEUED, next_attempt_at=timezone.now()
+    )
+    client.force_login(alice)
+    badge = client.get(f"/uploads/{upload.pk}/state/?shown=queued").content.decode()
+    assert "Retrying" not in badge

@@ -35,7 +35,13 @@ def test_leaving_out_invalid_rows_makes_a_clean_draft(client, alice, messy_draft
     ]
     assert "Send to AchieveIt" in page.content.decode()
     assert page.redirect_chain == [(f"/uploads/{clean.pk}/", 302)]
-    assert "The rows with errors were left out." in page.content.decode()
+    shown = page.content.decode()
+    # It says which rows it left out, and the two drafts link to each other.
+    assert "row 5 (HR-RETENTION), row 6 (IT-MIGRATION)" in shown
+    assert clean.revision_of == messy
+    assert f'Revision of <a href="/uploads/{messy.pk}/">#{messy.pk}</a>' in shown
+    original = client.get(f"/uploads/{messy.pk}/").content.decode()
+    assert f'Revised as <a href="/uploads/{clean.pk}/">#{clean.pk}</a>' in original
 
 
 def test_it_sends_anonymous_visitors_to_log_in(client, messy_draft):

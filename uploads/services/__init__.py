@@ -28,6 +28,7 @@ from uploads.services.drafts import (
     upload_create_from_form,
     upload_exclude_invalid,
     upload_reject,
+    upload_revise,
 )
 from uploads.services.errors import ServiceError
 from uploads.services.review import upload_cancel, upload_resolve, upload_retry
@@ -47,6 +48,7 @@ __all__ = [
     "upload_exclude_invalid",
     "upload_poll",
     "upload_reject",
+    "upload_revise",
     "upload_resolve",
     "upload_retry",
     "upload_submit",

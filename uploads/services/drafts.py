@@ -21,7 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from uploads import csvformat
+from uploads import csvformat, selectors_uploads
 from uploads.models import AuditEvent, Team, Upload, UploadRow
 from uploads.selectors import plan_item_rules
 from uploads.services import delivery
@@ -73,6 +73,8 @@ def upload_create(
         findings=findings,
         sendable=result.is_valid,
         errors=len(result.errors),
+        # The preview says how many more there are than it shows.
+        found=len(result.findings),
     )
 
 
@@ -189,6 +191,7 @@ def _save_draft(
     sendable: bool,
     errors: int,
     form_token: str = "",
+    revision_of: Upload | None = None,
     **details: Any,
 ) -> Upload:
     """Store a draft with its normalized updates, one row each, in one transaction."""
@@ -207,6 +210,7 @@ def _save_draft(
             checksum=hashlib.sha256(payload).hexdigest() if payload else "",
             state=State.DRAFT,
             form_token=form_token,
+            revision_of=revision_of,
         )
         _store_rows(upload, updates)
         audit(
@@ -259,7 +263,8 @@ def _store_rows(upload: Upload, updates: list[csvformat.Update]) -> None:
 def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
     """Make a new, clean draft from a draft's valid rows; the old one is rejected.
 
-    The new draft keeps the original file, so nothing the person sent is lost.
+    The new draft keeps the original file, so nothing the person sent is lost, is
+    a revision of the old one, and names the rows it left out in its note.
     Raises ServiceError when the draft is no longer a draft or has no valid row.
     """
     rows = list(upload.rows.all())
@@ -275,16 +280,17 @@ def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
         )
         for row in rows
     ]
-    left_out = sum(1 for f in upload.findings if f["severity"] == "error")
+    left_out = _rows_left_out(upload)
     note = {
         "line": None,
         "column": None,
         "severity": "warning",
         "message": (
-            f"Made from upload #{upload.pk} without its {left_out} error(s): "
-            "the rows with errors are not sent."
+            f"Made from upload #{upload.pk} without its rows with errors, which are "
+            f"not sent: {_describe_rows(left_out)}."
         ),
         "code": "upload.invalid_rows_excluded",
+        "left_out": [{"line": line, "external_id": ext} for line, ext in left_out],
     }
     with transaction.atomic():
         if not upload.transition(
@@ -301,7 +307,9 @@ def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
             findings=[note],
             sendable=True,
             errors=0,
+            revision_of=upload,
             made_from=upload.pk,
+            left_out=[line for line, _ in left_out],
         )
         audit(
             action=Action.UPLOAD_REJECTED,
@@ -310,6 +318,139 @@ def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
             replaced_by=clean.pk,
         )
     return clean
+
+
+def _rows_left_out(upload: Upload) -> list[tuple[int, str]]:
+    """The rows with errors of a draft, with the External ID each was written with."""
+    lines = sorted(
+        {
+            finding["line"]
+            for finding in upload.findings
+            if finding["severity"] == csvformat.ERROR and finding["line"]
+        }
+    )
+    written = selectors_uploads.rows_by_line(upload) or {}
+    return [
+        (line, written[line][0].strip() if written.get(line) else "") for line in lines
+    ]
+
+
+def _describe_rows(rows: list[tuple[int, str]], limit: int = 20) -> str:
+    """'row 5 (HR-RETENTION), row 6 (IT-MIGRATION)', the first `limit` of them."""
+    shown = [
+        f"row {line} ({external_id})" if external_id else f"row {line}"
+        for line, external_id in rows[:limit]
+    ]
+    more = f" and {len(rows) - limit:,} more" if len(rows) > limit else ""
+    return ", ".join(shown) + more if shown else "none"
+
+
+def upload_revise(
+    *,
+    upload: Upload,
+    user: AbstractBaseUser,
+    corrections: dict[int, dict[str, str]],
+) -> Upload:
+    """Make a new draft from a draft with its cells corrected, checked again.
+
+    `corrections` maps a row number (as the findings name it) to the new text of
+    some of its cells, by column name. The rows are rebuilt from the file as
+    written, corrected, kept as a new file and checked with the team's rules; the
+    new draft is a revision of the old one, which is rejected (both keep their
+    files). Raises ServiceError when the draft is no longer a draft, its rows
+    cannot be read again, or a correction names a row or column it does not have.
+    """
+    if upload.state != State.DRAFT:
+        raise ServiceError("This upload is no longer a draft.")
+    rows = selectors_uploads.rows_by_line(upload)
+    if rows is None:
+        raise ServiceError(
+            "The rows of this draft could not be read again. Correct the file and "
+            "upload it again."
+        )
+    for line, cells in corrections.items():
+        if line not in rows:
+            raise ServiceError(f"Row {line} is not a row of this draft.")
+        unknown = set(cells) - set(csvformat.HEADER)
+        if unknown:
+            raise ServiceError(f"Row {line}: unknown column {sorted(unknown)[0]!r}.")
+        corrected = (list(rows[line]) + [""] * 4)[:4]
+        for column, text in cells.items():
+            corrected[csvformat.HEADER.index(column)] = text
+        rows[line] = corrected
+    lines = sorted(rows)
+    ordered = [rows[line] for line in lines]
+    is_form = upload.source == Upload.Source.FORM
+    # A file keeps every row, header and all, so each keeps its number; a form's
+    # rows are kept under a header and named by the numbers the form showed.
+    data = _rows_csv([list(csvformat.HEADER), *ordered] if is_form else ordered)
+    result = csvformat.parse_rows(
+        ordered,
+        plan_items=plan_item_rules(upload.team),
+        max_rows=settings.UPLOAD_MAX_ROWS,
+    )
+    updates, findings = result.updates, result.findings
+    if is_form or lines != list(range(1, len(lines) + 1)):
+        by_index = dict(enumerate(lines, 1))
+        updates = [update._replace(line=by_index[update.line]) for update in updates]
+        findings = [
+            _renumbered(finding, by_index, rows if is_form else None)
+            for finding in findings
+        ]
+    fixed = sum(len(cells) for cells in corrections.values())
+    with transaction.atomic():
+        if not upload.transition(
+            expected=State.DRAFT, state=State.REJECTED, finished_at=timezone.now()
+        ):
+            raise ServiceError("This upload is no longer a draft.")
+        revision = _save_draft(
+            team=upload.team,
+            user=user,
+            source=upload.source,
+            original_name=upload.original_name,
+            original_path=_store_original(team=upload.team, data=data),
+            updates=updates,
+            findings=[asdict(finding) for finding in findings[:MAX_STORED_FINDINGS]],
+            sendable=result.is_valid,
+            errors=len(result.errors),
+            revision_of=upload,
+            found=len(findings),
+            made_from=upload.pk,
+            corrected_cells=fixed,
+        )
+        audit(
+            action=Action.UPLOAD_REJECTED,
+            upload=upload,
+            actor=user,
+            replaced_by=revision.pk,
+            note=f"corrected {fixed} cell{'s' if fixed != 1 else ''} in the browser",
+        )
+    return revision
+
+
+def _renumbered(
+    finding: csvformat.Finding,
+    by_index: dict[int, int],
+    rows: dict[int, list[str]] | None,
+) -> csvformat.Finding:
+    """The finding about the i-th row checked, named by that row's own number (and
+    for a form's row, its External ID, as the form's draft names it)."""
+    if finding.line is None or finding.line not in by_index:
+        return finding
+    line = by_index[finding.line]
+    written = f"Row {finding.line}"
+    external_id = rows[line][0].strip() if rows and rows[line] else ""
+    shown = f"Row {line} ({external_id})" if external_id else f"Row {line}"
+    message = finding.message
+    if message.startswith(written):
+        message = shown + message.removeprefix(written)
+    return replace(finding, line=line, message=message)
+
+
+def _rows_csv(rows: Sequence[Sequence[str]]) -> bytes:
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    return text.getvalue().encode("utf-8")
 
 
 def upload_reject(*, upload: Upload, user: AbstractBaseUser | None) -> bool:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_POST
 
-from uploads import csvformat, services
-from uploads.forms import ResolveForm, UploadFileForm
+from uploads import csvformat, selectors_uploads, services
+from uploads.forms import FixRowsForm, UploadFileForm
 from uploads.models import PlanItem, Upload
 from uploads.permissions import (
     Need,
@@ -17,6 +21,20 @@ from uploads.permissions import (
     get_team_for,
     get_upload_for,
     team_accesses,
+)
+from uploads.views.history import safe_cell
+
+# The updates listed on an upload's page; the file as sent holds them all.
+ROWS_SHOWN = 500
+# Rows with errors editable at once (four fields each, well under Django's 1,000).
+FIX_ROWS_SHOWN = 50
+PROBLEMS_HEADER = (
+    "Row",
+    "Column",
+    "Value as written",
+    "Severity",
+    "Problem",
+    "Suggestion",
 )
 
 
@@ -56,21 +74,34 @@ def team_template(request: HttpRequest, slug: str) -> HttpResponse:
 def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
     upload = get_upload_for(request, upload_id)
     findings = upload.findings
-    return render(
-        request,
-        "uploads/upload_detail.html",
-        {
-            "upload": upload,
-            "rows": upload.rows.all()[:500],
-            "attempts": upload.attempts.all(),
-            "events": upload.events.select_related("actor"),
-            "reviewable": Upload.REVIEWABLE_STATES,
-            "errors": [f for f in findings if f["severity"] == "error"],
-            "notes": [f for f in findings if f["severity"] != "error"],
-            "may_send": can_upload(request.user, upload.team),
-            "resolve_form": ResolveForm(),
-        },
-    )
+    errors = [f for f in findings if f["severity"] == csvformat.ERROR]
+    may_send = can_upload(request.user, upload.team)
+    attempts = list(upload.attempts.all())
+    remote = selectors_uploads.remote_errors_of(upload) if attempts else []
+    context = {
+        "upload": upload,
+        "rows": upload.rows.all()[:ROWS_SHOWN],
+        "attempts": attempts,
+        "events": upload.events.select_related("actor"),
+        "reviewable": Upload.REVIEWABLE_STATES,
+        "errors": errors,
+        "notes": [f for f in findings if f["severity"] != csvformat.ERROR],
+        "more_findings": selectors_uploads.findings_total(upload) - len(findings),
+        "may_send": may_send,
+        "summary": selectors_uploads.upload_summary(
+            upload, errors=errors, remote=remote
+        ),
+        "remote_errors": remote,
+        "revisions": upload.revisions.order_by("pk"),
+        "retry_wait": selectors_uploads.retry_wait(upload),
+    }
+    if upload.state == Upload.State.DRAFT:
+        context["duplicate"] = selectors_uploads.recent_duplicate(upload)
+        if errors and may_send:
+            bad_rows = selectors_uploads.rows_with_errors(upload)
+            context["fix_form"] = FixRowsForm(bad_rows=bad_rows[:FIX_ROWS_SHOWN])
+            context["bad_rows_total"] = len(bad_rows)
+    return render(request, "uploads/upload_detail.html", context)
 
 
 @login_required
@@ -84,10 +115,102 @@ def upload_state(request: HttpRequest, upload_id: int) -> HttpResponse:
     response = render(
         request,
         "uploads/_state_badge.html",
-        {"upload": upload, "live": True, "reviewable": Upload.REVIEWABLE_STATES},
+        {
+            "upload": upload,
+            "live": True,
+            "reviewable": Upload.REVIEWABLE_STATES,
+            "retry_wait": selectors_uploads.retry_wait(upload),
+        },
     )
     if request.GET.get("shown") != upload.state:
         response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def upload_revise(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """Save the cells corrected in the browser as a new draft, checked again."""
+    upload = get_upload_for(request, upload_id, need=Need.UPLOAD)
+    bad_rows = selectors_uploads.rows_with_errors(upload)[:FIX_ROWS_SHOWN]
+    form = FixRowsForm(request.POST, bad_rows=bad_rows)
+    if not form.is_valid():
+        messages.warning(
+            request, "A cell holds more than 1,000 characters: shorten it and save."
+        )
+        return redirect(upload)
+    corrections = form.corrections()
+    if not corrections:
+        messages.info(request, "Nothing was changed, so no new draft was made.")
+        return redirect(upload)
+    try:
+        revision = services.upload_revise(
+            upload=upload, user=request.user, corrections=corrections
+        )
+    except services.ServiceError as error:
+        messages.warning(request, str(error))
+        return redirect(upload)
+    if revision.is_sendable:
+        messages.success(
+            request, f"Saved as #{revision.pk} and checked again: ready to send."
+        )
+    else:
+        messages.warning(
+            request, f"Saved as #{revision.pk} and checked again: some problems remain."
+        )
+    return redirect(revision)
+
+
+@login_required
+@require_GET
+def upload_problems(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """Every finding of an upload as CSV, formula-safe for spreadsheets."""
+    upload = get_upload_for(request, upload_id)
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(PROBLEMS_HEADER)
+    for row in selectors_uploads.problems_rows(selectors_uploads.all_findings(upload)):
+        writer.writerow([safe_cell(cell) for cell in row])
+    # A byte-order mark, so Excel reads the file as UTF-8.
+    response = HttpResponse(
+        "\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"upload-{upload.pk}-problems.csv"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def upload_original(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """The file exactly as it was received, under its own name."""
+    upload = get_upload_for(request, upload_id)
+    data = selectors_uploads.original_bytes(upload)
+    if data is None:
+        raise Http404("The original file of this upload is not kept.")
+    name = upload.original_name or f"upload-{upload.pk}.csv"
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def upload_sent_file(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """The normalized CSV: exactly the bytes sent (or to be sent) to AchieveIt."""
+    upload = get_upload_for(request, upload_id)
+    if not upload.normalized_csv:
+        raise Http404("This upload has no file to send.")
+    response = HttpResponse(
+        upload.normalized_csv.encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"upload-{upload.pk}-as-sent.csv"
+    )
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -113,8 +236,9 @@ def upload_exclude_invalid(request: HttpRequest, upload_id: int) -> HttpResponse
     except services.ServiceError as error:
         messages.warning(request, str(error))
         return redirect(upload)
+    # The new draft's note names the rows left out.
     messages.info(
-        request, "The rows with errors were left out. Check the rest, then send it."
+        request, f"{clean.findings[0]['message']} Check the rest, then send it."
     )
     return redirect(clean)
 

@@ -1,0 +1,94 @@
+"""Downloading an upload's original file (GET /uploads/<id>/original/) and the
+file as sent (GET /uploads/<id>/as-sent.csv): the team and staff get the bytes,
+private and never cached; anyone else a 404."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import UploadFactory
+from tests.helpers import MESSY_CSV, login_url
+from uploads import services
+
+
+@pytest.fixture
+def upload(team, alice, plan_items):
+    return services.upload_create(
+        team=team, user=alice, data=MESSY_CSV, original_name="Q4 export (final).csv"
+    )
+
+
+def original_url(upload) -> str:
+    return f"/uploads/{upload.pk}/original/"
+
+
+def sent_url(upload) -> str:
+    return f"/uploads/{upload.pk}/as-sent.csv"
+
+
+def test_the_original_comes_back_as_received_under_its_own_name(client, bob, upload):
+    client.force_login(bob)
+    response = client.get(original_url(upload))
+
+    assert response.status_code == 200
+    assert response.content == MESSY_CSV
+    assert response["Content-Disposition"] == (
+        'attachment; filename="Q4 export (final).csv"'
+    )
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_the_file_as_sent_is_the_normalized_csv(client, alice, team):
+    sent = UploadFactory(team=team, created_by=alice, state="succeeded")
+    client.force_login(alice)
+    response = client.get(sent_url(sent))
+
+    assert response.status_code == 200
+    assert response.content.decode() == sent.normalized_csv
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="upload-{sent.pk}-as-sent.csv"'
+    )
+    assert response["Cache-Control"] == "private, no-store"
+    page = client.get(f"/uploads/{sent.pk}/").content.decode()
+    assert f'href="{sent_url(sent)}"' in page
+
+
+def test_a_draft_with_errors_has_no_file_to_send(client, alice, upload):
+    client.force_login(alice)
+    assert client.get(sent_url(upload)).status_code == 404
+    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    assert f'href="{original_url(upload)}"' in page
+    assert f'href="{sent_url(upload)}"' not in page
+
+
+def test_an_upload_without_a_kept_file_is_a_404(client, alice, team):
+    made_by_factory = UploadFactory(team=team, created_by=alice)  # no original
+    client.force_login(alice)
+    assert client.get(original_url(made_by_factory)).status_code == 404
+
+
+@pytest.mark.parametrize("url", [original_url, sent_url])
+def test_it_sends_anonymous_visitors_to_log_in(client, team, alice, url):
+    upload = UploadFactory(team=team, created_by=alice)
+    response = client.get(url(upload))
+    assert response.status_code == 302
+    assert response["Location"] == login_url(url(upload))
+
+
+@pytest.mark.parametrize("url", [original_url, sent_url])
+def test_it_rejects_other_teams_upload(client, charlie, team, alice, upload, url):
+    clean = UploadFactory(team=team, created_by=alice)
+    client.force_login(charlie)
+    assert client.get(url(upload)).status_code == 404
+    assert client.get(url(clean)).status_code == 404
+
+
+def test_staff_download_any_teams_files(client, operator, upload):
+    client.force_login(operator)
+    assert client.get(original_url(upload)).content == MESSY_CSV
+
+
+@pytest.mark.parametrize("url", [original_url, sent_url])
+def test_it_rejects_post(client, alice, upload, url):
+    client.force_login(alice)
+    assert client.post(url(upload)).status_code == 405

@@ -1,0 +1,458 @@
+"""Reads for an upload's page: its rows as written, its problems, what AchieveIt
+said, what to do next, and whether the same payload was sent lately."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from uploads import csvformat
+from uploads.csvformat import reading
+from uploads.models import AuditEvent, Upload
+from uploads.selectors import plan_item_rules
+
+State = Upload.State
+# States of an upload that went to AchieveIt (or is on its way there).
+SENT_STATES = (
+    State.QUEUED,
+    State.SUBMITTING,
+    State.PROCESSING,
+    State.SUCCEEDED,
+    State.NEEDS_REVIEW,
+    State.RESOLVED,
+)
+DUPLICATE_WINDOW_DAYS = 30
+# Key names AchieveIt (or a proxy in front of it) may give a row and its message.
+_ROW_KEYS = ("row", "line", "rowNumber", "row_number", "lineNumber", "record")
+_MESSAGE_KEYS = ("message", "error", "detail", "description", "reason", "msg")
+_LIST_KEYS = ("errors", "rowErrors", "row_errors", "problems", "details")
+
+
+# --- The rows as written -------------------------------------------------------------
+
+
+def original_bytes(upload: Upload) -> bytes | None:
+    """The file as received, or None when it is no longer in private storage."""
+    if not upload.original_path:
+        return None
+    path = Path(settings.PRIVATE_STORAGE_DIR) / upload.original_path
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _file_rows(data: bytes) -> list[list[str]] | None:
+    """Every row of a file as csvformat reads it (row 1 first), or None when it
+    is no CSV text at all."""
+    try:
+        reading.check_file_kind(data, max_bytes=len(data) + 1)
+        encoding, sample = reading.choose_encoding(data)
+    except csvformat.Problem:
+        return None
+    delimiter = reading.sniff_delimiter(sample)
+    for attempt in (encoding, "windows-1252"):
+        stream = io.TextIOWrapper(io.BytesIO(data), encoding=attempt, newline="")
+        try:
+            return list(csv.reader(stream, delimiter=delimiter))
+        except UnicodeDecodeError:
+            continue
+        except csv.Error:
+            return None
+    return None
+
+
+def rows_by_line(upload: Upload) -> dict[int, list[str]] | None:
+    """Every row of the upload as written, by the number its findings name it with.
+
+    A file's rows are numbered as a spreadsheet shows them (the header is row 1).
+    The file kept for a form holds a header, then the rows entered in the form's
+    order: they take the numbers of the draft's updates and findings, in order.
+    None when the file cannot be read again, or a form's rows cannot be told apart.
+    """
+    data = original_bytes(upload)
+    rows = _file_rows(data) if data is not None else None
+    if rows is None:
+        return None
+    if upload.source != Upload.Source.FORM:
+        return dict(enumerate(rows, 1))
+    sent = dict(upload.rows.values_list("line", "external_id"))
+    lines = set(sent)
+    lines.update(finding["line"] for finding in upload.findings if finding["line"])
+    entered = rows[1:]
+    if len(lines) != len(entered):
+        return None
+    by_line = dict(zip(sorted(lines), entered, strict=True))
+    if any(
+        not by_line[line] or by_line[line][0].strip() != external_id
+        for line, external_id in sent.items()
+    ):
+        return None
+    return by_line
+
+
+@dataclass
+class BadCell:
+    column: str
+    index: int
+    written: str
+    messages: list[str] = field(default_factory=list)
+    suggestion: str | None = None
+
+
+@dataclass
+class BadRow:
+    """A row with errors as written: four cells, the bad ones with their findings."""
+
+    line: int
+    cells: list[str]
+    bad: dict[int, BadCell]
+    row_messages: list[str]
+
+    @property
+    def external_id(self) -> str:
+        return self.cells[0].strip()
+
+
+def rows_with_errors(upload: Upload) -> list[BadRow]:
+    """The draft's rows with errors, each with its cells as written, in row order.
+
+    Empty when the draft has no row errors, or its rows cannot be read again.
+    """
+    errors = [
+        finding
+        for finding in upload.findings
+        if finding["severity"] == csvformat.ERROR and finding["line"]
+    ]
+    if not errors:
+        return []
+    rows = rows_by_line(upload)
+    if rows is None:
+        return []
+    bad_rows: dict[int, BadRow] = {}
+    for finding in errors:
+        line = finding["line"]
+        if line not in rows:
+            continue
+        if line not in bad_rows:
+            cells = (list(rows[line]) + [""] * 4)[:4]
+            bad_rows[line] = BadRow(line, cells, {}, [])
+        bad_row = bad_rows[line]
+        column = finding["column"]
+        if column not in csvformat.HEADER:
+            bad_row.row_messages.append(finding["message"])
+            continue
+        index = csvformat.HEADER.index(column)
+        cell = bad_row.bad.setdefault(
+            index, BadCell(column, index, bad_row.cells[index])
+        )
+        cell.messages.append(finding["message"])
+        cell.suggestion = cell.suggestion or finding.get("suggestion")
+    return [bad_rows[line] for line in sorted(bad_rows)]
+
+
+# --- The problems ------------------------------------------------------------------
+
+
+def findings_total(upload: Upload) -> int:
+    """How many findings checking the upload made, stored or not."""
+    created = (
+        upload.events.filter(action=AuditEvent.Action.UPLOAD_CREATED)
+        .values_list("details", flat=True)
+        .first()
+    )
+    total = (created or {}).get("found")
+    return max(total or 0, len(upload.findings))
+
+
+def all_findings(upload: Upload) -> list[dict[str, Any]]:
+    """Every finding of the upload: those stored, or when only the first were
+    stored, all of them from checking the file again with the team's rules."""
+    if findings_total(upload) <= len(upload.findings):
+        return upload.findings
+    data = original_bytes(upload)
+    if data is None or upload.source == Upload.Source.FORM:
+        return upload.findings
+    result = csvformat.parse(
+        data,
+        plan_items=plan_item_rules(upload.team),
+        max_bytes=settings.UPLOAD_MAX_BYTES,
+        max_rows=settings.UPLOAD_MAX_ROWS,
+    )
+    return [asdict(finding) for finding in result.findings]
+
+
+# --- What AchieveIt said -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemoteError:
+    row: int | None
+    message: str
+    line: int | None = None  # the row of the person's own file, when known
+    external_id: str = ""
+
+
+def _first(mapping: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if mapping.get(key) not in (None, ""):
+            return mapping[key]
+    return None
+
+
+def remote_errors(body: str) -> list[RemoteError]:
+    """The errors of an AchieveIt answer whose body is JSON with a list of them
+    (``{"errors": [{"row": 5, "message": "..."}]}``, and similar key names); an
+    empty list for any other body."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return []
+    items: Any = data
+    if isinstance(data, dict):
+        items = _first(data, _LIST_KEYS)
+        if items is None and _first(data, _MESSAGE_KEYS) is not None:
+            items = [data]
+    if not isinstance(items, list):
+        return []
+    found = []
+    for item in items:
+        if isinstance(item, str):
+            found.append(RemoteError(None, item))
+            continue
+        if not isinstance(item, dict):
+            continue
+        message = _first(item, _MESSAGE_KEYS)
+        if message is None:
+            continue
+        row = _first(item, _ROW_KEYS)
+        try:
+            row = int(row) if row is not None else None
+        except (TypeError, ValueError):
+            row = None
+        found.append(RemoteError(row, str(message)))
+    return found
+
+
+def remote_errors_of(upload: Upload) -> list[RemoteError]:
+    """AchieveIt's errors from its last answer that lists any, each row of the file
+    as sent (header = row 1) tied to the row of the person's file it came from."""
+    for attempt in upload.attempts.exclude(response_body="").order_by("-started_at"):
+        errors = remote_errors(attempt.response_body)
+        if errors:
+            break
+    else:
+        return []
+    sent_rows = {
+        number: row
+        for number, row in enumerate(upload.rows.order_by("line"), start=2)
+        if any(error.row == number for error in errors)
+    }
+    tied = []
+    for error in errors:
+        row = sent_rows.get(error.row) if error.row else None
+        tied.append(
+            RemoteError(
+                error.row,
+                error.message,
+                row.line if row else None,
+                row.external_id if row else "",
+            )
+        )
+    return tied
+
+
+# --- What happened, what to do -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    tone: str  # a Tabler colour: info, success, warning, danger, secondary
+    icon: str
+    text: str
+    next_step: str = ""
+
+
+def _rows_phrase(lines: list[int]) -> str:
+    shown = [str(line) for line in lines[:5]]
+    more = f" and {len(lines) - 5} more" if len(lines) > 5 else ""
+    if len(shown) == 1:
+        return f"row {shown[0]}"
+    return "rows " + ", ".join(shown[:-1]) + f" and {shown[-1]}" + more
+
+
+def retry_wait(upload: Upload) -> tuple[int, int, int] | None:
+    """(seconds to wait, attempt number, most attempts) while a retry is waiting."""
+    if (
+        upload.state != State.QUEUED
+        or upload.submit_attempts < 1
+        or upload.next_attempt_at is None
+    ):
+        return None
+    seconds = (upload.next_attempt_at - timezone.now()).total_seconds()
+    if seconds <= 0:
+        return None
+    return (
+        max(1, round(seconds)),
+        upload.submit_attempts + 1,
+        settings.SUBMIT_MAX_ATTEMPTS,
+    )
+
+
+def upload_summary(
+    upload: Upload, *, errors: list[dict[str, Any]], remote: list[RemoteError]
+) -> Summary:
+    """What happened to the upload and what the person can do next, in words."""
+    match upload.state:
+        case State.DRAFT if errors:
+            lines = sorted({f["line"] for f in errors if f["line"]})
+            if lines:
+                rows = "row has" if len(lines) == 1 else "rows have"
+                text = f"{len(lines)} {rows} problems."
+            else:
+                text = "The file has a problem that stops it being sent."
+            step = (
+                "Fix them below, or leave those rows out."
+                if lines and upload.row_count
+                else "Fix them below."
+                if lines
+                else "Correct the file and upload it again."
+            )
+            return Summary("danger", "alert-circle", text, step)
+        case State.DRAFT if upload.is_sendable:
+            updates = "update is" if upload.row_count == 1 else "updates are"
+            return Summary(
+                "info",
+                "checks",
+                f"Checked: {upload.row_count} {updates} ready. Nothing has been sent.",
+                "Look them over, then send them to AchieveIt.",
+            )
+        case State.DRAFT:
+            return Summary(
+                "warning",
+                "file-off",
+                "The file holds no updates to send.",
+                "Upload the file with your updates.",
+            )
+        case State.QUEUED | State.SUBMITTING:
+            wait = retry_wait(upload)
+            if wait:
+                return Summary(
+                    "warning",
+                    "clock",
+                    "AchieveIt could not take the file yet; the portal sends it again "
+                    f"by itself (attempt {wait[1]} of {wait[2]}).",
+                    "Nothing to do: this page follows it.",
+                )
+            return Summary(
+                "info",
+                "send",
+                "On its way to AchieveIt.",
+                "Nothing to do: this page follows it.",
+            )
+        case State.PROCESSING:
+            return Summary(
+                "info",
+                "loader",
+                "On its way to AchieveIt: AchieveIt is applying the updates.",
+                "Nothing to do: this page follows it.",
+            )
+        case State.SUCCEEDED:
+            updates = "update" if upload.row_count == 1 else "updates"
+            return Summary(
+                "success",
+                "circle-check",
+                f"AchieveIt applied {upload.row_count} {updates}.",
+                "Nothing more to do.",
+            )
+        case State.FAILED:
+            told = (
+                " The planning office has been told."
+                if settings.POINT_OF_CONTACT_EMAIL and upload.notified_at
+                else ""
+            )
+            lines = sorted({error.line for error in remote if error.line})
+            if lines:
+                step = f"Fix {_rows_phrase(lines)} and send again."
+            elif any(error.row for error in remote):
+                step = "Fix the rows AchieveIt names below and send the file again."
+            else:
+                step = "Read what AchieveIt said below; an operator will look at it."
+            return Summary(
+                "danger", "circle-x", "AchieveIt did not apply this file." + told, step
+            )
+        case State.NEEDS_REVIEW:
+            return Summary(
+                "warning",
+                "eye",
+                "A person must check in AchieveIt whether this file was applied: "
+                "the portal could not tell.",
+                "An operator will check and resolve it; it is never sent again "
+                "by itself.",
+            )
+        case State.RESOLVED:
+            return Summary(
+                "secondary",
+                "circle-check",
+                "An operator resolved this upload.",
+                "See their note below.",
+            )
+        case State.CANCELED:
+            return Summary(
+                "secondary", "ban", "Canceled: it will not be sent.", "Nothing to do."
+            )
+        case _:  # rejected
+            replaced = upload.revisions.order_by("-pk").first()
+            if replaced is not None:
+                return Summary(
+                    "secondary",
+                    "arrow-forward",
+                    "Not sent: a newer draft replaced it.",
+                    f"Continue with #{replaced.pk}.",
+                )
+            return Summary(
+                "secondary",
+                "trash",
+                "Discarded: nothing was sent. The file is kept.",
+                "Upload the file again to send it.",
+            )
+
+
+def recent_duplicate(upload: Upload) -> Upload | None:
+    """The team's latest upload with the same payload sent in the last 30 days."""
+    if not upload.checksum:
+        return None
+    since = timezone.now() - timedelta(days=DUPLICATE_WINDOW_DAYS)
+    return (
+        Upload.objects.filter(
+            team_id=upload.team_id,
+            checksum=upload.checksum,
+            state__in=SENT_STATES,
+            created_at__gte=since,
+        )
+        .exclude(pk=upload.pk)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def problems_rows(findings: list[dict[str, Any]]) -> Iterator[list[str]]:
+    """The findings as CSV rows: row, column, value as written, message, suggestion."""
+    for finding in findings:
+        yield [
+            str(finding.get("line") or ""),
+            finding.get("column") or "",
+            finding.get("value") or "",
+            finding.get("severity", ""),
+            finding.get("message", ""),
+            finding.get("suggestion") or "",
+        ]
