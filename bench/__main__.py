@@ -10,6 +10,7 @@ MODULES = [
     "bench.bench_csvformat",
     "bench.bench_pipeline",
     "bench.bench_upload",
+    "bench.bench_import",
     "bench.bench_pages",
 ]
 

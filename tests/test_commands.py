@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.core import mail
 from django.core.management import CommandError, call_command
 
 from tests.helpers import MESSY_CSV
@@ -169,6 +171,48 @@ def test_create_user_prints_a_link_that_sets_the_password(client, db, settings):
     assert b"has already been used" in used.content
 
 
+def test_create_user_invite_emails_the_link_instead_of_printing_it(
+    client, team, settings
+):
+    code, out, _ = run(
+        "create_user",
+        "dana",
+        "--email",
+        "dana@example.com",
+        "--team",
+        "sales",
+        "--invite",
+    )
+    assert code == 0
+    assert "Emailed them an invitation to set a password: dana@example.com" in out
+    assert "/accounts/reset/" not in out
+    (email,) = mail.outbox
+    assert email.to == ["dana@example.com"]
+    assert "as a viewer of Sales" in email.body
+    link = re.search(r"^http\S+/accounts/reset/\S+$", email.body, re.M).group(0)
+    form = client.get(link.removeprefix(settings.PORTAL_BASE_URL), follow=True)
+    assert b"new_password1" in form.content
+    client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a-long-pass-9x", "new_password2": "a-long-pass-9x"},
+    )
+    assert User.objects.get(username="dana").check_password("a-long-pass-9x")
+    assert AuditEvent.objects.filter(action="user.invited").count() == 1
+
+
+def test_create_user_invite_prints_the_link_when_mail_fails(db, settings, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("no mail server")
+
+    monkeypatch.setattr("uploads.services.teams.send_mail", refuse)
+    code, out, err = run(
+        "create_user", "dana", "--email", "dana@example.com", "--invite"
+    )
+    assert code == 0
+    assert "Could not email the invitation to dana@example.com" in err
+    set_password_link(out, settings)  # the link is printed instead
+
+
 def test_create_user_with_a_team_gives_the_role(team):
     code, out, _ = run(
         "create_user",
@@ -232,6 +276,9 @@ def test_import_plan_items_loads_and_updates_the_mapping(tmp_path, team):
     run("import_plan_items", str(path), "--team", "sales")
     assert PlanItem.objects.get(external_id="A-1").name == "Renamed"
     assert PlanItem.objects.count() == 3
+    assert run("import_plan_items", str(path), "--team", "sales")[1] == (
+        "Imported 1 plan items for sales: 0 new, 0 updated, 1 unchanged.\n"
+    )
 
 
 def test_import_plan_items_rejects_the_whole_file_on_a_bad_row(tmp_path, team):

@@ -4,16 +4,25 @@ row and column)."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import User
+from django.core import mail
+from django.utils import timezone
 
 from tests.factories import PlanItemFactory
 from uploads.models import AuditEvent, Membership, PlanItem, Team
 from uploads.services import ServiceError
 from uploads.services.teams import (
     MappingRow,
+    member_add,
+    membership_remove,
     membership_set,
+    plan_item_set_active,
     plan_items_import,
+    plan_items_import_preview,
     read_mapping,
     team_create,
     user_create,
@@ -174,7 +183,7 @@ def test_an_import_creates_updates_and_reactivates_items(team, operator):
     ) == [("A-1", "Renamed", False, True), ("A-2", "New", True, True)]
     (event,) = events(Action.PLAN_ITEMS_IMPORTED)
     assert (event.team, event.actor) == (team, operator)
-    assert event.details == {"created": 1, "updated": 1}
+    assert event.details == {"created": 1, "updated": 1, "unchanged": 0}
 
 
 def test_an_import_will_not_take_another_teams_items(team, other_team):
@@ -192,3 +201,196 @@ def test_an_import_will_not_take_another_teams_items(team, other_team):
     ]
     assert not PlanItem.objects.filter(team=team).exists()
     assert events(Action.PLAN_ITEMS_IMPORTED) == []
+
+
+def test_a_bulk_import_adds_changes_and_leaves_unchanged_items_unwritten(
+    team, operator
+):
+    long_ago = timezone.now() - timedelta(days=30)
+    PlanItemFactory(team=team, external_id="SAME", name="Same", has_metric=True)
+    PlanItemFactory(team=team, external_id="RENAMED", name="Old", has_metric=True)
+    PlanItemFactory(team=team, external_id="NOT-IN-FILE", name="Kept", active=False)
+    PlanItem.objects.update(updated_at=long_ago)
+    items = read_mapping(
+        b"SAME,Same,yes\nRENAMED,New,yes\n"
+        + b"".join(f"NEW-{n:05d},Item {n},no\n".encode() for n in range(2500))
+    )
+    result = plan_items_import(team=team, items=items, actor=operator)
+    assert (result.created, result.updated, result.unchanged) == (2500, 1, 1)
+    assert result.total == 2502
+    assert PlanItem.objects.filter(team=team).count() == 2503
+    assert PlanItem.objects.get(external_id="NEW-02499").name == "Item 2499"
+    renamed = PlanItem.objects.get(external_id="RENAMED")
+    assert (renamed.name, renamed.updated_at > long_ago) == ("New", True)
+    # Neither the unchanged item nor one missing from the file is touched.
+    assert PlanItem.objects.get(external_id="SAME").updated_at == long_ago
+    assert PlanItem.objects.get(external_id="NOT-IN-FILE").active is False
+    (event,) = events(Action.PLAN_ITEMS_IMPORTED)
+    assert event.details == {"created": 2500, "updated": 1, "unchanged": 1}
+
+
+def test_an_import_keeps_when_an_item_last_had_an_update(team):
+    sent_at = timezone.now() - timedelta(days=3)
+    PlanItemFactory(team=team, external_id="A-1", name="Old", last_updated_at=sent_at)
+    plan_items_import(team=team, items=[MappingRow("A-1", "New", True)])
+    assert PlanItem.objects.get(external_id="A-1").last_updated_at == sent_at
+
+
+def test_another_teams_id_in_a_file_is_named_by_row(team, other_team):
+    PlanItemFactory(team=other_team, external_id="FIN-1", name="Theirs")
+    items = read_mapping(b"External ID,Name,Has Metric\nA-1,Mine,yes\nFIN-1,X,no\n")
+    with pytest.raises(ServiceError) as error:
+        plan_items_import(team=team, items=items)
+    assert str(error.value) == (
+        "Nothing imported:\nRow 3, External ID: 'FIN-1' already belongs to another "
+        "team; an operator must move it."
+    )
+    assert list(PlanItem.objects.values_list("external_id", "name")) == [
+        ("FIN-1", "Theirs")
+    ]
+
+
+def test_an_external_id_twice_in_a_file_is_refused_naming_both_rows():
+    with pytest.raises(ServiceError) as error:
+        read_mapping(b"A-1,First,yes\nA-2,Second,no\nA-1,Again,no\n")
+    assert str(error.value) == (
+        "Nothing imported:\nRow 3, External ID: 'A-1' is already on row 1; keep "
+        "one of the two."
+    )
+
+
+def test_a_preview_tells_what_an_import_would_do_and_writes_nothing(team, other_team):
+    PlanItemFactory(team=team, external_id="SAME", name="Same", has_metric=True)
+    PlanItemFactory(team=team, external_id="OLD", name="Old", has_metric=True)
+    PlanItemFactory(team=team, external_id="OFF", name="Off", active=False)
+    PlanItemFactory(team=other_team, external_id="THEIRS")
+    preview = plan_items_import_preview(
+        team=team,
+        items=read_mapping(
+            b"SAME,Same,yes\nOLD,Renamed,no\nOFF,Off,yes\nNEW,New,no\nTHEIRS,X,no\n"
+        ),
+    )
+    assert [row.external_id for row in preview.new] == ["NEW"]
+    assert [change.row.external_id for change in preview.edited] == ["OLD"]
+    assert (preview.edited[0].renamed, preview.edited[0].metric_changed) == (
+        True,
+        True,
+    )
+    assert [change.row.external_id for change in preview.reactivated] == ["OFF"]
+    assert preview.unchanged == 1
+    assert [str(problem) for problem in preview.problems] == [
+        "Row 5, External ID: 'THEIRS' already belongs to another team; an "
+        "operator must move it."
+    ]
+    assert PlanItem.objects.get(external_id="OLD").name == "Old"
+    assert not PlanItem.objects.filter(external_id="NEW").exists()
+
+
+# --- membership_remove ----------------------------------------------------------
+
+
+def test_removing_a_member_keeps_their_account_and_is_audited(team, bob, operator):
+    membership_remove(membership=Membership.objects.get(user=bob), actor=operator)
+    assert not Membership.objects.filter(user=bob).exists()
+    assert User.objects.filter(username="bob").exists()
+    (event,) = events("membership.removed")
+    assert (event.team, event.actor, event.details) == (
+        team,
+        operator,
+        {"username": "bob", "role": "viewer"},
+    )
+
+
+def test_a_manager_cannot_remove_themselves(team):
+    maria = User.objects.create_user("maria")
+    membership, _ = membership_set(user=maria, team=team, role="manager", actor=None)
+    with pytest.raises(ServiceError, match="cannot remove yourself"):
+        membership_remove(membership=membership, actor=maria)
+    assert Membership.objects.filter(user=maria).exists()
+    assert events("membership.removed") == []
+
+
+# --- plan_item_set_active -------------------------------------------------------
+
+
+def test_an_item_is_deactivated_then_reactivated_each_audited_once(team, operator):
+    item = PlanItemFactory(team=team, external_id="A-1")
+    assert plan_item_set_active(plan_item=item, active=False, actor=operator)
+    assert not plan_item_set_active(plan_item=item, active=False, actor=operator)
+    assert PlanItem.objects.get(pk=item.pk).active is False
+    assert plan_item_set_active(plan_item=item, active=True, actor=operator)
+    assert PlanItem.objects.get(pk=item.pk).active is True
+    assert [
+        (event.action, event.team, event.details) for event in AuditEvent.objects.all()
+    ] == [
+        ("plan_item.deactivated", team, {"external_id": "A-1"}),
+        ("plan_item.reactivated", team, {"external_id": "A-1"}),
+    ]
+
+
+# --- member_add and the invitation ----------------------------------------------
+
+
+def test_an_unknown_address_gets_an_account_and_an_invitation(team, operator, settings):
+    added = member_add(team=team, who="dana@example.com", role="viewer", actor=operator)
+    assert (added.created_user, added.invited) == (True, True)
+    dana = added.membership.user
+    assert (dana.username, dana.email) == ("dana", "dana@example.com")
+    assert not dana.has_usable_password()
+    (email,) = mail.outbox
+    assert email.to == ["dana@example.com"]
+    assert email.subject == (
+        "[AchieveIt portal] You are invited to Sales: set your password"
+    )
+    assert "Your username: dana" in email.body
+    assert "as a viewer of Sales" in email.body
+    link = re.search(r"^http\S+$", email.body, re.M).group(0)
+    assert link.startswith(f"{settings.PORTAL_BASE_URL}/accounts/reset/")
+    assert events("user.invited")[0].details == {"username": "dana"}
+
+
+def test_a_taken_username_gets_a_number(team, alice):
+    added = member_add(team=team, who="alice@elsewhere.org", role="viewer", actor=None)
+    assert added.membership.user.username == "alice2"
+
+
+def test_someone_with_a_password_is_added_without_an_email(team, charlie):
+    added = member_add(team=team, who="charlie", role="uploader", actor=None)
+    assert (added.created_user, added.invited) == (False, False)
+    assert mail.outbox == []
+
+
+def test_someone_who_never_set_a_password_is_invited_again(team):
+    member_add(team=team, who="dana@example.com", role="viewer", actor=None)
+    again = member_add(team=team, who="dana@example.com", role="viewer", actor=None)
+    assert (again.created_user, again.invited) == (False, True)
+    assert len(mail.outbox) == 2
+    assert User.objects.filter(email="dana@example.com").count() == 1
+
+
+def test_a_mail_server_failure_keeps_the_member_and_says_so(team, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("no mail server")
+
+    monkeypatch.setattr("uploads.services.teams.send_mail", refuse)
+    added = member_add(team=team, who="dana@example.com", role="viewer", actor=None)
+    assert (added.created_user, added.invited) == (True, False)
+    assert Membership.objects.filter(user__username="dana", team=team).exists()
+    assert events("user.invited") == []
+
+
+def test_an_address_two_users_share_must_be_a_username(team):
+    User.objects.create_user("dana1", email="dana@example.com")
+    User.objects.create_user("dana2", email="DANA@example.com")
+    with pytest.raises(ServiceError, match="More than one user has the address"):
+        member_add(team=team, who="dana@example.com", role="viewer", actor=None)
+    assert not Membership.objects.exists()
+
+
+def test_a_bad_role_or_address_creates_no_one(team):
+    with pytest.raises(ServiceError, match="'owner' is not a role"):
+        member_add(team=team, who="dana@example.com", role="owner", actor=None)
+    with pytest.raises(ServiceError, match="'dana@' is not an email address"):
+        member_add(team=team, who="dana@", role="viewer", actor=None)
+    assert not User.objects.exists()
+    assert mail.outbox == []

@@ -3,24 +3,26 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email
 from django.db import transaction
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from uploads.models import Membership, Team
 from uploads.services import ServiceError
-from uploads.services.teams import membership_set, user_create
+from uploads.services.teams import (
+    invitation_send,
+    membership_set,
+    set_password_link,
+    user_create,
+)
 
 
 class Command(BaseCommand):
     help = (
-        "Create a user and print a one-time link where they set their password. "
-        "With --team, also give them a role in that team."
+        "Create a user and print a one-time link where they set their password "
+        "(with --invite, email it to them instead). With --team, also give them a "
+        "role in that team."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,6 +35,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--staff", action="store_true", help="an operator: sees every team"
         )
+        parser.add_argument(
+            "--invite",
+            action="store_true",
+            help="email them an invitation with the set-password link",
+        )
 
     def handle(
         self,
@@ -42,6 +49,7 @@ class Command(BaseCommand):
         team: str | None,
         role: str,
         staff: bool,
+        invite: bool = False,
         **options: Any,
     ) -> None:
         try:
@@ -63,18 +71,19 @@ class Command(BaseCommand):
         except ServiceError as error:
             raise CommandError(str(error)) from None
 
-        link = settings.PORTAL_BASE_URL + reverse(
-            "password_reset_confirm",
-            args=[
-                urlsafe_base64_encode(force_bytes(user.pk)),
-                default_token_generator.make_token(user),
-            ],
-        )
         where = f" as {role} of {team}" if team_obj else ""
         kind = "staff user" if staff else "user"
-        days = settings.PASSWORD_RESET_TIMEOUT / 86400
         self.stdout.write(f"Created {kind} {username}{where}.")
+        if invite and invitation_send(user=user, team=team_obj):
+            self.stdout.write(f"Emailed them an invitation to set a password: {email}")
+            return
+        if invite:
+            self.stderr.write(
+                f"Could not email the invitation to {email} (see the log); send "
+                "them the link below yourself."
+            )
+        days = settings.PASSWORD_RESET_TIMEOUT / 86400
         self.stdout.write(
             f"Send them this link to set their password (works once, for "
-            f"{days:g} days):\n{link}"
+            f"{days:g} days):\n{set_password_link(user)}"
         )

@@ -35,5 +35,6 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: {error}") from None
         self.stdout.write(
             f"Imported {result.total} plan items for {team}: "
-            f"{result.created} new, {result.updated} updated."
+            f"{result.created} new, {result.updated} updated, "
+            f"{result.unchanged} unchanged."
         )
