@@ -155,7 +155,9 @@ def rows_with_errors(upload: Upload) -> list[BadRow]:
         cell = bad_row.bad.setdefault(
             index, BadCell(column, index, bad_row.cells[index])
         )
-        cell.messages.append(finding["message"])
+        # The form shows where the cell is: "Row 5, Status: " is said already.
+        where, separator, detail = finding["message"].partition(f", {column}: ")
+        cell.messages.append(detail if separator and len(where) < 60 else where)
         cell.suggestion = cell.suggestion or finding.get("suggestion")
     return [bad_rows[line] for line in sorted(bad_rows)]
 
