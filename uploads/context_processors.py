@@ -32,6 +32,10 @@ SECTIONS = {
     "history_export": "history",
     "plan_items": "items",
     "plan_item_detail": "items",
+    "teams": "teams",
+    "team_manage": "teams",
+    "team_import": "teams",
+    "team_import_preview": "teams",
 }
 
 
@@ -47,6 +51,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(NavItem("entry", "Enter updates", "edit", reverse("entry_start")))
     items.append(NavItem("history", "History", "history", reverse("history")))
     items.append(NavItem("items", "Plan items", "list-details", reverse("plan_items")))
+    if request.user.is_staff or any(access.can_manage for access in accesses):
+        items.append(NavItem("teams", "Teams", "users-group", reverse("teams")))
     return {
         "nav_items": items,
         "nav_section": SECTIONS.get(match.url_name if match else "", ""),

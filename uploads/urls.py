@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from uploads.views import dashboard, entry, history, items, review, uploads
+from uploads.views import dashboard, entry, history, items, review, teams, uploads
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -55,6 +55,34 @@ urlpatterns = [
     path("uploads/<int:upload_id>/cancel/", review.upload_cancel, name="upload_cancel"),
     path("history/", history.history, name="history"),
     path("history/export.csv", history.history_export, name="history_export"),
+    path("teams/", teams.teams, name="teams"),
+    path("teams/<slug:slug>/manage/", teams.team_manage, name="team_manage"),
+    path(
+        "teams/<slug:slug>/manage/members/",
+        teams.team_member_add,
+        name="team_member_add",
+    ),
+    path(
+        "teams/<slug:slug>/manage/members/<int:membership_id>/role/",
+        teams.team_member_role,
+        name="team_member_role",
+    ),
+    path(
+        "teams/<slug:slug>/manage/members/<int:membership_id>/remove/",
+        teams.team_member_remove,
+        name="team_member_remove",
+    ),
+    path(
+        "teams/<slug:slug>/manage/items/<int:item_id>/active/",
+        teams.team_item_active,
+        name="team_item_active",
+    ),
+    path("teams/<slug:slug>/manage/import/", teams.team_import, name="team_import"),
+    path(
+        "teams/<slug:slug>/manage/import/<str:token>/",
+        teams.team_import_preview,
+        name="team_import_preview",
+    ),
     path("items/", items.plan_items, name="plan_items"),
     # External IDs may hold slashes and spaces: the rest of the path is the ID.
     path(

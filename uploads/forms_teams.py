@@ -1,0 +1,100 @@
+"""Forms of the team pages: a new team, a new member, a member's role, a mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.conf import settings
+
+from uploads.models import Membership, Team
+
+
+class TeamCreateForm(forms.Form):
+    slug = forms.SlugField(
+        label="Short name (slug)",
+        max_length=50,
+        help_text="Lowercase letters, digits and hyphens, e.g. field-ops. It is "
+        "used in addresses and commands and cannot be changed here later.",
+        error_messages={
+            "invalid": "Use lowercase letters, digits and hyphens only, e.g. field-ops."
+        },
+    )
+    name = forms.CharField(
+        label="Name", max_length=200, help_text="As people know it, e.g. Field Ops."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("create", "Create the team"))
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if slug != slug.lower():
+            raise forms.ValidationError(
+                f"Use lowercase letters: '{slug.lower()}' instead of '{slug}'."
+            )
+        taken = Team.objects.filter(slug=slug).first()
+        if taken is not None:
+            raise forms.ValidationError(
+                f"There is already a team '{slug}' ({taken.name}): choose another "
+                "short name."
+            )
+        return slug
+
+
+class MemberAddForm(forms.Form):
+    who = forms.CharField(
+        label="Username or email address",
+        max_length=254,
+        help_text="Someone new gets an email inviting them to set a password.",
+        error_messages={"required": "Enter their username or email address."},
+    )
+    role = forms.ChoiceField(
+        choices=Membership.Role.choices,
+        initial=Membership.Role.VIEWER,
+        help_text="Viewers look; uploaders also send updates; managers also run "
+        "the team's members and plan items.",
+    )
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class ItemActiveForm(forms.Form):
+    active = forms.TypedChoiceField(
+        choices=[("1", "active"), ("0", "inactive")], coerce=lambda value: value == "1"
+    )
+
+
+class MappingFileForm(forms.Form):
+    file = forms.FileField(
+        label="Mapping CSV",
+        help_text="Columns in this order: External ID, Name, Has Metric (yes/no, "
+        "true/false or 1/0). A header row is optional. Nothing changes until you "
+        "apply the preview.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+        error_messages={
+            "empty": "The file is empty. Choose the CSV file with your mapping.",
+            "required": "Choose the CSV file with your mapping.",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("preview", "Preview the changes"))
+
+    def clean_file(self) -> Any:
+        uploaded = self.cleaned_data["file"]
+        limit = settings.UPLOAD_MAX_BYTES
+        if uploaded.size > limit:
+            raise forms.ValidationError(
+                f"The file is {uploaded.size / 1_000_000:.1f} MB; a mapping may be "
+                f"at most {limit / 1_000_000:g} MB. Split it into smaller files."
+            )
+        return uploaded
