@@ -275,6 +275,10 @@ class AuditEvent(models.Model):
         NOTIFICATION_SENT = "notification.sent", "Emailed about the problem"
         TEAM_CREATED = "team.created", "Team created"
         MEMBERSHIP_SET = "membership.set", "Member's role set"
+        MEMBERSHIP_REMOVED = "membership.removed", "Member removed"
+        USER_INVITED = "user.invited", "Invitation sent"
+        PLAN_ITEM_DEACTIVATED = "plan_item.deactivated", "Plan item deactivated"
+        PLAN_ITEM_REACTIVATED = "plan_item.reactivated", "Plan item reactivated"
         USER_CREATED = "user.created", "User created"
         PLAN_ITEMS_IMPORTED = "plan_items.imported", "Plan items imported"
 
@@ -412,6 +416,19 @@ class AuditEvent(models.Model):
                 article = "an" if role[:1] in "aeiou" else "a"
                 user = details.get("username")
                 return f"{who or 'The portal'} made {user} {article} {role}"
+            case Action.MEMBERSHIP_REMOVED:
+                user = details.get("username")
+                return f"{who or 'The portal'} removed {user} from the team"
+            case Action.USER_INVITED:
+                user = details.get("username") or details.get("email")
+                return f"{who or 'The portal'} invited {user}"
+            case Action.PLAN_ITEM_DEACTIVATED | Action.PLAN_ITEM_REACTIVATED:
+                verb = (
+                    "deactivated"
+                    if self.action == Action.PLAN_ITEM_DEACTIVATED
+                    else "reactivated"
+                )
+                return f"{who or 'The portal'} {verb} {details.get('external_id')}"
             case Action.USER_CREATED:
                 staff = " (staff)" if details.get("staff") else ""
                 user = details.get("username")

@@ -76,3 +76,42 @@ def test_events_cannot_be_rewritten_in_bulk(queued):
         "upload.created",
         "upload.confirmed",
     ]
+
+
+def test_team_management_events_read_as_sentences(team, operator):
+    from uploads.services.audit import audit
+
+    events = [
+        audit(
+            action=Action.MEMBERSHIP_REMOVED,
+            team=team,
+            actor=operator,
+            username="bob",
+            role="viewer",
+        ),
+        audit(action=Action.USER_INVITED, team=team, actor=operator, username="dana"),
+        audit(
+            action=Action.PLAN_ITEM_DEACTIVATED,
+            team=team,
+            actor=operator,
+            external_id="SALES-Q4-01",
+        ),
+        audit(
+            action=Action.PLAN_ITEM_REACTIVATED,
+            team=team,
+            actor=operator,
+            external_id="SALES-Q4-01",
+        ),
+    ]
+    assert [event.sentence for event in events] == [
+        "operator removed bob from the team",
+        "operator invited dana",
+        "operator deactivated SALES-Q4-01",
+        "operator reactivated SALES-Q4-01",
+    ]
+    assert [event.get_action_display() for event in events] == [
+        "Member removed",
+        "Invitation sent",
+        "Plan item deactivated",
+        "Plan item reactivated",
+    ]

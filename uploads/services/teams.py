@@ -39,10 +39,6 @@ logger = logging.getLogger(__name__)
 Action = AuditEvent.Action
 # Actions AuditEvent.Action does not list yet (adding them needs a migration, which
 # belongs to the models' owner); the history shows them by these names until then.
-MEMBERSHIP_REMOVED = "membership.removed"
-USER_INVITED = "user.invited"
-PLAN_ITEM_DEACTIVATED = "plan_item.deactivated"
-PLAN_ITEM_REACTIVATED = "plan_item.reactivated"
 # Rows per INSERT of an import: large enough to be few statements, small enough
 # to stay well under PostgreSQL's 65,535 parameters.
 IMPORT_BATCH = 5000
@@ -154,7 +150,7 @@ def membership_remove(
     with transaction.atomic():
         membership.delete()
         audit(
-            action=MEMBERSHIP_REMOVED,
+            action=Action.MEMBERSHIP_REMOVED,
             team=membership.team,
             actor=actor,
             username=membership.user.get_username(),
@@ -221,7 +217,7 @@ def invitation_send(
         logger.warning("could not send the invitation to %s: %s", user, error)
         return False
     audit(
-        action=USER_INVITED,
+        action=Action.USER_INVITED,
         team=team,
         actor=actor,
         username=user.get_username(),
@@ -655,7 +651,11 @@ def plan_item_set_active(
         if changed:
             plan_item.active = active
             audit(
-                action=PLAN_ITEM_REACTIVATED if active else PLAN_ITEM_DEACTIVATED,
+                action=(
+                    Action.PLAN_ITEM_REACTIVATED
+                    if active
+                    else Action.PLAN_ITEM_DEACTIVATED
+                ),
                 team=plan_item.team,
                 actor=actor,
                 external_id=plan_item.external_id,
