@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from uploads import selectors_review
 from uploads.permissions import team_accesses
 
 
@@ -36,6 +37,12 @@ SECTIONS = {
     "team_manage": "teams",
     "team_import": "teams",
     "team_import_preview": "teams",
+    "review_queue": "review",
+    "review_bulk": "review",
+    "review_upload": "review",
+    "review_send_again": "review",
+    "review_resolve": "review",
+    "review_cancel": "review",
 }
 
 
@@ -53,6 +60,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items.append(NavItem("items", "Plan items", "list-details", reverse("plan_items")))
     if request.user.is_staff or any(access.can_manage for access in accesses):
         items.append(NavItem("teams", "Teams", "users-group", reverse("teams")))
+    if request.user.is_staff:
+        waiting = selectors_review.review_count()
+        items.append(
+            NavItem(
+                "review", "Review", "alert-triangle", reverse("review_queue"), waiting
+            )
+        )
     return {
         "nav_items": items,
         "nav_section": SECTIONS.get(match.url_name if match else "", ""),

@@ -31,7 +31,7 @@ def _achieveit(settings):
 
 @responses.activate
 def test_a_canceled_upload_is_never_sent(queued, operator):
-    services.upload_cancel(upload=queued, user=operator)
+    services.upload_cancel(upload=queued, user=operator, reason="Sent by mistake")
     services.upload_submit(upload_id=queued.pk)
     assert len(responses.calls) == 0
     queued.refresh_from_db()

@@ -8,29 +8,41 @@ from tests.helpers import login_url, state_of
 from uploads.models import Upload
 
 State = Upload.State
-NOTE = {"note": "Applied by hand"}
+NOTE = {"note": "Applied by hand", "outcome": "applied"}
 
 
 def resolve_url(upload: Upload) -> str:
     return f"/uploads/{upload.pk}/resolve/"
 
 
-def test_staff_resolve_a_failed_upload_with_a_note(client, operator, failed):
+def test_staff_resolve_a_failed_upload_with_a_note_and_an_outcome(
+    client, operator, failed
+):
     client.force_login(operator)
-    response = client.post(
-        f"/uploads/{failed.pk}/resolve/", {"note": "Applied by hand"}, follow=True
-    )
+    response = client.post(resolve_url(failed), NOTE, follow=True)
     failed.refresh_from_db()
     assert failed.state == State.RESOLVED
     assert failed.resolution_note == "Applied by hand"
-    assert "Resolved." in response.content.decode()
-    assert "Applied by hand" in response.content.decode()
+    assert failed.resolution_outcome == Upload.ResolutionOutcome.APPLIED
+    assert response.redirect_chain == [("/review/", 302)]
+    assert f"Upload #{failed.pk} is resolved." in response.content.decode()
 
 
 def test_a_resolution_needs_a_note(client, operator, failed):
     client.force_login(operator)
-    response = client.post(resolve_url(failed), {"note": ""}, follow=True)
+    response = client.post(resolve_url(failed), {**NOTE, "note": ""})
+    assert response.status_code == 400
     assert "a resolution needs a note" in response.content.decode()
+    assert state_of(failed) == State.FAILED
+
+
+def test_a_resolution_needs_an_outcome(client, operator, failed):
+    client.force_login(operator)
+    response = client.post(resolve_url(failed), {"note": "Looked at it"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Say whether AchieveIt applied the updates" in page
+    assert "Looked at it" in page  # what was typed is kept
     assert state_of(failed) == State.FAILED
 
 

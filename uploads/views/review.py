@@ -1,58 +1,245 @@
-"""Staff actions on an upload that failed or needs a person. Everyone else: 404."""
+"""The operators' review: the queue of failures, each upload's review page, and
+the actions (send again, resolve, cancel, and several at once). Staff only: to
+everyone else these pages and actions are a plain 404.
+
+The older POST endpoints under /uploads/<id>/ (retry, resolve, cancel) answer as
+the review's own actions do, by the same rules.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from uploads import services
-from uploads.forms import ResolveForm
+from uploads import selectors_review
+from uploads.forms import (
+    BulkReviewForm,
+    CancelForm,
+    ResolveForm,
+    ReviewFilterForm,
+    SendAgainForm,
+)
+from uploads.models import Upload
 from uploads.permissions import Need, get_upload_for
+from uploads.services import ServiceError
+from uploads.services import review as actions
+
+QUEUE_PAGE_SIZE = 25
+
+
+def _require_staff(request: HttpRequest) -> None:
+    if not request.user.is_staff:
+        raise Http404
+
+
+@login_required
+@require_GET
+def review_queue(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    filters = ReviewFilterForm(request.GET)
+    if not filters.is_valid():
+        return render(
+            request,
+            "review/queue.html",
+            {"filters": filters, "entries": []},
+            status=400,
+        )
+    return _render_queue(request, filters, BulkReviewForm())
+
+
+def _render_queue(
+    request: HttpRequest,
+    filters: ReviewFilterForm,
+    bulk_form: BulkReviewForm,
+    status: int = 200,
+) -> HttpResponse:
+    uploads = selectors_review.review_queue(
+        state=filters.cleaned_data.get("state") or "",
+        team=filters.cleaned_data.get("team"),
+    )
+    page = Paginator(uploads, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    ticked = {str(value) for value in (bulk_form["uploads"].value() or [])}
+    context: dict[str, Any] = {
+        "filters": filters,
+        "filtered": any(filters.cleaned_data.values()),
+        "page": page,
+        "entries": selectors_review.queue_entries(page.object_list),
+        "bulk_form": bulk_form,
+        "ticked": ticked,
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "review/queue.html", context, status=status)
+
+
+@login_required
+@require_POST
+def review_bulk(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    form = BulkReviewForm(request.POST)
+    if not form.is_valid():
+        filters = ReviewFilterForm({})
+        filters.is_valid()
+        return _render_queue(request, filters, form, status=400)
+    action = actions.BulkAction(form.cleaned_data["action"])
+    uploads = sorted(form.cleaned_data["uploads"], key=lambda upload: upload.pk)
+    try:
+        result = actions.uploads_bulk(
+            uploads=uploads,
+            user=request.user,
+            action=action,
+            text=form.cleaned_data["text"],
+            outcome=form.cleaned_data["outcome"],
+        )
+    except ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("review_queue")
+    return render(
+        request,
+        "review/bulk_done.html",
+        {"result": result, "action_label": BulkReviewForm.Action(action).label},
+    )
+
+
+@login_required
+@require_GET
+def review_upload(request: HttpRequest, upload_id: int) -> HttpResponse:
+    upload = get_upload_for(request, upload_id, need=Need.STAFF)
+    return _render_review(request, upload)
+
+
+def _render_review(
+    request: HttpRequest,
+    upload: Upload,
+    *,
+    resolve_form: ResolveForm | None = None,
+    cancel_form: CancelForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "review/upload.html",
+        {
+            "review": selectors_review.upload_review(upload),
+            "upload": upload,
+            "reviewable": upload.state in Upload.REVIEWABLE_STATES,
+            "send_again_form": SendAgainForm(upload=upload),
+            "resolve_form": resolve_form or ResolveForm(),
+            "cancel_form": cancel_form or CancelForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_send_again(request: HttpRequest, upload_id: int) -> HttpResponse:
+    upload = get_upload_for(request, upload_id, need=Need.STAFF)
+    if request.method == "GET":
+        return _render_send_again(request, upload, SendAgainForm(upload=upload))
+    return _send_again(request, upload)
+
+
+def _send_again(request: HttpRequest, upload: Upload) -> HttpResponse:
+    """Send again only with the confirmation; a bare POST shows the confirmation
+    and sends nothing."""
+    if upload.state not in Upload.REVIEWABLE_STATES:
+        messages.warning(request, "Only failed or needs-review uploads can be retried.")
+        return redirect("review_upload", upload.pk)
+    form = SendAgainForm(request.POST, upload=upload)
+    if not form.is_valid():
+        return _render_send_again(request, upload, form, status=400)
+    try:
+        actions.upload_retry(
+            upload=upload,
+            user=request.user,
+            confirmed_unknown_outcome=form.unknown_outcome,
+            note=form.cleaned_data["note"],
+        )
+    except ServiceError as error:
+        messages.warning(request, str(error))
+        return redirect("review_upload", upload.pk)
+    messages.success(request, f"Upload #{upload.pk} is queued to be sent again.")
+    return redirect("review_queue")
+
+
+def _render_send_again(
+    request: HttpRequest, upload: Upload, form: SendAgainForm, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "review/send_again.html",
+        {
+            "upload": upload,
+            "form": form,
+            "review": selectors_review.upload_review(upload),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def review_resolve(request: HttpRequest, upload_id: int) -> HttpResponse:
+    upload = get_upload_for(request, upload_id, need=Need.STAFF)
+    if upload.state not in Upload.REVIEWABLE_STATES:
+        messages.warning(
+            request, "Only failed or needs-review uploads can be resolved."
+        )
+        return redirect("review_upload", upload.pk)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        return _render_review(request, upload, resolve_form=form, status=400)
+    try:
+        actions.upload_resolve(
+            upload=upload,
+            user=request.user,
+            note=form.cleaned_data["note"],
+            outcome=form.cleaned_data["outcome"],
+        )
+    except ServiceError as error:
+        messages.warning(request, str(error))
+        return redirect("review_upload", upload.pk)
+    messages.success(request, f"Upload #{upload.pk} is resolved.")
+    return redirect("review_queue")
+
+
+@login_required
+@require_POST
+def review_cancel(request: HttpRequest, upload_id: int) -> HttpResponse:
+    upload = get_upload_for(request, upload_id, need=Need.STAFF)
+    if upload.is_terminal:
+        messages.warning(request, "This upload has already finished.")
+        return redirect("review_upload", upload.pk)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return _render_review(request, upload, cancel_form=form, status=400)
+    try:
+        actions.upload_cancel(
+            upload=upload, user=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ServiceError as error:
+        messages.warning(request, str(error))
+        return redirect("review_upload", upload.pk)
+    messages.info(request, f"Upload #{upload.pk} is canceled.")
+    return redirect("review_queue")
+
+
+# The older endpoints (once the upload page's one-click buttons): POST only, by
+# the same rules as the review's actions.
 
 
 @login_required
 @require_POST
 def upload_retry(request: HttpRequest, upload_id: int) -> HttpResponse:
     upload = get_upload_for(request, upload_id, need=Need.STAFF)
-    try:
-        services.upload_retry(upload=upload, user=request.user)
-    except services.ServiceError as error:
-        messages.warning(request, str(error))
-    else:
-        messages.success(request, "Queued to be sent again.")
-    return redirect(upload)
+    return _send_again(request, upload)
 
 
-@login_required
-@require_POST
-def upload_resolve(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = get_upload_for(request, upload_id, need=Need.STAFF)
-    form = ResolveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Say what was done: a resolution needs a note.")
-        return redirect(upload)
-    try:
-        services.upload_resolve(
-            upload=upload, user=request.user, note=form.cleaned_data["note"]
-        )
-    except services.ServiceError as error:
-        messages.warning(request, str(error))
-    else:
-        messages.success(request, "Resolved.")
-    return redirect(upload)
-
-
-@login_required
-@require_POST
-def upload_cancel(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = get_upload_for(request, upload_id, need=Need.STAFF)
-    try:
-        services.upload_cancel(upload=upload, user=request.user)
-    except services.ServiceError as error:
-        messages.warning(request, str(error))
-    else:
-        messages.info(request, "Canceled.")
-    return redirect(upload)
+upload_resolve = review_resolve
+upload_cancel = review_cancel
