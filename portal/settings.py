@@ -162,6 +162,9 @@ SUBMIT_RETRY_MAX = env_int("SUBMIT_RETRY_MAX", 300, minimum=0)
 POLL_FIRST_DELAY = env_int("POLL_FIRST_DELAY", 2, minimum=1)
 POLL_MAX_DELAY = env_int("POLL_MAX_DELAY", 300, minimum=1)
 POLL_DEADLINE = env_float("POLL_DEADLINE", 24 * 3600.0, minimum=1.0)
+# A 500 on a status poll may be a passing server error: ask again (with the normal
+# backoff) this many times before taking it as AchieveIt's "failed" verdict.
+STATUS_500_CONFIRMATIONS = env_int("STATUS_500_CONFIRMATIONS", 2, minimum=1)
 SWEEP_INTERVAL = env_float("SWEEP_INTERVAL", 30.0, minimum=0.1)
 # A queued upload that no worker took within this long is published again.
 REQUEUE_AFTER = env_float("REQUEUE_AFTER", 30.0, minimum=0.0)

@@ -38,6 +38,7 @@ KNOB_NAMES = (
     "post_delay",
     "post_hang",
     "status_500",
+    "status_500_next",
     "status_verdict",
 )
 # A hung POST waits for shutdown, but not forever if nobody ever stops the server.
@@ -66,6 +67,8 @@ class SimulatorConfig:
     post_delay: float = 0.0
     post_hang: bool = False
     status_500: bool = False
+    # The next this many status answers are 500, then answers go back to normal.
+    status_500_next: int = 0
     status_verdict: str | None = None
 
     def __post_init__(self) -> None:
@@ -97,7 +100,7 @@ def _check_knob(name: str, value: object) -> None:
             and value >= 0
         )
         expected = "a number of seconds >= 0"
-    elif name == "fail_next_posts":
+    elif name in ("fail_next_posts", "status_500_next"):
         valid = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         expected = "a whole number >= 0"
     elif name in ("post_hang", "status_500"):
@@ -212,6 +215,20 @@ class SimulatorState:
             if job is not None:
                 job.polls += 1
             return job
+
+    def take_status_500(self) -> bool:
+        """True when this status request is to be answered 500 (status_500, or
+        one of the status_500_next, which counts down)."""
+        with self._lock:
+            config = self._config
+            if config.status_500:
+                return True
+            if config.status_500_next > 0:
+                self._config = replace(
+                    config, status_500_next=config.status_500_next - 1
+                )
+                return True
+            return False
 
     def describe_posts(self) -> list[dict[str, Any]]:
         """Every POST received, oldest first, as /_simulator/jobs lists them."""
@@ -423,7 +440,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             self._answer_error(HTTPStatus.UNAUTHORIZED, auth_problem)
             return
         job = self.server.state.poll(job_id)
-        if self.server.state.config.status_500:
+        if self.server.state.take_status_500():
             self._answer_error(
                 HTTPStatus.INTERNAL_SERVER_ERROR, "simulated status failure"
             )

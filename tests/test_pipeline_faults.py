@@ -105,3 +105,19 @@ def _redis_answers(url: str) -> bool:
         return bool(redis.Redis.from_url(url).ping())
     except redis.RedisError:
         return False
+
+
+def test_a_single_500_on_a_status_poll_is_asked_again_and_succeeds(
+    pipeline, team, alice
+):
+    pipeline.simulator.configure(processing_delay=0, status_500_next=1)
+    pipeline.start_worker()
+    upload = pipeline.confirm(team, alice)
+
+    upload = pipeline.wait_for_state(upload, timeout=60)
+
+    assert upload.state == State.SUCCEEDED, upload.error_text
+    polls = upload.attempts.filter(kind=Attempt.Kind.POLL)
+    assert list(polls.values_list("status_code", flat=True)) == [500, 200]
+    [job] = pipeline.posts()
+    assert job["polls"] == 2

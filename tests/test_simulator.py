@@ -398,6 +398,20 @@ def test_status_500_makes_polls_fail(simulator: SimulatorClient) -> None:
     assert simulator.jobs()[0]["polls"] == 2
 
 
+def test_status_500_next_answers_500_that_many_times_then_as_usual(
+    simulator: SimulatorClient,
+) -> None:
+    job_id = simulator.submit(VALID_CSV)
+    assert simulator.configure(status_500_next=2).json()["status_500_next"] == 2
+
+    codes = [simulator.status(job_id).status_code for _ in range(3)]
+
+    assert codes == [500, 500, 200]
+    assert simulator.jobs()[0]["polls"] == 3
+    assert simulator.configure().json()["status_500_next"] == 0
+    assert simulator.configure(status_500_next=-1).status_code == 400
+
+
 def test_status_verdict_forces_the_outcome(simulator: SimulatorClient) -> None:
     simulator.configure(status_verdict="fail")
     forced_failure = simulator.submit(VALID_CSV)

@@ -203,3 +203,81 @@ def test_an_overdue_poll_is_republished_once_per_grace_period(queued, settings):
         assert services.upload_sweep()["polled"] == 1
         assert services.upload_sweep()["polled"] == 0
     publish.assert_called_once_with(queued.pk)
+
+
+def _poll_until_settled(upload: Upload, answers: list[int]) -> list[int]:
+    """Submit, then poll (as often as the upload keeps asking) while AchieveIt
+    answers the status calls with `answers` in turn; the status codes recorded."""
+    responses.post(POST_URL, json={"jobId": "job-7"})
+    for status in answers:
+        responses.get(STATUS_URL, status=status, body=f"answer {status}")
+    with mock.patch("uploads.services.delivery.publish_poll") as publish:
+        services.upload_submit(upload_id=upload.pk)
+        for _ in answers:
+            upload.refresh_from_db()
+            if upload.state != State.PROCESSING:
+                break
+            Upload.objects.filter(pk=upload.pk).update(next_poll_at=timezone.now())
+            publish.reset_mock()
+            services.upload_poll(upload_id=upload.pk)
+    upload.refresh_from_db()
+    return [attempt.status_code for attempt in upload.attempts.all()]
+
+
+@responses.activate
+def test_a_single_500_on_a_status_poll_is_asked_again(queued, settings):
+    settings.POLL_FIRST_DELAY = 2
+    responses.post(POST_URL, json={"jobId": "job-7"})
+    responses.get(STATUS_URL, status=500, body="gateway hiccup")
+    with mock.patch("uploads.services.delivery.publish_poll") as publish:
+        services.upload_submit(upload_id=queued.pk)
+        Upload.objects.filter(pk=queued.pk).update(next_poll_at=timezone.now())
+        services.upload_poll(upload_id=queued.pk)
+    queued.refresh_from_db()
+    assert queued.state == State.PROCESSING  # not failed on one 500
+    assert publish.call_args.kwargs["countdown"] == 4  # the normal backoff
+    assert len(mail.outbox) == 0
+
+
+@responses.activate
+def test_a_500_then_200_on_status_succeeds(queued):
+    assert _poll_until_settled(queued, [500, 200]) == [200, 500, 200]
+    assert queued.state == State.SUCCEEDED
+    assert queued.error_text == ""
+    assert len(mail.outbox) == 0
+
+
+@responses.activate
+def test_a_500_then_202_keeps_polling(queued):
+    assert _poll_until_settled(queued, [500, 202, 500, 200]) == [
+        200,
+        500,
+        202,
+        500,
+        200,
+    ]
+    assert queued.state == State.SUCCEEDED
+
+
+@responses.activate
+def test_500_three_times_in_a_row_is_the_failure_verdict(queued, settings):
+    settings.STATUS_500_CONFIRMATIONS = 2
+    assert _poll_until_settled(queued, [500, 500, 500, 200]) == [200, 500, 500, 500]
+    assert queued.state == State.FAILED
+    assert "answered 500 to 3 status requests in a row" in queued.error_text
+    assert "answer 500" in queued.error_text  # what AchieveIt said
+    assert len(mail.outbox) == 1
+
+
+@responses.activate
+def test_the_number_of_confirmations_is_a_setting(queued, settings):
+    settings.STATUS_500_CONFIRMATIONS = 1
+    assert _poll_until_settled(queued, [500, 500, 200]) == [200, 500, 500]
+    assert queued.state == State.FAILED
+
+
+@responses.activate
+def test_a_500_then_400_is_a_failure(queued):
+    assert _poll_until_settled(queued, [500, 400, 200]) == [200, 500, 400]
+    assert queued.state == State.FAILED
+    assert "answer 400" in queued.error_text

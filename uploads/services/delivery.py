@@ -274,14 +274,22 @@ def _after_poll(upload: Upload, result: achieveit.StatusResult) -> None:
     mine = {"expected": State.PROCESSING}
     outcome = achieveit.StatusOutcome
     if result.outcome in (outcome.PROCESSING, outcome.TRANSPORT_ERROR):
-        poll_count = upload.poll_count + 1
-        delay = _poll_backoff(poll_count)
-        if upload.transition(
-            **mine,
-            poll_count=poll_count,
-            next_poll_at=timezone.now() + timedelta(seconds=delay),
-        ):
-            transaction.on_commit(partial(publish_poll, upload.pk, countdown=delay))
+        _poll_again(upload)
+        return
+    if result.status_code == 500:
+        # A single 500 is as likely a passing server error as a verdict; calling
+        # the job failed too early invites a "send again" that applies it twice.
+        in_a_row = _trailing_status_500s(upload)
+        if in_a_row <= settings.STATUS_500_CONFIRMATIONS:
+            _poll_again(upload)
+            return
+        message = (
+            f"{result.message} AchieveIt answered 500 to {in_a_row} status requests "
+            "in a row, so the portal takes it as the verdict."
+        )
+        if result.body:
+            message = f"{message}\n\nAchieveIt said: {result.body}"
+        _finish_with_problem(upload, state=State.FAILED, message=message, **mine)
         return
     if result.outcome is outcome.SUCCEEDED:
         now = timezone.now()
@@ -307,6 +315,34 @@ def _after_poll(upload: Upload, result: achieveit.StatusResult) -> None:
     if result.body:
         message = f"{message}\n\nAchieveIt said: {result.body}"
     _finish_with_problem(upload, state=State.FAILED, message=message, **mine)
+
+
+def _poll_again(upload: Upload) -> None:
+    """Schedule the next status request after the normal backoff."""
+    poll_count = upload.poll_count + 1
+    delay = _poll_backoff(poll_count)
+    if upload.transition(
+        expected=State.PROCESSING,
+        poll_count=poll_count,
+        next_poll_at=timezone.now() + timedelta(seconds=delay),
+    ):
+        transaction.on_commit(partial(publish_poll, upload.pk, countdown=delay))
+
+
+def _trailing_status_500s(upload: Upload) -> int:
+    """How many of the upload's latest calls, newest first, were status polls
+    answered 500 (the one just recorded included). Counted from the Attempts, so
+    the run survives a worker restart and needs no counter of its own."""
+    limit = settings.STATUS_500_CONFIRMATIONS + 1
+    latest = upload.attempts.order_by("-started_at", "-pk").values_list(
+        "kind", "status_code"
+    )[:limit]
+    in_a_row = 0
+    for kind, status_code in latest:
+        if kind != Attempt.Kind.POLL or status_code != 500:
+            break
+        in_a_row += 1
+    return in_a_row
 
 
 def upload_sweep() -> dict[str, int]:
