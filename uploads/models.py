@@ -370,8 +370,9 @@ class AuditEvent(models.Model):
                 }.get(details.get("source", ""), "checked a file")
                 return f"{who or 'The portal'} {verb} ({found})"
             case Action.UPLOAD_REJECTED if details.get("replaced_by"):
+                what = details.get("note") or "left out the rows with errors"
                 return (
-                    f"{who or 'The portal'} left out the rows with errors "
+                    f"{who or 'The portal'} {what} "
                     f"(new draft #{details['replaced_by']})"
                 )
             case Action.UPLOAD_REJECTED:

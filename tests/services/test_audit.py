@@ -115,3 +115,20 @@ def test_team_management_events_read_as_sentences(team, operator):
         "Plan item deactivated",
         "Plan item reactivated",
     ]
+
+
+def test_a_draft_replaced_by_a_revision_says_how(team, alice):
+    from uploads.services.audit import audit
+
+    left_out = audit(
+        action=Action.UPLOAD_REJECTED, team=team, actor=alice, replaced_by=8
+    )
+    corrected = audit(
+        action=Action.UPLOAD_REJECTED,
+        team=team,
+        actor=alice,
+        replaced_by=9,
+        note="corrected 2 cells in the browser",
+    )
+    assert left_out.sentence == "alice left out the rows with errors (new draft #8)"
+    assert corrected.sentence == "alice corrected 2 cells in the browser (new draft #9)"
