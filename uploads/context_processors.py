@@ -8,8 +8,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from uploads import selectors_review
 from uploads.permissions import team_accesses
+from uploads.selectors import review as selectors_review
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,10 @@
+"""The portal's forms: uploads and review, the entry grid, team management."""
+
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -8,8 +13,10 @@ from django import forms
 from django.conf import settings
 from django.db import models
 
+from uploads import csvformat
 from uploads.csvformat import HEADER
-from uploads.models import Team, Upload
+from uploads.models import Membership, Team, Upload
+from uploads.selectors.entry import EntryItem
 
 
 class UploadFileForm(forms.Form):
@@ -284,3 +291,233 @@ class FixRowsForm(forms.Form):
                 if text != bad_row.cells[index]:
                     changed.setdefault(bad_row.line, {})[column] = text
         return changed
+
+
+# --- entering updates in a form ------------------------------------------------
+# One row per plan item, and a one-time token. The form only checks what a select
+# or a length can: every rule of an update stays in the CSV core, so a form and a
+# file get the same findings in the same words.
+
+STATUS_CHOICES = [("", "Choose a status"), *((s, s) for s in csvformat.STATUSES)]
+
+
+class EntryRowForm(forms.Form):
+    """One plan item's row. The status and value the person saw are posted back
+    (hidden), so "changed" means changed from what was on their screen."""
+
+    external_id = forms.CharField(widget=forms.HiddenInput, max_length=255)
+    status = forms.ChoiceField(
+        choices=STATUS_CHOICES,
+        required=False,
+        show_hidden_initial=True,
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={
+            "invalid_choice": "%(value)r is not an AchieveIt status. Choose one of "
+            + ", ".join(csvformat.STATUSES)
+            + "."
+        },
+    )
+    value = forms.CharField(
+        required=False,
+        max_length=200,
+        show_hidden_initial=True,
+        widget=forms.TextInput(
+            attrs={"class": "form-control", "autocomplete": "off", "size": 8}
+        ),
+    )
+    as_of_date = forms.CharField(
+        required=False,
+        max_length=40,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
+
+    # Set by the formset: the item this row is for (None if no longer active)
+    # and the row number the grid shows.
+    item: EntryItem | None = None
+    number: int = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        written = self["status"].value() if self.is_bound else None
+        if written and written not in csvformat.STATUSES:
+            # Show what was posted beside its error instead of a blank select; the
+            # field itself still refuses it.
+            status = self.fields["status"]
+            status.widget.choices = [*status.choices, (written, written)]
+
+    @property
+    def is_update(self) -> bool:
+        """True when the person changed the status or the value. A changed date
+        alone is not an update: every row's date starts as today."""
+        return bool({"status", "value"} & set(self.changed_data))
+
+    def cells(self) -> list[str]:
+        """The row as the four cells of a CSV row, as entered."""
+        data = self.cleaned_data
+        return [data["external_id"], data["status"], data["value"], data["as_of_date"]]
+
+
+class BaseEntryFormSet(forms.BaseFormSet):
+    def __init__(
+        self,
+        *args: Any,
+        items: Mapping[str, EntryItem],
+        first_number: int = 1,
+        **kwargs: Any,
+    ) -> None:
+        self.items = items
+        self.first_number = first_number
+        super().__init__(*args, **kwargs)
+
+    def _construct_form(self, i: int, **kwargs: Any) -> EntryRowForm:
+        form = super()._construct_form(i, **kwargs)
+        form.item = self.items.get(form["external_id"].value() or "")
+        form.number = self.first_number + i
+        return form
+
+    def clean(self) -> None:
+        if not any(form.is_update for form in self.forms):
+            raise forms.ValidationError(
+                "Nothing was changed, so there is nothing to send. Change the Status"
+                " or Current Value of the items you want to update, then check again."
+            )
+
+    def updates(self) -> tuple[list[list[str]], list[int]]:
+        """The changed rows as CSV cells, in grid order, and their row numbers."""
+        changed = [form for form in self.forms if form.is_update]
+        return [form.cells() for form in changed], [form.number for form in changed]
+
+
+EntryFormSet = forms.formset_factory(
+    EntryRowForm,
+    formset=BaseEntryFormSet,
+    extra=0,
+    max_num=1000,
+    absolute_max=1000,
+)
+
+
+def entry_formset(
+    data: Mapping[str, Any] | None,
+    *,
+    items: Sequence[EntryItem],
+    as_of: date,
+    first_number: int = 1,
+) -> BaseEntryFormSet:
+    """The grid for `items`, each row starting from the last update sent for it
+    and the date `as_of`; bound to `data` when the form was posted."""
+    return EntryFormSet(
+        data,
+        initial=[
+            {
+                "external_id": item.plan_item.external_id,
+                "status": item.last_status,
+                "value": item.last_value,
+                "as_of_date": as_of.isoformat(),
+            }
+            for item in items
+        ],
+        items={item.plan_item.external_id: item for item in items},
+        first_number=first_number,
+    )
+
+
+class EntryTokenForm(forms.Form):
+    """The one-time token that makes a form posted twice one draft."""
+
+    form_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"form_token": uuid.uuid4()})
+        super().__init__(*args, **kwargs)
+
+
+# --- team management -----------------------------------------------------------
+
+
+class TeamCreateForm(forms.Form):
+    slug = forms.SlugField(
+        label="Short name (slug)",
+        max_length=50,
+        help_text="Lowercase letters, digits and hyphens, e.g. field-ops. It is "
+        "used in addresses and commands and cannot be changed here later.",
+        error_messages={
+            "invalid": "Use lowercase letters, digits and hyphens only, e.g. field-ops."
+        },
+    )
+    name = forms.CharField(
+        label="Name", max_length=200, help_text="As people know it, e.g. Field Ops."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("create", "Create the team"))
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if slug != slug.lower():
+            raise forms.ValidationError(
+                f"Use lowercase letters: '{slug.lower()}' instead of '{slug}'."
+            )
+        taken = Team.objects.filter(slug=slug).first()
+        if taken is not None:
+            raise forms.ValidationError(
+                f"There is already a team '{slug}' ({taken.name}): choose another "
+                "short name."
+            )
+        return slug
+
+
+class MemberAddForm(forms.Form):
+    who = forms.CharField(
+        label="Username or email address",
+        max_length=254,
+        help_text="Someone new gets an email inviting them to set a password.",
+        error_messages={"required": "Enter their username or email address."},
+    )
+    role = forms.ChoiceField(
+        choices=Membership.Role.choices,
+        initial=Membership.Role.VIEWER,
+        help_text="Viewers look; uploaders also send updates; managers also run "
+        "the team's members and plan items.",
+    )
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class ItemActiveForm(forms.Form):
+    active = forms.TypedChoiceField(
+        choices=[("1", "active"), ("0", "inactive")], coerce=lambda value: value == "1"
+    )
+
+
+class MappingFileForm(forms.Form):
+    file = forms.FileField(
+        label="Mapping CSV",
+        help_text="Columns in this order: External ID, Name, Has Metric (yes/no, "
+        "true/false or 1/0). A header row is optional. Nothing changes until you "
+        "apply the preview.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+        error_messages={
+            "empty": "The file is empty. Choose the CSV file with your mapping.",
+            "required": "Choose the CSV file with your mapping.",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("preview", "Preview the changes"))
+
+    def clean_file(self) -> Any:
+        uploaded = self.cleaned_data["file"]
+        limit = settings.UPLOAD_MAX_BYTES
+        if uploaded.size > limit:
+            raise forms.ValidationError(
+                f"The file is {uploaded.size / 1_000_000:.1f} MB; a mapping may be "
+                f"at most {limit / 1_000_000:g} MB. Split it into smaller files."
+            )
+        return uploaded

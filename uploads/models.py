@@ -102,6 +102,17 @@ class Upload(models.Model):
         {State.SUCCEEDED, State.REJECTED, State.RESOLVED, State.CANCELED}
     )
     REVIEWABLE_STATES = frozenset({State.FAILED, State.NEEDS_REVIEW})
+    # Went to AchieveIt, or is on its way there: what "sent" means on every page.
+    SENT_STATES = frozenset(
+        {
+            State.QUEUED,
+            State.SUBMITTING,
+            State.PROCESSING,
+            State.SUCCEEDED,
+            State.NEEDS_REVIEW,
+            State.RESOLVED,
+        }
+    )
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="uploads")
     created_by = models.ForeignKey(

@@ -12,7 +12,7 @@ from django.conf import settings
 from tests.helpers import MESSY_CSV
 from uploads import services
 from uploads.models import AuditEvent, Upload
-from uploads.selectors_uploads import rows_by_line, rows_with_errors
+from uploads.selectors.uploads import rows_by_line, rows_with_errors
 
 State = Upload.State
 FIXES = {5: {"Status": "Achieved"}, 6: {"As Of Date": "2026-10-31"}}

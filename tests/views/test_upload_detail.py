@@ -202,7 +202,7 @@ def test_nobody_told_is_not_claimed(client, alice, failed, settings):
     ],
 )
 def test_achieveits_errors_are_read_under_other_key_names(body):
-    from uploads.selectors_uploads import remote_errors
+    from uploads.selectors.uploads import remote_errors
 
     assert [(e.row, e.message) for e in remote_errors(body)] == [(2, "unknown status")]
 

@@ -48,9 +48,9 @@ __all__ = [
     "upload_exclude_invalid",
     "upload_poll",
     "upload_reject",
-    "upload_revise",
     "upload_resolve",
     "upload_retry",
+    "upload_revise",
     "upload_submit",
     "upload_sweep",
 ]

@@ -21,9 +21,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from uploads import csvformat, selectors_uploads
+from uploads import csvformat
 from uploads.models import AuditEvent, Team, Upload, UploadRow
 from uploads.selectors import plan_item_rules
+from uploads.selectors import uploads as selectors_uploads
 from uploads.services import delivery
 from uploads.services.audit import audit
 from uploads.services.errors import ServiceError

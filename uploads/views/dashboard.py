@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from uploads.models import Upload
 from uploads.permissions import visible_uploads
-from uploads.selectors import dashboard_teams, weekly_outcomes
+from uploads.selectors.dashboard import dashboard_teams, weekly_outcomes
 
 State = Upload.State
 SHOWN = 10

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from uploads import services
-from uploads.forms_entry import EntryTokenForm, entry_formset
-from uploads.permissions import can_upload, get_team_for, team_accesses
-from uploads.selectors_entry import entry_items, entry_plan_items
+from uploads.forms import EntryTokenForm, entry_formset
+from uploads.permissions import can_upload, get_team_for
+from uploads.selectors.entry import entry_items, entry_plan_items
+from uploads.views.uploads import choose_team
 
 # Rows per page: each row posts six fields, and Django refuses a request of more
 # than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) fields.
@@ -32,7 +33,7 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     formset = entry_formset(
         request.POST or None,
-        items=entry_items(team, page.object_list),
+        items=entry_items(page.object_list),
         as_of=timezone.localdate(),
         first_number=page.start_index(),
     )
@@ -78,7 +79,11 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
 def entry_start(request: HttpRequest) -> HttpResponse:
     """The navigation's Enter updates: straight to the team's form when there is
     one team the person may send for."""
-    teams = [access.team for access in team_accesses(request.user) if access.can_upload]
-    if len(teams) == 1:
-        return redirect("entry", teams[0].slug)
-    return render(request, "entry/entry_start.html", {"teams": teams})
+    return choose_team(
+        request,
+        url_name="entry",
+        heading="Enter updates",
+        question="Which team's plan items do you want to update?",
+        icon="edit",
+        testid="entry",
+    )

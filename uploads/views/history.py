@@ -13,10 +13,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from uploads import selectors
 from uploads.filters import HistoryFilter
 from uploads.models import AuditEvent
 from uploads.permissions import team_accesses
+from uploads.selectors import history as selectors_history
 
 PAGE_PARAMS = ("older", "newer")
 CSV_HEADER = ["time", "team", "person", "action", "description", "upload", "details"]
@@ -30,14 +30,16 @@ def history(request: HttpRequest) -> HttpResponse:
     filterset = HistoryFilter(request.GET, user=request.user)
     if not filterset.is_valid():
         return _render(request, filterset, status=400)
-    events = selectors.history(user=request.user, filters=filterset.form.cleaned_data)
+    events = selectors_history.history(
+        user=request.user, filters=filterset.form.cleaned_data
+    )
     try:
-        page = selectors.history_page(
+        page = selectors_history.history_page(
             events,
             older_than=request.GET.get("older", ""),
             newer_than=request.GET.get("newer", ""),
         )
-    except selectors.InvalidCursor:
+    except selectors_history.InvalidCursor:
         return _render(request, filterset, status=400, broken_link=True)
     return _render(request, filterset, page=page)
 
@@ -46,7 +48,7 @@ def _render(
     request: HttpRequest,
     filterset: HistoryFilter,
     *,
-    page: selectors.HistoryPage | None = None,
+    page: selectors_history.HistoryPage | None = None,
     status: int = 200,
     broken_link: bool = False,
 ) -> HttpResponse:
@@ -75,7 +77,9 @@ def history_export(request: HttpRequest) -> HttpResponse:
     filterset = HistoryFilter(request.GET, user=request.user)
     if not filterset.is_valid():
         return _render(request, filterset, status=400)
-    events = selectors.history(user=request.user, filters=filterset.form.cleaned_data)
+    events = selectors_history.history(
+        user=request.user, filters=filterset.form.cleaned_data
+    )
     response = StreamingHttpResponse(
         _csv_lines(events.iterator(chunk_size=2000)),
         content_type="text/csv; charset=utf-8",

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from uploads.models import Team, Upload
 from uploads.permissions import can_upload, visible_teams
-from uploads.selectors_items import (
+from uploads.selectors.items import (
     get_plan_item_for,
     last_updates,
     sent_updates,

@@ -17,7 +17,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from uploads import selectors_review
 from uploads.forms import (
     BulkReviewForm,
     CancelForm,
@@ -27,6 +26,7 @@ from uploads.forms import (
 )
 from uploads.models import Upload
 from uploads.permissions import Need, get_upload_for
+from uploads.selectors import review as selectors_review
 from uploads.services import ServiceError
 from uploads.services import review as actions
 

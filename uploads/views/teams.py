@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from uploads.forms_teams import (
+from uploads.forms import (
     ItemActiveForm,
     MappingFileForm,
     MemberAddForm,
@@ -24,7 +24,7 @@ from uploads.forms_teams import (
 )
 from uploads.models import Membership, PlanItem, Team
 from uploads.permissions import Need, get_team_for
-from uploads.selectors_teams import managed_teams, team_members, team_plan_items
+from uploads.selectors.teams import managed_teams, team_members, team_plan_items
 from uploads.services import ServiceError
 from uploads.services import teams as team_services
 
@@ -233,6 +233,7 @@ def _manage_page(
         "roles": Membership.Role.choices,
         "items": items,
         "search": search,
+        "search_query": urlencode({"q": search}) if search else "",
         "all_items": team.plan_items.count() if search else items.paginator.count,
     }
     return render(request, "teams/team_manage.html", context, status=status)

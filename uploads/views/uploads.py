@@ -9,10 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from uploads import csvformat, selectors_uploads, services
+from uploads import csvformat, services
 from uploads.forms import FixRowsForm, UploadFileForm
 from uploads.models import PlanItem, Upload
 from uploads.permissions import (
@@ -22,6 +23,7 @@ from uploads.permissions import (
     get_upload_for,
     team_accesses,
 )
+from uploads.selectors import uploads as selectors_uploads
 from uploads.views.history import safe_cell
 
 # The updates listed on an upload's page; the file as sent holds them all.
@@ -255,7 +257,38 @@ def upload_discard(request: HttpRequest, upload_id: int) -> HttpResponse:
 @login_required
 def upload_start(request: HttpRequest) -> HttpResponse:
     """The navigation's Upload: straight to the team's page when there is one team."""
+    return choose_team(
+        request,
+        url_name="upload_new",
+        heading="Upload updates",
+        question="Which team are these updates for?",
+        icon="upload",
+        testid="upload",
+    )
+
+
+def choose_team(
+    request: HttpRequest,
+    *,
+    url_name: str,
+    heading: str,
+    question: str,
+    icon: str,
+    testid: str,
+) -> HttpResponse:
+    """Send the person on to `url_name` for the one team they may send updates
+    for, or let them choose among several (or say they may not send any)."""
     teams = [access.team for access in team_accesses(request.user) if access.can_upload]
     if len(teams) == 1:
-        return redirect("upload_new", teams[0].slug)
-    return render(request, "uploads/upload_start.html", {"teams": teams})
+        return redirect(url_name, teams[0].slug)
+    return render(
+        request,
+        "uploads/choose_team.html",
+        {
+            "teams": [(team, reverse(url_name, args=[team.slug])) for team in teams],
+            "heading": heading,
+            "question": question,
+            "icon": icon,
+            "testid": testid,
+        },
+    )

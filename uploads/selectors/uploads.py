@@ -21,15 +21,7 @@ from uploads.models import AuditEvent, Upload
 from uploads.selectors import plan_item_rules
 
 State = Upload.State
-# States of an upload that went to AchieveIt (or is on its way there).
-SENT_STATES = (
-    State.QUEUED,
-    State.SUBMITTING,
-    State.PROCESSING,
-    State.SUCCEEDED,
-    State.NEEDS_REVIEW,
-    State.RESOLVED,
-)
+SENT_STATES = Upload.SENT_STATES
 DUPLICATE_WINDOW_DAYS = 30
 # Key names AchieveIt (or a proxy in front of it) may give a row and its message.
 _ROW_KEYS = ("row", "line", "rowNumber", "row_number", "lineNumber", "record")

@@ -23,14 +23,7 @@ from uploads.permissions import User, visible_teams
 
 State = Upload.State
 
-SENT_STATES = (
-    State.QUEUED,
-    State.SUBMITTING,
-    State.PROCESSING,
-    State.SUCCEEDED,
-    State.NEEDS_REVIEW,
-    State.RESOLVED,
-)
+SENT_STATES = Upload.SENT_STATES
 # The moment an update was sent: when the person confirmed it (uploads made before
 # confirmed_at existed fall back to their creation).
 SENT_AT = Coalesce(F("upload__confirmed_at"), F("upload__created_at"))

@@ -1,46 +1,18 @@
-"""Reads that more than one path into the portal needs."""
+"""The dashboard: how current each team's plan items are, and uploads per week."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber, TruncWeek
-from django.db.models.query import QuerySet
 from django.utils import timezone
 
-from uploads import csvformat
-from uploads.filters import HistoryFilter
-from uploads.models import AuditEvent, PlanItem, Team, Upload
-from uploads.permissions import (
-    TeamAccess,
-    User,
-    team_accesses,
-    visible_teams,
-)
-
-
-def plan_item_rules(team: Team) -> dict[str, csvformat.PlanItemRule]:
-    """The organization's External ID mapping, as seen by one team's upload.
-
-    Items of other teams are included (own=False) so an upload naming one is told
-    "not one of this team's items" rather than "unknown".
-    """
-    rows = PlanItem.objects.values_list(
-        "external_id", "team_id", "active", "has_metric"
-    )
-    return {
-        external_id: csvformat.PlanItemRule(
-            own=team_id == team.pk, active=active, has_metric=has_metric
-        )
-        for external_id, team_id, active, has_metric in rows.iterator(chunk_size=5000)
-    }
+from uploads.models import PlanItem, Upload
+from uploads.permissions import TeamAccess, User, team_accesses
 
 
 @dataclass(frozen=True)
@@ -184,93 +156,3 @@ def weekly_outcomes(
     chart = {"weeks": [monday.isoformat() for monday in mondays], "series": series}
     cache.set(key, chart, CHART_CACHE_SECONDS)
     return chart
-
-
-# --- the audit history ------------------------------------------------------------
-
-HISTORY_PAGE_SIZE = 50
-
-
-def history(
-    *, user: User, filters: Mapping[str, Any] | None = None
-) -> QuerySet[AuditEvent]:
-    """Every audit event of the user's teams (staff: every event), newest first,
-    narrowed by `filters`: the cleaned values of `HistoryFilter`'s form (a missing
-    or empty value does not filter). Actor, team and upload come along, so a page
-    of events reads in one query."""
-    events = AuditEvent.objects.select_related("actor", "team", "upload").order_by(
-        "-at", "-id"
-    )
-    if not user.is_staff:
-        # Plain ids rather than a subquery, so the planner picks (team, at, id).
-        events = events.filter(
-            team_id__in=list(visible_teams(user).values_list("pk", flat=True))
-        )
-    filterset = HistoryFilter(queryset=events, user=user)
-    for name, value in (filters or {}).items():
-        events = filterset.filters[name].filter(events, value)
-    return events
-
-
-class InvalidCursor(ValueError):
-    """A page link whose cursor this portal did not write."""
-
-
-_CURSOR = re.compile(r"^(\d{8}T\d{12})-(\d+)$")
-_UTC = ZoneInfo("UTC")
-
-
-def history_cursor(event: AuditEvent) -> str:
-    """The position of one event in the history, for a page link."""
-    return f"{event.at.astimezone(_UTC):%Y%m%dT%H%M%S%f}-{event.pk}"
-
-
-def _parse_cursor(cursor: str) -> tuple[datetime, int]:
-    match = _CURSOR.match(cursor)
-    if not match:
-        raise InvalidCursor(cursor)
-    try:
-        at = datetime.strptime(match[1], "%Y%m%dT%H%M%S%f").replace(tzinfo=_UTC)
-    except ValueError as error:
-        raise InvalidCursor(cursor) from error
-    return at, int(match[2])
-
-
-@dataclass(frozen=True)
-class HistoryPage:
-    events: list[AuditEvent]
-    newer: str  # cursor of the page before (newer events), "" on the newest page
-    older: str  # cursor of the page after (older events), "" on the oldest page
-
-
-def history_page(
-    events: QuerySet[AuditEvent],
-    *,
-    older_than: str = "",
-    newer_than: str = "",
-    size: int = HISTORY_PAGE_SIZE,
-) -> HistoryPage:
-    """One page of `history(...)` by keyset on (at, id): one query, as fast on the
-    thousandth page as on the first. Raises InvalidCursor for a malformed cursor."""
-    if newer_than:
-        at, pk = _parse_cursor(newer_than)
-        # `at >= ...` bounds the index range; the OR only settles ties on `at`.
-        rows = list(
-            events.filter(Q(at__gt=at) | Q(at=at, pk__gt=pk), at__gte=at).order_by(
-                "at", "id"
-            )[: size + 1]
-        )
-        has_newer, rows = len(rows) > size, rows[:size][::-1]
-        has_older = True
-    else:
-        if older_than:
-            at, pk = _parse_cursor(older_than)
-            events = events.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk), at__lte=at)
-        rows = list(events[: size + 1])
-        has_older, rows = len(rows) > size, rows[:size]
-        has_newer = bool(older_than)
-    return HistoryPage(
-        events=rows,
-        newer=history_cursor(rows[0]) if rows and has_newer else "",
-        older=history_cursor(rows[-1]) if rows and has_older else "",
-    )
