@@ -413,11 +413,15 @@ class AuditEvent(models.Model):
             case Action.UPLOAD_NEEDS_REVIEW:
                 return f"The upload needs a person's review{said}"
             case Action.UPLOAD_RETRIED:
-                return f"{who or 'The portal'} queued it to be sent again"
+                return f"{who or 'The portal'} queued it to be sent again{said}"
             case Action.UPLOAD_RESOLVED:
-                return f"{who or 'The portal'} resolved{said}"
+                outcome = {
+                    "applied": " (applied in AchieveIt)",
+                    "not_applied": " (not applied)",
+                }.get(details.get("outcome", ""), "")
+                return f"{who or 'The portal'} resolved{outcome}{said}"
             case Action.UPLOAD_CANCELED:
-                return f"{who or 'The portal'} canceled the upload"
+                return f"{who or 'The portal'} canceled the upload{said}"
             case Action.NOTIFICATION_SENT:
                 people = _count(details.get("recipients", 0), "person", "people")
                 return f"The portal emailed {people} about the problem"

@@ -175,17 +175,20 @@ def test_an_operator_clears_a_queue_of_failures(
 
     # Every action is in its upload's history, with who and why.
     assert (
-        "operator: Queued to be sent again: Not in AchieveIt's import list"
+        "operator queued it to be sent again: Not in AchieveIt's import list"
         in history_of(page, unknown)
     )
-    assert "operator: Resolved: Entered by hand" in history_of(page, to_resolve)
-    assert "applied in AchieveIt" in history_of(page, to_resolve)
-    assert "operator: Canceled: Superseded by next week's file" in history_of(
-        page, to_cancel
+    assert "operator resolved (applied in AchieveIt): Entered by hand" in history_of(
+        page, to_resolve
+    )
+    assert "operator canceled the upload: Superseded by next week's file" in (
+        history_of(page, to_cancel)
     )
     for upload in bulk:
-        assert "Queued to be sent again: AchieveIt was down on Monday" in (
+        assert "queued it to be sent again: AchieveIt was down on Monday" in (
             history_of(page, upload)
         )
-    assert "Resolved: Found it applied in AchieveIt" in history_of(page, bulk_unknown)
+    assert "resolved (applied in AchieveIt): Found it applied in AchieveIt" in (
+        history_of(page, bulk_unknown)
+    )
     look_at(page, "review-upload-resolved")

@@ -102,7 +102,10 @@ def test_a_formula_in_a_note_comes_out_as_text(client, team, operator, failed):
     client.force_login(operator)
     rows = read_csv(client.get("/history/export.csv?action=upload.resolved"))
     assert rows[0]["details"] == f"'{note}; outcome: applied"
-    assert rows[0]["description"] == f"operator resolved: {note}"  # starts safely
+    # The sentence starts with who did it, so it is safe as it stands.
+    assert rows[0]["description"] == (
+        f"operator resolved (applied in AchieveIt): {note}"
+    )
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])

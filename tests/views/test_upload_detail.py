@@ -73,7 +73,8 @@ def test_it_shows_the_updates_the_calls_and_the_history(client, bob, team, alice
         assert f"<td>{row.external_id}</td>" in page
     assert "AchieveIt queued the file" in page
     history = page.split('data-testid="history"')[1]
-    assert "system: " in history  # AchieveIt's answer, recorded by no person
+    # AchieveIt's answer, recorded by no person, in words.
+    assert "AchieveIt accepted job job-7" in history
 
 
 def test_only_staff_get_the_review_link(client, alice, bob, operator, failed):

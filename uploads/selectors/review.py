@@ -125,6 +125,6 @@ def upload_review(upload: Upload) -> UploadReview:
     return UploadReview(
         upload=upload,
         attempts=attempts,
-        events=list(upload.events.select_related("actor")),
+        events=list(upload.events.select_related("actor", "upload")),
         sent_at=submits[-1].started_at if submits else None,
     )

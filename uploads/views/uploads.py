@@ -84,7 +84,7 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
         "upload": upload,
         "rows": upload.rows.all()[:ROWS_SHOWN],
         "attempts": attempts,
-        "events": upload.events.select_related("actor"),
+        "events": upload.events.select_related("actor", "upload"),
         "reviewable": Upload.REVIEWABLE_STATES,
         "errors": errors,
         "notes": [f for f in findings if f["severity"] != csvformat.ERROR],

@@ -1,0 +1,70 @@
+"""The dashboard in a real browser, full: teams with fresh and stale plan items,
+drafts and failures needing attention, a chart of the last weeks, recent uploads."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.browser.checks import look_at
+from tests.factories import UploadFactory
+from uploads.models import PlanItem, Upload
+
+pytestmark = pytest.mark.browser
+State = Upload.State
+
+
+def _log_in(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", f"{username}-pass-1")
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=teams]")
+
+
+@pytest.fixture
+def busy_team(team, alice, plan_items):
+    now = timezone.now()
+    PlanItem.objects.filter(external_id__in=["SALES-Q4-01", "SALES-Q4-02"]).update(
+        last_updated_at=now - timedelta(days=2)
+    )
+    states = [State.SUCCEEDED] * 6 + [State.FAILED, State.NEEDS_REVIEW, State.CANCELED]
+    for weeks_ago in range(8):
+        for index, state in enumerate(states[: 3 + weeks_ago % 5]):
+            upload = UploadFactory(
+                team=team,
+                created_by=alice,
+                state=state if weeks_ago else State.SUCCEEDED,
+                original_name=f"week-{weeks_ago:02d}-{index}.csv",
+            )
+            Upload.objects.filter(pk=upload.pk).update(
+                created_at=now - timedelta(weeks=weeks_ago, hours=index)
+            )
+    UploadFactory(team=team, created_by=alice, state=State.FAILED)
+    UploadFactory(team=team, created_by=alice, original_name="week 48 draft.csv")
+    return team
+
+
+def test_a_busy_teams_dashboard_shows_what_needs_doing(page, busy_team):
+    _log_in(page, "alice")
+
+    assert "2 of 4" in page.inner_text("[data-testid=team-sales]")
+    assert "week 48 draft.csv" in page.inner_text("[data-testid=drafts]")
+    assert page.locator("[data-testid=problems] a").count() >= 1
+    # The chart is drawn from the same figures as its table.
+    page.wait_for_function(
+        "() => document.querySelector('canvas[data-chart]').width > 0"
+    )
+    look_at(page, "dashboard-full")
+
+
+def test_an_operator_sees_every_team_on_the_dashboard(
+    page, busy_team, operator, other_team
+):
+    _log_in(page, "operator")
+    teams = page.inner_text("[data-testid=teams]")
+    assert "Sales" in teams
+    assert "Finance" in teams
+    look_at(page, "dashboard-operator")
