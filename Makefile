@@ -7,7 +7,7 @@ DEMO_API_KEY ?= local-demo-key
 
 run: export SIMULATOR_PORT := $(SIMULATOR_PORT)
 
-.PHONY: run test bench lint format clean
+.PHONY: run test bench screenshots lint format clean
 
 $(BIN)/.installed-run: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ test: $(BIN)/.installed-dev
 
 bench: $(BIN)/.installed-dev
 	$(BIN)/python -m bench
+
+# The browser tests, keeping a picture of each page they check at 1366 and 390 px
+# (the README shows some). Needs what `make test` needs.
+screenshots: $(BIN)/.installed-dev
+	rm -rf docs/screenshots
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q tests/browser
 
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
