@@ -5,8 +5,8 @@ it; the bench creates its own `portal_bench_pages` there and drops it after). It
 writes 1,000 uploads of ten teams (each with five rows and the five to nine audit
 events the pipeline writes for it), times every page in PAGES with Django's test
 Client, grows the same history to 100,000 uploads (about 580,000 events, spread
-among the first ones' days, written with COPY), and times them again. Per page: the median server time of several
-runs and the number of queries, at both sizes.
+among the first ones' days, written with COPY), and times them again. Per page:
+the median server time of several runs and the number of queries, at both sizes.
 
 Target: the larger at most 1.5x the smaller, with the same number of queries.
 Run: ``python -m bench.bench_pages [SMALL LARGE]``.
