@@ -101,9 +101,8 @@ class _Kind:
     severity: Severity
     count: int = 0
     listed: list[tuple[int, str | None, Note, str | None]] = field(default_factory=list)
-    last_line: int = 0
-    last_column: str | None = None
-    last_note: Note | None = None
+    # Where the last one was: (line, column, note).
+    last: tuple[int, str | None, Note | None] = (0, None, None)
 
 
 @dataclass(slots=True)
@@ -244,10 +243,10 @@ class RowChecker:
         kind = self.kinds.get(note.code)
         if kind is None:
             kind = self.kinds[note.code] = _Kind(note.severity)
-        kind.count += 1
-        if kind.count <= NOTES_PER_KIND or kind.severity == ERROR:
+        count = kind.count = kind.count + 1
+        if count <= NOTES_PER_KIND or kind.severity == ERROR:
             kind.listed.append((line, column, note, value))
-        kind.last_line, kind.last_column, kind.last_note = line, column, note
+        kind.last = (line, column, note)
 
     def result(self, encoding: str | None, delimiter: str) -> Result:
         """Finish the file-level checks and return what was found."""
@@ -296,7 +295,7 @@ class RowChecker:
             more = kind.count - len(kind.listed)
             if more <= 0:
                 continue
-            last = Finding.of(kind.last_line, kind.last_column, kind.last_note)
+            last = Finding.of(*kind.last)
             rows = "row" if more == 1 else "rows"
             summary = (
                 f"... and {more:,} more {rows} like this, the last one: {last.message}"
