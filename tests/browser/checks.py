@@ -1,6 +1,7 @@
 """What every page must pass in a real browser: no serious or critical
 accessibility violation (axe-core, vendored under tests/vendor/), and nothing wider
-than the window at a laptop's and a phone's width.
+than the window at a laptop's and a phone's width. And the one step every browser
+test starts with, `log_in`.
 
 `look_at(page, name)` runs both checks at 1366 and 390 px and, when the
 SCREENSHOTS_DIR variable is set (`make screenshots`), keeps a picture at each width.
@@ -64,3 +65,16 @@ def look_at(page: Any, name: str) -> None:
     assert not violations, f"{name} has accessibility problems: " + "; ".join(
         violations
     )
+
+
+def log_in(page: Any, username: str, password: str = "", *, then: str = "") -> None:
+    """Log in through the login page (the named users' password is
+    '<username>-pass-1'), landing on `then` when given, else on the dashboard."""
+    page.goto("/accounts/login/" + (f"?next={then}" if then else ""))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password or f"{username}-pass-1")
+    page.click("main button[type=submit]")
+    if then:
+        page.wait_for_url(f"**{then}")
+    else:
+        page.wait_for_selector("[data-testid=current-user]")

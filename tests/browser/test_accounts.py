@@ -10,19 +10,11 @@ import pytest
 from django.core import mail
 from django.template.loader import render_to_string
 
-from tests.browser.checks import look_at
+from tests.browser.checks import log_in, look_at
 
 pytestmark = pytest.mark.browser
 
 NEW_PASSWORD = "a-brand-new-passphrase-42"
-
-
-def log_in(page, username: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=current-user]")
 
 
 def test_a_person_resets_a_forgotten_password(page, alice, live_server):

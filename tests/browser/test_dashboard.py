@@ -8,20 +8,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.browser.checks import look_at
+from tests.browser.checks import log_in, look_at
 from tests.factories import UploadFactory
 from uploads.models import PlanItem, Upload
 
 pytestmark = pytest.mark.browser
 State = Upload.State
-
-
-def _log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f"{username}-pass-1")
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=teams]")
 
 
 @pytest.fixture
@@ -48,7 +40,7 @@ def busy_team(team, alice, plan_items):
 
 
 def test_a_busy_teams_dashboard_shows_what_needs_doing(page, busy_team):
-    _log_in(page, "alice")
+    log_in(page, "alice")
 
     assert "2 of 4" in page.inner_text("[data-testid=team-sales]")
     assert "week 48 draft.csv" in page.inner_text("[data-testid=drafts]")
@@ -63,7 +55,7 @@ def test_a_busy_teams_dashboard_shows_what_needs_doing(page, busy_team):
 def test_an_operator_sees_every_team_on_the_dashboard(
     page, busy_team, operator, other_team
 ):
-    _log_in(page, "operator")
+    log_in(page, "operator")
     teams = page.inner_text("[data-testid=teams]")
     assert "Sales" in teams
     assert "Finance" in teams

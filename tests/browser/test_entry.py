@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.checks import look_at
+from tests.browser.checks import log_in, look_at
 from tests.factories import UploadFactory, UploadRowFactory
 from tests.pipeline import Pipeline
 from uploads.models import Upload
 
 pytestmark = [pytest.mark.browser]
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f"{username}-pass-1")
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=current-user]")
 
 
 def row(page, external_id: str):

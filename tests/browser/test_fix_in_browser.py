@@ -9,21 +9,13 @@ import json
 import pytest
 from django.utils import timezone
 
-from tests.browser.checks import look_at
+from tests.browser.checks import log_in, look_at
 from tests.factories import UploadFactory, UploadRowFactory
 from tests.helpers import MESSY_CSV
 from uploads.models import Attempt, Upload
 
 pytestmark = pytest.mark.browser
 State = Upload.State
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f"{username}-pass-1")
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=current-user]")
 
 
 def upload_messy_file(page, tmp_path) -> None:

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from tests.browser.checks import look_at
+from tests.browser.checks import log_in, look_at
 from tests.helpers import make_user
 from tests.views.test_history import many_events, sales_and_finance_history
 from uploads import services
@@ -17,14 +17,6 @@ from uploads.models import AuditEvent, Membership, Team
 pytestmark = pytest.mark.browser
 
 FORMULA = '=HYPERLINK("http://evil.example/","Click for details")'
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/?next=/history/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f"{username}-pass-1")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/history/")
 
 
 def sentences(page) -> list[str]:
@@ -42,7 +34,7 @@ def test_a_plan_owner_filters_pages_and_exports_the_history(
         note=FORMULA,
     )
     many_events(team, 70)  # older than the rest: they fill the later pages
-    log_in(page, "alice")
+    log_in(page, "alice", then="/history/")
     assert len(sentences(page)) == 50
     look_at(page, "history-full")
 
@@ -91,7 +83,7 @@ def test_a_plan_owner_filters_pages_and_exports_the_history(
 
 
 def test_a_filter_it_cannot_use_is_explained_on_the_page(page, team, alice):
-    log_in(page, "alice")
+    log_in(page, "alice", then="/history/")
     page.goto("/history/?date_from=2026-03-05&date_to=2026-03-01")
     assert "comes before the start date" in page.inner_text("[data-testid=filters]")
     assert page.locator("[data-testid=filter-errors]").is_visible()
@@ -101,7 +93,7 @@ def test_a_filter_it_cannot_use_is_explained_on_the_page(page, team, alice):
 def test_a_new_team_is_told_to_upload_a_file(page, db):
     newcomers = Team.objects.create(slug="newcomers", name="Newcomers")
     make_user("nina", newcomers, Membership.Role.UPLOADER)
-    log_in(page, "nina")
+    log_in(page, "nina", then="/history/")
     assert page.inner_text("[data-testid=empty]").startswith(
         "Nothing has happened yet: upload a file to start"
     )

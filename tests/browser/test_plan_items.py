@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.browser.checks import look_at
+from tests.browser.checks import log_in, look_at
 from tests.factories import PlanItemFactory, UploadFactory, UploadRowFactory
 from uploads.models import Upload
 
@@ -24,14 +24,6 @@ CANVAS_HAS_PIXELS = """(canvas) => {
   }
   return false;
 }"""
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f"{username}-pass-1")
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=current-user]")
 
 
 @pytest.fixture

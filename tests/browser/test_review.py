@@ -11,21 +11,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.browser.checks import look_at
+from tests.browser.checks import log_in, look_at
 from tests.factories import UploadFactory
 from tests.pipeline import Pipeline
 from uploads.models import Upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 State = Upload.State
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/?next=/review/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f"{username}-pass-1")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/review/")
 
 
 def queue_ids(page) -> list[int]:
@@ -76,7 +68,7 @@ def test_an_operator_clears_a_queue_of_failures(
         error_text="The worker stopped before AchieveIt answered.",
     )
 
-    log_in(page, "operator")
+    log_in(page, "operator", then="/review/")
     assert queue_ids(page) == [
         to_resolve.pk,
         to_cancel.pk,

@@ -11,7 +11,7 @@ import re
 import pytest
 from django.core import mail
 
-from tests.browser.checks import look_at
+from tests.browser.checks import log_in, look_at
 from tests.helpers import make_user
 from uploads.models import Membership, PlanItem
 
@@ -29,14 +29,6 @@ GOOD_MAPPING = (
     "SALES-Q4-01,Q4 pipeline cover,yes\n"
     "SALES-Q4-02,Q4 bookings,no\n"
 )
-
-
-def log_in(page, username: str, password: str = "") -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password or f"{username}-pass-1")
-    page.click("main button[type=submit]")
-    page.wait_for_selector("[data-testid=current-user]")
 
 
 def choose_mapping(page, text: str) -> None:

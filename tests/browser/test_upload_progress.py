@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.checks import log_in
 from tests.pipeline import Pipeline
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f"{username}-pass-1")
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=teams]")
 
 
 def test_the_badge_follows_the_upload_to_its_verdict(
