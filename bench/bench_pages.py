@@ -331,6 +331,8 @@ def _copy(model: Any, records: Iterable[dict[str, Any]]) -> None:
     ]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     defaults = {field.attname: field.get_default() for field in fields}
+    # A callable default (an upload's public_id) is made afresh for each row.
+    fresh = {field.attname: field for field in fields if callable(field.default)}
 
     def text(value: Any) -> Any:
         if isinstance(value, dict | list):
@@ -348,7 +350,13 @@ def _copy(model: Any, records: Iterable[dict[str, Any]]) -> None:
         for record in records:
             copy.write_row(
                 [
-                    text(record.get(field.attname, defaults[field.attname]))
+                    text(
+                        record[field.attname]
+                        if field.attname in record
+                        else fresh[field.attname].get_default()
+                        if field.attname in fresh
+                        else defaults[field.attname]
+                    )
                     for field in fields
                 ]
             )

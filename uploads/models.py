@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -122,6 +123,17 @@ class Upload(models.Model):
         related_name="uploads",
     )
     source = models.CharField(max_length=8, choices=Source.choices)
+    # The upload's identifier outside the portal's pages (the API's job ID): opaque,
+    # so it says nothing about how many uploads other teams send.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The API token a script sent it with (source api).
+    api_token = models.ForeignKey(
+        "ApiToken",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="uploads",
+    )
     # The draft this one was made from (fixed in the browser, or left without the
     # rows with errors); the older one lists its successors as `revisions`.
     revision_of = models.ForeignKey(
@@ -253,6 +265,58 @@ class Attempt(models.Model):
         return f"{self.kind} {self.outcome} ({self.status_code})"
 
 
+class ApiToken(models.Model):
+    """A team's key for the AchieveIt-shaped API. Only a hash of the token is kept;
+    the token itself is shown once, when it is made."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    # The first characters of the token, to recognize it in a list (not a secret).
+    prefix = models.CharField(max_length=16)
+    token_hash = models.CharField("SHA-256 of the token", max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["team", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ApiIdempotencyKey(models.Model):
+    """The first answer the API gave to a team's Idempotency-Key, replayed for 24 h."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    body = models.JSONField(default=dict, blank=True)
+    upload = models.ForeignKey(
+        Upload, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "key"], name="one_answer_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}:{self.key}"
+
+
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         raise TypeError("AuditEvent is append-only")
@@ -290,6 +354,8 @@ class AuditEvent(models.Model):
         USER_INVITED = "user.invited", "Invitation sent"
         PLAN_ITEM_DEACTIVATED = "plan_item.deactivated", "Plan item deactivated"
         PLAN_ITEM_REACTIVATED = "plan_item.reactivated", "Plan item reactivated"
+        API_TOKEN_CREATED = "api_token.created", "API token created"
+        API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
         USER_CREATED = "user.created", "User created"
         PLAN_ITEMS_IMPORTED = "plan_items.imported", "Plan items imported"
 
