@@ -521,3 +521,22 @@ class MappingFileForm(forms.Form):
                 f"at most {limit / 1_000_000:g} MB. Split it into smaller files."
             )
         return uploaded
+
+
+class TokenCreateForm(forms.Form):
+    """Name a new API token for a team (the token is shown once)."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="Say what uses it, e.g. “weekly finance export”.",
+        error_messages={
+            "required": "Give the token a name that says what uses it.",
+            "max_length": "A token's name may be at most 100 characters.",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("create", "Create a token"))

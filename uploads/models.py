@@ -441,6 +441,10 @@ class AuditEvent(models.Model):
                 found = _count(details.get("rows", rows), "update")
                 if details.get("errors"):
                     found += f", {_count(details['errors'], 'error')}"
+                if details.get("source") == "api" and details.get("api_token"):
+                    token = details["api_token"]
+                    script = f"A script (token '{token}')"
+                    return f"{script} sent a file through the API ({found})"
                 verb = {
                     "form": "entered updates in the form",
                     "api": "sent a file through the API",
@@ -515,6 +519,12 @@ class AuditEvent(models.Model):
                 staff = " (staff)" if details.get("staff") else ""
                 user = details.get("username")
                 return f"{who or 'The portal'} created user {user}{staff}"
+            case Action.API_TOKEN_CREATED:
+                token = f"'{details.get('name')}'" if details.get("name") else ""
+                return f"{who or 'The portal'} created the API token {token}".strip()
+            case Action.API_TOKEN_REVOKED:
+                token = f"'{details.get('name')}'" if details.get("name") else ""
+                return f"{who or 'The portal'} revoked the API token {token}".strip()
             case Action.PLAN_ITEMS_IMPORTED:
                 return (
                     f"{who or 'The portal'} imported plan items "

@@ -1,8 +1,18 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
-from uploads.views import dashboard, entry, history, items, review, teams, uploads
+from uploads.views import (
+    api,
+    dashboard,
+    entry,
+    history,
+    items,
+    review,
+    teams,
+    tokens,
+    uploads,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -104,4 +114,18 @@ urlpatterns = [
         items.plan_item_detail,
         name="plan_item_detail",
     ),
+    path("teams/<slug:slug>/tokens/", tokens.team_tokens, name="team_tokens"),
+    path(
+        "teams/<slug:slug>/tokens/<int:token_id>/revoke/",
+        tokens.team_token_revoke,
+        name="team_token_revoke",
+    ),
+    # The script API: AchieveIt's two calls, answered by the portal (views/api.py).
+    path(
+        "api/progressupdates/status/<str:job_id>",
+        api.status,
+        name="api_status",
+    ),
+    path("api/progressupdates/<str:name>", api.submit, name="api_submit"),
+    re_path(r"^api/progressupdates/(?P<rest>.*)$", api.not_found),
 ]

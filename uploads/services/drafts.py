@@ -22,7 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from uploads import csvformat
-from uploads.models import AuditEvent, Team, Upload, UploadRow
+from uploads.models import ApiToken, AuditEvent, Team, Upload, UploadRow
 from uploads.selectors import plan_item_rules
 from uploads.selectors import uploads as selectors_uploads
 from uploads.services import delivery
@@ -51,11 +51,14 @@ def upload_create(
     original_name: str = "",
     source: str = Upload.Source.CSV,
     max_rows: int | None = None,
+    api_token: ApiToken | None = None,
 ) -> Upload:
     """Validate a file for a team and keep it as a draft with its findings.
 
     The original bytes are stored privately whatever their content, so nothing a
     person sent is lost. Never raises for bad content: problems become findings.
+    `api_token` is the token a script sent it with (kept on the upload, its name in
+    the history).
     """
     result = csvformat.parse(
         data,
@@ -76,6 +79,7 @@ def upload_create(
         errors=len(result.errors),
         # The preview says how many more there are than it shows.
         found=len(result.findings),
+        **({"api_token": api_token} if api_token is not None else {}),
     )
 
 
@@ -193,9 +197,12 @@ def _save_draft(
     errors: int,
     form_token: str = "",
     revision_of: Upload | None = None,
+    api_token: ApiToken | None = None,
     **details: Any,
 ) -> Upload:
     """Store a draft with its normalized updates, one row each, in one transaction."""
+    if api_token is not None:
+        details["api_token"] = api_token.name
     # Only a sendable draft has a payload, and so a payload checksum.
     payload = csvformat.render_csv(updates) if sendable else b""
     with transaction.atomic():
@@ -212,6 +219,7 @@ def _save_draft(
             state=State.DRAFT,
             form_token=form_token,
             revision_of=revision_of,
+            api_token=api_token,
         )
         _store_rows(upload, updates)
         audit(
