@@ -85,7 +85,7 @@ def test_uploaders_managers_and_staff_create_a_token_shown_once(
     assert token.name == "weekly finance export"
     assert token.created_by.username == who
     assert f"{token_base()}/api/progressupdates/updates.csv" in page
-    assert f"Authorization: API-KEY {plaintext}" in page
+    assert f'"Authorization: API-KEY {plaintext}"' in page
     # Shown once: the list afterwards names it, never shows it.
     assert plaintext not in client.get(PAGE).content.decode()
 
