@@ -12,6 +12,7 @@ MODULES = [
     "bench.bench_upload",
     "bench.bench_import",
     "bench.bench_pages",
+    "bench.bench_api",
 ]
 
 

@@ -4,6 +4,7 @@ from django.urls import path, re_path
 
 from uploads.views import (
     api,
+    api_docs,
     dashboard,
     entry,
     history,
@@ -16,6 +17,8 @@ from uploads.views import (
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("api/openapi.json", api_docs.api_openapi, name="api_openapi"),
+    path("api/docs/", api_docs.api_docs, name="api_docs"),
     path("upload/", uploads.upload_start, name="upload_start"),
     path("teams/<slug:slug>/upload/", uploads.upload_new, name="upload_new"),
     path("teams/<slug:slug>/template.csv", uploads.team_template, name="team_template"),
