@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -50,8 +51,9 @@ def _page(
     status: int,
 ) -> HttpResponse:
     access = access_to(request.user, team)
+    # Active tokens first, then the revoked ones, newest revocation first.
     tokens = team.api_tokens.select_related("created_by").order_by(
-        "revoked_at", "name", "pk"
+        F("revoked_at").desc(nulls_first=True), "name", "pk"
     )
     return render(
         request,
