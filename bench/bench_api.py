@@ -37,12 +37,11 @@ import psycopg
 import redis
 import requests
 
+from bench.scratch import ScratchDatabase
+
 REPO = Path(__file__).resolve().parent.parent
-ADMIN_URL = os.environ.get(
-    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
-)
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-DATABASE = "portal_bench_api"
+DATABASE = ScratchDatabase("portal_bench_api")
 ROWS = 100
 REQUESTS = int(os.environ.get("BENCH_API_REQUESTS", "600"))
 WORKERS = int(os.environ.get("BENCH_API_WORKERS", "3"))
@@ -69,21 +68,6 @@ def make_mapping(rows: int = ROWS) -> bytes:
     lines = ["External ID,Name,Has Metric"]
     lines += [f"ITEM-{n:04d},Item {n},yes" for n in range(rows)]
     return ("\n".join(lines) + "\n").encode()
-
-
-def _database_url() -> str:
-    return ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
-
-
-def _drop_database() -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-
-
-def _recreate_database() -> None:
-    _drop_database()
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {DATABASE}")
 
 
 def _free_port() -> int:
@@ -223,7 +207,7 @@ def _wait_until_up(base: str, process: subprocess.Popen, log: Path) -> None:
 
 
 def _count_api_uploads() -> int:
-    with psycopg.connect(_database_url()) as connection:
+    with psycopg.connect(DATABASE.url) as connection:
         row = connection.execute(
             "SELECT count(*) FROM uploads_upload WHERE source = 'api'"
         ).fetchone()
@@ -276,7 +260,7 @@ def run() -> list[tuple[str, str]]:
     broker = redis.Redis.from_url(REDIS_URL)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    _recreate_database()
+    DATABASE.create()
     gunicorn = None
     try:
         with tempfile.TemporaryDirectory() as scratch:
@@ -288,7 +272,7 @@ def run() -> list[tuple[str, str]]:
                 "DJANGO_SETTINGS_MODULE": "tests.settings",
                 "PORTAL_TEST_QUEUE": queue,
                 "PORTAL_ENV_FILE": "",
-                "DATABASE_URL": _database_url(),
+                "DATABASE_URL": DATABASE.url,
                 "DEBUG": "false",
                 "SECRET_KEY": "bench-only",
                 "ALLOWED_HOSTS": "127.0.0.1",
@@ -315,7 +299,7 @@ def run() -> list[tuple[str, str]]:
     finally:
         if gunicorn is not None:
             _stop(gunicorn)
-        _drop_database()
+        DATABASE.drop()
         for key in broker.scan_iter(f"*{queue}*"):
             broker.delete(key)
     return _table(parts, stored, published, extra, len(data))

@@ -19,30 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
+from bench.scratch import ScratchDatabase
 
 REPO = Path(__file__).resolve().parent.parent
-ADMIN_URL = os.environ.get(
-    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
-)
-DATABASE = "portal_bench_import"
+DATABASE = ScratchDatabase("portal_bench_import")
 ITEMS = 100_000
 TARGET_SECONDS = 10
-
-
-def _database_url() -> str:
-    return ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
-
-
-def _drop_database() -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-
-
-def _recreate_database() -> None:
-    _drop_database()
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {DATABASE}")
 
 
 def make_mapping(prefix: str, name: str, items: int = ITEMS) -> bytes:
@@ -60,7 +42,7 @@ def measure(folder: str) -> dict[str, float]:
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": DATABASE.url,
             "DEBUG": "false",
             "SECRET_KEY": "bench-only",
             "PORTAL_ENV_FILE": "",
@@ -99,7 +81,7 @@ def measure(folder: str) -> dict[str, float]:
 
 
 def run() -> list[tuple[str, str]]:
-    _recreate_database()
+    DATABASE.create()
     try:
         with tempfile.TemporaryDirectory() as folder:
             result = subprocess.run(
@@ -114,7 +96,7 @@ def run() -> list[tuple[str, str]]:
                 raise RuntimeError(f"measure failed:\n{result.stderr}")
             figures = json.loads(result.stdout.strip().splitlines()[-1])
     finally:
-        _drop_database()
+        DATABASE.drop()
 
     def row(label: str, key: str) -> tuple[str, str]:
         seconds = figures[key]

@@ -21,30 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
+from bench.scratch import ScratchDatabase
 
 REPO = Path(__file__).resolve().parent.parent
-ADMIN_URL = os.environ.get(
-    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
-)
-DATABASE = "portal_bench_upload"
+DATABASE = ScratchDatabase("portal_bench_upload")
 ROWS = 100_000
 STATUSES = ("On Track", "Off Track", "At Risk", "Achieved", "Not Started")
-
-
-def _database_url() -> str:
-    return ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
-
-
-def _recreate_database() -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {DATABASE}")
-
-
-def _drop_database() -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
 
 def make_file(rows: int = ROWS) -> bytes:
@@ -63,7 +45,7 @@ def _setup_django() -> None:
         {
             # The real settings with plain static files (no collectstatic needed).
             "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": DATABASE.url,
             "DEBUG": "false",
             "SECRET_KEY": "bench-only",
             "PORTAL_ENV_FILE": "",
@@ -137,7 +119,7 @@ def measure(private_dir: str) -> dict[str, float]:
 
 
 def run() -> list[tuple[str, str]]:
-    _recreate_database()
+    DATABASE.create()
     try:
         with tempfile.TemporaryDirectory() as private_dir:
             env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -154,7 +136,7 @@ def run() -> list[tuple[str, str]]:
                     raise RuntimeError(f"{step} failed:\n{result.stderr}")
             figures = json.loads(result.stdout.strip().splitlines()[-1])
     finally:
-        _drop_database()
+        DATABASE.drop()
     post, peak = figures["post_seconds"], figures["peak_rss_mb"]
     return [
         ("file", f"{ROWS:,} rows, {figures['file_mb']:.1f} MB"),
