@@ -187,11 +187,6 @@ def _render_send_again(
 @require_POST
 def review_resolve(request: HttpRequest, upload_id: int) -> HttpResponse:
     upload = get_upload_for(request, upload_id, need=Need.STAFF)
-    if upload.state not in Upload.REVIEWABLE_STATES:
-        messages.warning(
-            request, "Only failed or needs-review uploads can be resolved."
-        )
-        return redirect("review_upload", upload.pk)
     form = ResolveForm(request.POST)
     if not form.is_valid():
         return _render_review(request, upload, resolve_form=form, status=400)
@@ -213,9 +208,6 @@ def review_resolve(request: HttpRequest, upload_id: int) -> HttpResponse:
 @require_POST
 def review_cancel(request: HttpRequest, upload_id: int) -> HttpResponse:
     upload = get_upload_for(request, upload_id, need=Need.STAFF)
-    if upload.is_terminal:
-        messages.warning(request, "This upload has already finished.")
-        return redirect("review_upload", upload.pk)
     form = CancelForm(request.POST)
     if not form.is_valid():
         return _render_review(request, upload, cancel_form=form, status=400)
