@@ -271,12 +271,12 @@ def test_too_many_calls_a_minute_are_a_429(api, token, settings):
 
 
 def test_an_unexpected_error_is_a_json_500(api, token, monkeypatch, caplog):
-    from uploads import services
+    from uploads.services import api as api_services
 
     def broken(**kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(services, "upload_create", broken)
+    monkeypatch.setattr(api_services, "upload_create", broken)
 
     body = assert_json(send(api, token), 500)
 

@@ -19,27 +19,26 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
-from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from uploads import csvformat, services
 from uploads.models import ApiIdempotencyKey, ApiToken, Attempt, Upload
-from uploads.selectors import plan_item_rules
-from uploads.services import ServiceError
+from uploads.services.api import (
+    KeyInFlight,
+    api_check,
+    api_submit,
+    api_submit_once,
+    finding_json,
+    portal_url,
+)
 from uploads.services.tokens import token_authenticate
 
 logger = logging.getLogger(__name__)
 State = Upload.State
-IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # The file name is only a label: kept to this many safe characters.
 NAME_LENGTH = 100
 UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -195,91 +194,6 @@ def _original_name(name: str) -> str:
     return f"{stem or 'api-upload'}.csv"
 
 
-def _finding(finding: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "row": finding.get("line"),
-        "column": finding.get("column"),
-        "severity": finding.get("severity"),
-        "code": finding.get("code"),
-        "message": finding.get("message"),
-        "suggestion": finding.get("suggestion"),
-    }
-
-
-def _portal_url(upload: Upload) -> str:
-    return f"{settings.PORTAL_BASE_URL}{reverse('upload_detail', args=[upload.pk])}"
-
-
-def _has_errors(findings: list[dict[str, Any]]) -> int:
-    return sum(1 for finding in findings if finding.get("severity") == csvformat.ERROR)
-
-
-def _errors_answer(findings: list[dict[str, Any]], portal_url: str | None) -> tuple:
-    errors = _has_errors(findings)
-    return 400, {
-        "error": (
-            f"The file has {errors} error{'s' if errors != 1 else ''}: nothing was "
-            "queued. Correct the rows named in the findings and send it again."
-            if errors
-            else "The file holds no update: nothing was queued."
-        ),
-        "findings": [_finding(finding) for finding in findings],
-        "portalUrl": portal_url,
-    }
-
-
-def _dry_run(token: ApiToken, data: bytes) -> tuple[int, dict[str, Any]]:
-    result = csvformat.parse(
-        data,
-        plan_items=plan_item_rules(token.team),
-        max_bytes=settings.UPLOAD_MAX_BYTES,
-        max_rows=settings.UPLOAD_MAX_ROWS,
-    )
-    findings = [asdict(finding) for finding in result.findings[:1000]]
-    if not result.is_valid or not result.updates:
-        return _errors_answer(findings, None)
-    return 200, {
-        "jobId": None,
-        "dryRun": True,
-        "rows": len(result.updates),
-        "findings": [_finding(finding) for finding in findings],
-    }
-
-
-def _submit(
-    token: ApiToken, data: bytes, original_name: str
-) -> tuple[int, dict[str, Any], Upload]:
-    """Check the file as an upload of the token's team and queue it if clean;
-    a file that cannot be sent is closed at once, so it sits in nobody's drafts."""
-    upload = services.upload_create(
-        team=token.team,
-        user=None,
-        data=data,
-        original_name=original_name,
-        source=Upload.Source.API,
-        api_token=token,
-    )
-    if not upload.is_sendable:
-        services.upload_reject(upload=upload, user=None)
-        status, body = _errors_answer(upload.findings, _portal_url(upload))
-        return status, body, upload
-    try:
-        upload = services.upload_confirm(upload=upload, user=None)
-    except ServiceError as error:
-        services.upload_reject(upload=upload, user=None)
-        return 400, {"error": str(error), "findings": []}, upload
-    return (
-        200,
-        {
-            "jobId": str(upload.public_id),
-            "portalUrl": _portal_url(upload),
-            "rows": upload.row_count,
-            "findings": [_finding(finding) for finding in upload.findings],
-        },
-        upload,
-    )
-
-
 def _idempotency_key(request: HttpRequest) -> str:
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > ApiIdempotencyKey._meta.get_field("key").max_length or (
@@ -289,40 +203,6 @@ def _idempotency_key(request: HttpRequest) -> str:
             400, "The Idempotency-Key must be at most 255 printable characters."
         )
     return key
-
-
-def _submit_once(
-    token: ApiToken, key: str, data: bytes, original_name: str
-) -> tuple[int, dict[str, Any], bool]:
-    """The answer to a key: the first one given within 24 h, else a new one.
-
-    The key's row is written first, in the transaction that makes the upload: the
-    unique constraint decides which of two concurrent calls does the work, and the
-    other (on PostgreSQL, blocked on that row until the first commits) replays it.
-    """
-    ApiIdempotencyKey.objects.filter(
-        team=token.team, key=key, created_at__lt=timezone.now() - IDEMPOTENCY_WINDOW
-    ).delete()
-    try:
-        with transaction.atomic():
-            record = ApiIdempotencyKey.objects.create(team=token.team, key=key)
-            status, body, upload = _submit(token, data, original_name)
-            record.status_code = status
-            record.body = body
-            record.upload = upload
-            record.save(update_fields=["status_code", "body", "upload"])
-        return status, body, False
-    except IntegrityError:
-        pass
-    record = ApiIdempotencyKey.objects.filter(team=token.team, key=key).first()
-    if record is None or record.status_code is None:
-        raise ApiError(
-            409,
-            "A call with this Idempotency-Key is still being answered. Ask again "
-            "in a moment with the same key.",
-            headers={"Retry-After": "1"},
-        )
-    return record.status_code, record.body, True
 
 
 @api_view("POST")
@@ -336,12 +216,15 @@ def submit(request: HttpRequest, name: str, *, token: ApiToken) -> JsonResponse:
     key = _idempotency_key(request)
     data = _read_body(request)
     if dry_run:
-        status, body = _dry_run(token, data)
+        status, body = api_check(token, data)
         return _json(status, body)
     if not key:
-        status, body, _ = _submit(token, data, original_name)
+        status, body, _ = api_submit(token, data, original_name)
         return _json(status, body)
-    status, body, replayed = _submit_once(token, key, data, original_name)
+    try:
+        status, body, replayed = api_submit_once(token, key, data, original_name)
+    except KeyInFlight as error:
+        raise ApiError(409, str(error), headers={"Retry-After": "1"}) from None
     return _json(status, body, **({"Idempotent-Replayed": "true"} if replayed else {}))
 
 
@@ -369,8 +252,8 @@ def status(request: HttpRequest, job_id: str, *, token: ApiToken) -> JsonRespons
         "rows": upload.row_count,
         "achieveitJobId": upload.job_id or None,
         "achieveitAnswer": _answer(answer),
-        "findings": [_finding(finding) for finding in upload.findings],
-        "portalUrl": _portal_url(upload),
+        "findings": [finding_json(finding) for finding in upload.findings],
+        "portalUrl": portal_url(upload),
     }
     if upload.error_text:
         body["errorText"] = upload.error_text[:ANSWER_BODY_CHARS]
