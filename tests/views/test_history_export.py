@@ -12,8 +12,8 @@ from tests.factories import TeamFactory, UploadFactory
 from tests.helpers import login_url, make_user
 from tests.views.test_history import sales_and_finance_history
 from uploads import services
+from uploads.csvformat.writing import safe_cell
 from uploads.models import AuditEvent, Upload
-from uploads.views.history import safe_cell
 
 HEADER = ["time", "team", "person", "action", "description", "upload", "details"]
 

@@ -56,3 +56,14 @@ def _check_writable_id(external_id: str) -> None:
     """Raise ``Problem`` unless ``external_id`` can be written as a valid cell."""
     if id_problem(external_id) is not None or external_id != external_id.strip():
         raise Problem("write.invalid", what=f"The External ID {external_id!r}")
+
+
+# OWASP "CSV injection": a spreadsheet runs a cell starting with one of these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """A cell of a CSV the portal serves to people (an export, a list of problems):
+    shown by a spreadsheet as text, never run as a formula."""
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from uploads.csvformat.writing import safe_cell
 from uploads.filters import HistoryFilter
 from uploads.models import AuditEvent
 from uploads.permissions import team_accesses
@@ -20,8 +21,6 @@ from uploads.selectors import history as selectors_history
 
 PAGE_PARAMS = ("older", "newer")
 CSV_HEADER = ["time", "team", "person", "action", "description", "upload", "details"]
-# OWASP "CSV injection": a spreadsheet runs a cell starting with one of these.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @login_required
@@ -115,12 +114,6 @@ def _csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
                 )
             ]
         )
-
-
-def safe_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def details_text(details: dict[str, Any] | None) -> str:

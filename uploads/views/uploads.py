@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from uploads import csvformat, services
+from uploads.csvformat.writing import safe_cell
 from uploads.forms import FixRowsForm, UploadFileForm
 from uploads.models import PlanItem, Upload
 from uploads.permissions import (
@@ -24,7 +25,6 @@ from uploads.permissions import (
     team_accesses,
 )
 from uploads.selectors import uploads as selectors_uploads
-from uploads.views.history import safe_cell
 
 # The updates listed on an upload's page; the file as sent holds them all.
 ROWS_SHOWN = 500
