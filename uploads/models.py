@@ -84,6 +84,8 @@ class Upload(models.Model):
         API = "api", "API"
 
     class State(models.TextChoices):
+        # Stored, not yet checked: a big file is checked by a worker.
+        CHECKING = "checking", "Checking"
         DRAFT = "draft", "Draft"
         REJECTED = "rejected", "Rejected"
         QUEUED = "queued", "Queued"
@@ -152,6 +154,8 @@ class Upload(models.Model):
     normalized_csv = models.TextField(blank=True)
     findings = models.JSONField(default=list, blank=True)
     row_count = models.PositiveIntegerField(default=0)
+    # While a worker checks the file (state checking): how many rows it has read.
+    rows_checked = models.PositiveIntegerField(default=0)
     checksum = models.CharField("payload SHA-256", max_length=64, blank=True)
     state = models.CharField(
         max_length=16, choices=State.choices, default=State.DRAFT, db_index=True
