@@ -17,6 +17,11 @@ def submit_upload(upload_id: int) -> None:
     services.upload_submit(upload_id=upload_id)
 
 
+@shared_task(name="uploads.tasks.check_upload")
+def check_upload(upload_id: int) -> None:
+    services.upload_check_by_id(upload_id=upload_id)
+
+
 @shared_task(name="uploads.tasks.poll_upload")
 def poll_upload(upload_id: int) -> None:
     services.upload_poll(upload_id=upload_id)

@@ -7,13 +7,15 @@ import codecs
 import csv
 import io
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from uploads.csvformat.checker import MAX_ROWS, RowChecker, row_width
 from uploads.csvformat.messages import ERROR, HEADER_LIST, Problem, note
 from uploads.csvformat.records import Finding, PlanItemRule, Result
 
 MAX_BYTES = 10_000_000
+# How often a long check reports how far it got (rows).
+PROGRESS_EVERY = 5_000
 
 _SNIFF_BYTES = 64 * 1024
 _SNIFF_LINES = 50
@@ -27,12 +29,15 @@ def parse(
     plan_items: Mapping[str, PlanItemRule] | None = None,
     max_bytes: int = MAX_BYTES,
     max_rows: int = MAX_ROWS,
+    progress: Callable[[int], None] | None = None,
 ) -> Result:
     """Read, check and normalize the bytes of an uploaded CSV file.
 
     ``plan_items`` maps each External ID the organization knows to what this team
     may do with it; without it, External IDs are only checked against AchieveIt's
-    rules. Returns a ``Result``; never raises for bad input, whatever the bytes.
+    rules. ``progress``, when given, is called with the number of rows read every
+    ``PROGRESS_EVERY`` rows. Returns a ``Result``; never raises for bad input,
+    whatever the bytes.
     """
     try:
         check_file_kind(data, max_bytes)
@@ -42,13 +47,13 @@ def parse(
     delimiter = sniff_delimiter(sample)
     del sample
     try:
-        return _read(data, encoding, delimiter, plan_items, max_rows)
+        return _read(data, encoding, delimiter, plan_items, max_rows, progress)
     except UnicodeDecodeError:
         if encoding != _UTF8:
             return _file_error(Problem("file.encoding"))
     # The sample was UTF-8 but a later part is not: read it as Excel's plain CSV.
     try:
-        return _read(data, _WINDOWS_1252, delimiter, plan_items, max_rows)
+        return _read(data, _WINDOWS_1252, delimiter, plan_items, max_rows, progress)
     except UnicodeDecodeError:
         return _file_error(Problem("file.encoding"))
 
@@ -125,6 +130,7 @@ def _read(
     delimiter: str,
     plan_items: Mapping[str, PlanItemRule] | None,
     max_rows: int,
+    progress: Callable[[int], None] | None = None,
 ) -> Result:
     """Stream ``data`` through csv.reader and the checks; raises UnicodeDecodeError."""
     # TextIOWrapper decodes chunk by chunk, so no decoded copy of the file is made.
@@ -133,13 +139,24 @@ def _read(
     if encoding == _WINDOWS_1252:
         checker.add(None, None, note("file.windows_1252"))
     reader = csv.reader(stream, delimiter=delimiter)
+    rows = reader if progress is None else _reporting(reader, progress)
     try:
-        checker.run(reader, 1)
+        checker.run(rows, 1)
     except csv.Error as error:
         # line_num counts lines of text, which is what a text editor would show.
         unreadable = note("file.unreadable", line=reader.line_num, reason=error)
         checker.add(None, None, unreadable)
     return checker.result(encoding=encoding, delimiter=delimiter)
+
+
+def _reporting(
+    rows: Iterator[list[str]], progress: Callable[[int], None]
+) -> Iterator[list[str]]:
+    """The rows, calling ``progress`` with the count every PROGRESS_EVERY rows."""
+    for count, row in enumerate(rows, 1):
+        if not count % PROGRESS_EVERY:
+            progress(count)
+        yield row
 
 
 def _file_error(problem: Problem) -> Result:

@@ -122,6 +122,14 @@ class Result:
     findings: list[Finding]
     encoding: str | None = None
     delimiter: str = ","
+    # Every error found, the ones only counted in a summary included (None: as
+    # many as are listed).
+    error_total: int | None = None
+
+    @property
+    def error_count(self) -> int:
+        """How many errors the file has, listed or summarized."""
+        return len(self.errors) if self.error_total is None else self.error_total
 
     @property
     def errors(self) -> list[Finding]:

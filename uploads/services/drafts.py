@@ -55,32 +55,115 @@ def upload_create(
 ) -> Upload:
     """Validate a file for a team and keep it as a draft with its findings.
 
-    The original bytes are stored privately whatever their content, so nothing a
-    person sent is lost. Never raises for bad content: problems become findings.
-    `api_token` is the token a script sent it with (kept on the upload, its name in
-    the history).
+    The file is stored and its upload exists (state checking) before it is
+    checked, so nothing a person sent is lost whatever the check meets. Never
+    raises for bad content: problems become findings. `api_token` is the token a
+    script sent it with (kept on the upload, its name in the history).
     """
-    result = csvformat.parse(
-        data,
-        plan_items=plan_item_rules(team),
-        max_bytes=settings.UPLOAD_MAX_BYTES,
-        max_rows=max_rows or settings.UPLOAD_MAX_ROWS,
-    )
-    findings = [asdict(finding) for finding in result.findings[:MAX_STORED_FINDINGS]]
-    return _save_draft(
+    upload = upload_receive(
         team=team,
         user=user,
+        data=data,
+        original_name=original_name,
+        source=source,
+        api_token=api_token,
+    )
+    return upload_check(upload=upload, data=data, max_rows=max_rows)
+
+
+def upload_receive(
+    *,
+    team: Team,
+    user: AbstractBaseUser | None,
+    data: bytes,
+    original_name: str = "",
+    source: str = Upload.Source.CSV,
+    api_token: ApiToken | None = None,
+) -> Upload:
+    """Keep a file, unchecked, as an upload in state checking.
+
+    Fast whatever the file holds: `upload_check` (at once, or in a worker through
+    `check_later` for a big file) makes it a draft.
+    """
+    return Upload.objects.create(
+        team=team,
+        created_by=user,
         source=source,
         original_name=original_name[:255],
         original_path=_store_original(team=team, data=data),
+        state=State.CHECKING,
+        api_token=api_token,
+    )
+
+
+def check_later(upload: Upload) -> None:
+    """Have a worker check the upload once the transaction that made it commits.
+
+    A lost message only delays it: the sweep publishes uploads left checking.
+    """
+    transaction.on_commit(lambda: delivery.publish_check(upload.pk), robust=True)
+
+
+def upload_check(
+    *, upload: Upload, data: bytes | None = None, max_rows: int | None = None
+) -> Upload:
+    """Check a stored upload (state checking) and make it a draft.
+
+    `data` is the file when the caller still holds it (else it is read back from
+    storage). Returns the upload as it now is: unchanged when it was no longer
+    checking (another worker got there first).
+    """
+    if data is None:
+        data = selectors_uploads.original_bytes(upload) or b""
+
+    def note_progress(rows: int) -> None:
+        Upload.objects.filter(pk=upload.pk, state=State.CHECKING).update(
+            rows_checked=rows
+        )
+
+    result = csvformat.parse(
+        data,
+        plan_items=plan_item_rules(upload.team),
+        max_bytes=settings.UPLOAD_MAX_BYTES,
+        max_rows=max_rows or settings.UPLOAD_MAX_ROWS,
+        progress=note_progress,
+    )
+    _save_draft(
+        team=upload.team,
+        user=upload.created_by,
+        source=upload.source,
+        original_name=upload.original_name,
+        original_path=upload.original_path,
         updates=result.updates,
-        findings=findings,
+        findings=_kept_findings(result),
         sendable=result.is_valid,
-        errors=len(result.errors),
+        errors=result.error_count,
+        checking=upload,
+        api_token=upload.api_token,
         # The preview says how many more there are than it shows.
         found=len(result.findings),
-        **({"api_token": api_token} if api_token is not None else {}),
     )
+    upload.refresh_from_db()
+    return upload
+
+
+def upload_check_by_id(*, upload_id: int) -> None:
+    """The worker's check of a stored file; nothing to do once it is checked."""
+    upload = (
+        Upload.objects.select_related("team", "created_by", "api_token")
+        .filter(pk=upload_id, state=State.CHECKING)
+        .first()
+    )
+    if upload is not None:
+        upload_check(upload=upload)
+
+
+def _kept_findings(result: csvformat.Result) -> list[dict[str, Any]]:
+    """The findings kept on a draft: the first MAX_STORED_FINDINGS, and always the
+    summaries of the ones not listed (they come last and give the counts)."""
+    kept = result.findings[:MAX_STORED_FINDINGS]
+    summaries = [f for f in result.findings[MAX_STORED_FINDINGS:] if f.line is None]
+    return [asdict(finding) for finding in kept + summaries]
 
 
 class FormAlreadySent(ServiceError):
@@ -138,7 +221,7 @@ def upload_create_from_form(
             updates=updates,
             findings=findings,
             sendable=result.is_valid,
-            errors=len(result.errors),
+            errors=result.error_count,
             form_token=form_token,
         )
     except IntegrityError:
@@ -198,29 +281,42 @@ def _save_draft(
     form_token: str = "",
     revision_of: Upload | None = None,
     api_token: ApiToken | None = None,
+    checking: Upload | None = None,
     **details: Any,
 ) -> Upload:
-    """Store a draft with its normalized updates, one row each, in one transaction."""
+    """Store a draft with its normalized updates, one row each, in one transaction.
+
+    `checking` is the stored upload (state checking) that becomes the draft; without
+    it a new upload is made.
+    """
     if api_token is not None:
         details["api_token"] = api_token.name
     # Only a sendable draft has a payload, and so a payload checksum.
     payload = csvformat.render_csv(updates) if sendable else b""
+    fields = {
+        "normalized_csv": payload.decode("utf-8"),
+        "findings": findings,
+        "row_count": len(updates),
+        "checksum": hashlib.sha256(payload).hexdigest() if payload else "",
+        "state": State.DRAFT,
+    }
     with transaction.atomic():
-        upload = Upload.objects.create(
-            team=team,
-            created_by=user,
-            source=source,
-            original_name=original_name,
-            original_path=original_path,
-            normalized_csv=payload.decode("utf-8"),
-            findings=findings,
-            row_count=len(updates),
-            checksum=hashlib.sha256(payload).hexdigest() if payload else "",
-            state=State.DRAFT,
-            form_token=form_token,
-            revision_of=revision_of,
-            api_token=api_token,
-        )
+        if checking is None:
+            upload = Upload.objects.create(
+                team=team,
+                created_by=user,
+                source=source,
+                original_name=original_name,
+                original_path=original_path,
+                form_token=form_token,
+                revision_of=revision_of,
+                api_token=api_token,
+                **fields,
+            )
+        elif checking.transition(expected=State.CHECKING, **fields):
+            upload = checking
+        else:
+            return checking  # another worker checked it first
         _store_rows(upload, updates)
         audit(
             action=Action.UPLOAD_CREATED,
@@ -421,7 +517,7 @@ def upload_revise(
             updates=updates,
             findings=[asdict(finding) for finding in findings[:MAX_STORED_FINDINGS]],
             sendable=result.is_valid,
-            errors=len(result.errors),
+            errors=result.error_count,
             revision_of=upload,
             found=len(findings),
             made_from=upload.pk,
