@@ -13,6 +13,7 @@ MODULES = [
     "bench.bench_import",
     "bench.bench_pages",
     "bench.bench_api",
+    "bench.bench_stall",
 ]
 
 

@@ -51,6 +51,9 @@ def _setup_django() -> None:
             "PORTAL_ENV_FILE": "",
             "ALLOWED_HOSTS": "testserver",
             "UPLOAD_MAX_ROWS": str(ROWS),
+            # Checked in the request, as a file under CHECK_IN_WORKER_BYTES is (a
+            # bigger one goes to a worker: bench_stall measures that path).
+            "CHECK_IN_WORKER_BYTES": str(100_000_000),
             "LOG_LEVEL": "WARNING",
         }
     )
