@@ -98,6 +98,7 @@ def run(count: int = 1000) -> list[tuple[str, str]]:
         "PORTAL_VAR_DIR": str(work_dir),
         "LOG_LEVEL": "WARNING",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "ALLOW_LOCAL_EMAIL": "true",
     }
     os.environ.update(env)
     subprocess.run(

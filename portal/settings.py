@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pages for a signed-in person (and the account pages) stay out of caches.
+    "portal.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout page.
@@ -105,8 +107,14 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": (
+            "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+        )
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -118,6 +126,42 @@ AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Password throttling (django-ratelimit, counted in the shared cache below): reset
+# links an hour per address typed and per account; wrong current passwords an hour
+# per account on the change-password form.
+PASSWORD_RESET_PER_HOUR = env_int("PASSWORD_RESET_PER_HOUR", 5, minimum=1)
+PASSWORD_CHANGE_FAILURES_PER_HOUR = env_int(
+    "PASSWORD_CHANGE_FAILURES_PER_HOUR", 5, minimum=1
+)
+
+# --- Cache ---------------------------------------------------------------------
+# One cache shared by every process, so the throttles (password reset and change,
+# the API's calls a minute) count across all gunicorn workers. A folder under var/
+# serves the processes of one host; CACHE_URL=redis://... serves several hosts
+# (and counts exactly: a folder may let a few concurrent calls slip past a limit).
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+elif CACHE_URL:
+    raise ConfigError(
+        f"CACHE_URL={CACHE_URL!r} is not a redis:// or rediss:// address "
+        "(leave it unset for a cache folder under PORTAL_VAR_DIR)"
+    )
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            # Room for many addresses' counters before the oldest third is culled.
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -226,9 +270,28 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Email -------------------------------------------------------------------
-EMAIL_BACKEND = env_str(
-    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
 )
+# Backends that keep mail on this machine (a log, a folder, memory, nowhere). With
+# DEBUG off a password-reset link written there opens the account to anyone who
+# reads it, so they need ALLOW_LOCAL_EMAIL=true as well (a test instance).
+_LOCAL_EMAIL_BACKENDS = {
+    f"django.core.mail.backends.{name}.EmailBackend"
+    for name in ("console", "filebased", "locmem", "dummy")
+}
+if (
+    not DEBUG
+    and EMAIL_BACKEND in _LOCAL_EMAIL_BACKENDS
+    and not env_bool("ALLOW_LOCAL_EMAIL", False)
+):
+    raise ConfigError(
+        f"EMAIL_BACKEND={EMAIL_BACKEND} keeps mail on this machine, where "
+        "password-reset links can be read: with DEBUG off use SMTP (EMAIL_HOST ...) "
+        "or set ALLOW_LOCAL_EMAIL=true for an instance nobody relies on"
+    )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

@@ -3,7 +3,20 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from uploads.views import accounts
+
 urlpatterns = [
+    # The throttled password pages, found before Django's own of the same names.
+    path(
+        "accounts/password_reset/",
+        accounts.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password_change/",
+        accounts.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("uploads.urls")),

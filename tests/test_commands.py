@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from tests.helpers import MESSY_CSV
+from tests.helpers import MESSY_CSV, REPO
 from tests.pipeline import CLEAN_CSV
 from uploads.models import AuditEvent, Membership, PlanItem, Team, Upload
 
@@ -299,7 +302,8 @@ def test_import_plan_items_will_not_steal_another_teams_item(
     assert PlanItem.objects.get(external_id="FIN-CLOSE").team.slug == "finance"
 
 
-def test_seed_demo_is_idempotent(db):
+def test_seed_demo_is_idempotent(db, settings):
+    settings.DEBUG = True  # the local run's .env
     run("seed_demo")
     code, out, _ = run("seed_demo")
     assert code == 0
@@ -330,3 +334,44 @@ def test_submit_updates_rejects_an_invalid_file_and_keeps_it(
     upload = Upload.objects.get()
     assert upload.state == Upload.State.REJECTED
     assert upload.original_path  # the file as received is kept
+
+
+def test_seed_demo_refuses_with_debug_off_and_creates_nobody(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="runs only with DEBUG=true") as refused:
+        call_command("seed_demo")
+    assert "--i-know-this-is-not-production" in str(refused.value)
+    assert refused.value.returncode != 0
+    assert not User.objects.exists()
+    assert not Team.objects.exists()
+
+
+def test_seed_demo_refuses_from_the_shell_with_exit_code_1(tmp_path):
+    """As an operator would meet it: one line on stderr, no traceback, exit 1."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=REPO,
+        env={
+            "PATH": os.environ["PATH"],
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "PORTAL_ENV_FILE": "",
+            "PORTAL_VAR_DIR": str(tmp_path / "var"),
+            "SECRET_KEY": "x",
+            "DEBUG": "false",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "CommandError: seed_demo creates users" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_seed_demo_runs_with_debug_off_when_told_it_is_not_production(db, settings):
+    settings.DEBUG = False
+    code, out, _ = run("seed_demo", "--i-know-this-is-not-production")
+    assert code == 0
+    assert "alice" in out
+    assert User.objects.get(username="operator").is_superuser

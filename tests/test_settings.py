@@ -224,3 +224,128 @@ def test_a_configuration_error_is_one_line_naming_the_variable(tmp_path, argv):
     ]
     assert problem == ["Configuration error: SECRET_KEY must be set unless DEBUG=true"]
     assert "Traceback" not in result.stderr
+
+
+# --- email and cache (issue 11: no reset link in a log) ---------------------------
+
+CONSOLE = "django.core.mail.backends.console.EmailBackend"
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def read_settings(tmp_path, *names: str, **env: str) -> subprocess.CompletedProcess:
+    """Import portal.settings in a fresh process with exactly this environment and
+    print the named settings as JSON (stdout's last line)."""
+    snippet = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {list(names)!r}}}))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", snippet],
+        cwd=REPO,
+        env={
+            "PATH": os.environ["PATH"],
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "PORTAL_VAR_DIR": str(tmp_path / "var"),
+            "PORTAL_ENV_FILE": "",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def loaded(result: subprocess.CompletedProcess) -> dict:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_production_mail_goes_out_by_smtp_when_no_backend_is_named(tmp_path):
+    settings = loaded(read_settings(tmp_path, "EMAIL_BACKEND", SECRET_KEY="x"))
+    assert settings["EMAIL_BACKEND"] == SMTP
+
+
+def test_the_local_run_prints_mail_to_the_console(tmp_path):
+    settings = loaded(read_settings(tmp_path, "EMAIL_BACKEND", DEBUG="true"))
+    assert settings["EMAIL_BACKEND"] == CONSOLE
+
+
+@pytest.mark.parametrize("kind", ["console", "filebased", "locmem", "dummy"])
+def test_production_refuses_a_backend_that_keeps_mail_on_the_machine(tmp_path, kind):
+    backend = f"django.core.mail.backends.{kind}.EmailBackend"
+    result = read_settings(
+        tmp_path, "EMAIL_BACKEND", SECRET_KEY="x", EMAIL_BACKEND=backend
+    )
+    assert result.returncode != 0
+    assert f"EMAIL_BACKEND={backend} keeps mail on this machine" in result.stderr
+    assert "ALLOW_LOCAL_EMAIL=true" in result.stderr
+
+
+def test_production_keeps_mail_local_only_when_told_to(tmp_path):
+    result = read_settings(
+        tmp_path,
+        "EMAIL_BACKEND",
+        SECRET_KEY="x",
+        EMAIL_BACKEND=CONSOLE,
+        ALLOW_LOCAL_EMAIL="true",
+    )
+    assert loaded(result)["EMAIL_BACKEND"] == CONSOLE
+
+
+def test_the_allow_flag_alone_changes_no_backend(tmp_path):
+    result = read_settings(
+        tmp_path, "EMAIL_BACKEND", SECRET_KEY="x", ALLOW_LOCAL_EMAIL="true"
+    )
+    assert loaded(result)["EMAIL_BACKEND"] == SMTP
+
+
+def test_a_console_backend_in_production_stops_the_server_with_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", "127.0.0.1:0"],
+        cwd=REPO,
+        env={
+            "PATH": os.environ["PATH"],
+            "PORTAL_VAR_DIR": str(tmp_path / "var"),
+            "PORTAL_ENV_FILE": "",
+            "SECRET_KEY": "x",
+            "EMAIL_BACKEND": CONSOLE,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    problem = [
+        line for line in result.stderr.splitlines() if "Configuration error" in line
+    ]
+    assert len(problem) == 1
+    assert problem[0].startswith(f"Configuration error: EMAIL_BACKEND={CONSOLE}")
+    assert "Traceback" not in result.stderr
+
+
+def test_the_cache_is_a_folder_every_process_of_the_host_shares(tmp_path):
+    caches = loaded(read_settings(tmp_path, "CACHES", DEBUG="true"))["CACHES"]
+    assert caches["default"]["BACKEND"] == (
+        "django.core.cache.backends.filebased.FileBasedCache"
+    )
+    assert caches["default"]["LOCATION"] == str(tmp_path / "var" / "cache")
+
+
+def test_the_cache_is_redis_when_cache_url_names_one(tmp_path):
+    caches = loaded(
+        read_settings(
+            tmp_path, "CACHES", SECRET_KEY="x", CACHE_URL="redis://cache:6379/3"
+        )
+    )["CACHES"]
+    assert caches["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert caches["default"]["LOCATION"] == "redis://cache:6379/3"
+
+
+def test_a_cache_url_that_is_not_redis_is_refused(tmp_path):
+    result = read_settings(
+        tmp_path, "CACHES", SECRET_KEY="x", CACHE_URL="memcached://cache:11211"
+    )
+    assert result.returncode != 0
+    assert "CACHE_URL='memcached://cache:11211' is not a redis://" in result.stderr

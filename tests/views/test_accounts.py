@@ -1,16 +1,24 @@
 """The account pages under /accounts/ (Django's own views in the portal's look):
 password reset by email with a link that works once, password change for a
-signed-in person, and the page a form with an expired CSRF token lands on."""
+signed-in person, and the page a form with an expired CSRF token lands on. Reset
+links are limited per address and per account, wrong current passwords per account,
+and new passwords must pass Django's four validators."""
 
 from __future__ import annotations
 
+import logging
 import re
 
+import pytest
 from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
 from django.core import mail
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from tests.helpers import login_url
+from uploads.management.commands.seed_demo import DEMO_USERS
 
 NEW_PASSWORD = "a-brand-new-passphrase-42"
 
@@ -137,3 +145,159 @@ def test_a_form_without_its_csrf_token_gets_a_page_that_says_what_to_do(db):
     assert "<title>The form had expired" in page
     assert "Go back, reload the page and send the form again" in page
     assert "tabler.min.css" in page
+
+
+# --- throttling (issue 11) ----------------------------------------------------------
+
+
+@pytest.fixture
+def counting_cache(settings):
+    """A cache that keeps counts (the test settings' DummyCache keeps nothing)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def ask_reset(client: Client, email: str):
+    return client.post("/accounts/password_reset/", {"email": email})
+
+
+def test_reset_links_for_one_address_are_limited_with_a_clear_429(
+    client, alice, counting_cache, settings
+):
+    settings.PASSWORD_RESET_PER_HOUR = 2
+    assert ask_reset(client, "alice@example.com").status_code == 302
+    # The address as typed, whatever its case, counts as the same address.
+    assert ask_reset(client, "ALICE@example.com").status_code == 302
+
+    refused = ask_reset(client, "alice@example.com")
+
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    assert "<title>Reset your password" in page
+    assert "Too many reset links were asked for this address" in page
+    assert re.search(r"Try again in \d+ minutes?;", page)
+    assert len(mail.outbox) == 2
+
+
+def test_the_limit_answers_alike_whether_or_not_the_address_has_an_account(
+    client, alice, counting_cache, settings
+):
+    settings.PASSWORD_RESET_PER_HOUR = 1
+    answers = {}
+    for email in ("alice@example.com", "nobody@example.com"):
+        first = ask_reset(client, email)
+        second = ask_reset(client, email)
+        message = re.search(
+            r'data-testid="throttled">([^<]*)<', second.content.decode()
+        )
+        answers[email] = (first.status_code, first["Location"], second.status_code)
+        answers[email] += (re.sub(r"\d+ minutes?", "N", message[1]),)
+    assert answers["alice@example.com"] == answers["nobody@example.com"]
+    assert answers["nobody@example.com"][2] == 429
+
+
+def test_reset_links_for_one_account_are_limited_whatever_the_address(
+    client, alice, counting_cache, settings, caplog
+):
+    settings.PASSWORD_RESET_PER_HOUR = 2
+    ask_reset(client, "alice@example.com")
+    ask_reset(client, "alice@example.com")
+    alice.email = "alice@sales.example"
+    alice.save()
+
+    with caplog.at_level(logging.WARNING):
+        response = ask_reset(client, "alice@sales.example")
+
+    # The answer any address gets: the page does not tell the account is held back.
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/password_reset/done/"
+    assert len(mail.outbox) == 2
+    assert f"Password reset link for user {alice.pk} held back" in caplog.text
+
+
+def change_password(client: Client, old: str, new: str = NEW_PASSWORD):
+    return client.post(
+        "/accounts/password_change/",
+        {"old_password": old, "new_password1": new, "new_password2": new},
+    )
+
+
+def test_wrong_current_passwords_close_the_change_form_for_a_while(
+    client, bob, counting_cache, settings
+):
+    settings.PASSWORD_CHANGE_FAILURES_PER_HOUR = 2
+    client.force_login(bob)
+    assert change_password(client, "guess-1").status_code == 200
+    assert change_password(client, "guess-2").status_code == 200
+
+    # Even the right password is not looked at any more.
+    refused = change_password(client, "bob-pass-1")
+
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    assert "<title>Change your password" in page
+    assert "Too many wrong current passwords" in page
+    assert "Forgot your password?" in page
+    assert "bob-pass-1" not in page
+    assert User.objects.get(username="bob").check_password("bob-pass-1")
+
+
+def test_the_change_form_counts_only_wrong_current_passwords_of_that_account(
+    client, alice, bob, counting_cache, settings
+):
+    settings.PASSWORD_CHANGE_FAILURES_PER_HOUR = 1
+    client.force_login(bob)
+    change_password(client, "guess-1")
+    mismatch = {
+        "old_password": "alice-pass-1",
+        "new_password1": NEW_PASSWORD,
+        "new_password2": "something-else-42",
+    }
+    client.force_login(alice)
+    for _ in range(3):  # a right current password with new ones that differ
+        response = client.post("/accounts/password_change/", mismatch)
+        assert response.status_code == 200
+        assert b"The two password fields didn" in response.content
+
+    changed = change_password(client, "alice-pass-1")
+
+    assert changed.status_code == 302
+    assert logs_in("alice", NEW_PASSWORD)
+
+
+# --- password rules (issue 11: Django's four validators) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("new_password", "message"),
+    [
+        ("bob@example.com", "The password is too similar to the email address."),
+        ("short-1", "This password is too short."),
+        ("password123", "This password is too common."),
+        ("83920571639462", "This password is entirely numeric."),
+    ],
+)
+def test_a_weak_new_password_is_refused_with_the_reason(
+    client, bob, new_password, message
+):
+    client.force_login(bob)
+    response = change_password(client, "bob-pass-1", new_password)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert User.objects.get(username="bob").check_password("bob-pass-1")
+
+
+def test_the_readme_demo_passwords_pass_the_rules(db, settings):
+    refused = {}
+    for username, (password, _staff, _role) in DEMO_USERS.items():
+        user = User(username=username, email=f"{username}@example.com")
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            refused[username] = error.messages
+    assert len(DEMO_USERS) == 3
+    assert refused == {}

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from uploads.models import Membership, PlanItem
@@ -31,9 +32,27 @@ DEMO_USERS = {
 
 
 class Command(BaseCommand):
-    help = "Create the demo teams, plan items and users. Safe to run again."
+    help = (
+        "Create the demo teams, plan items and users (an operator with a published "
+        "password among them). Safe to run again. Runs only with DEBUG=true."
+    )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--i-know-this-is-not-production",
+            action="store_true",
+            dest="not_production",
+            help="seed even with DEBUG off (a test instance nobody relies on)",
+        )
+
+    def handle(self, *args: Any, not_production: bool = False, **options: Any) -> None:
+        if not (settings.DEBUG or not_production):
+            raise CommandError(
+                "seed_demo creates users whose passwords are published in the README, "
+                "a superuser among them, so it runs only with DEBUG=true (the local "
+                "run). On a test instance nobody relies on, add "
+                "--i-know-this-is-not-production."
+            )
         with transaction.atomic():
             demo, _ = team_create(slug="demo", name="Demo Strategy Team")
             finance, _ = team_create(slug="finance", name="Finance")
