@@ -301,3 +301,12 @@ def test_the_readme_demo_passwords_pass_the_rules(db, settings):
             refused[username] = error.messages
     assert len(DEMO_USERS) == 3
     assert refused == {}
+
+
+def test_the_admins_change_password_form_is_the_throttled_one(client, operator):
+    """Django's admin has its own change-password form, unthrottled: it sends staff
+    to the portal's, which counts wrong current passwords."""
+    client.force_login(operator)
+    response = client.get("/admin/password_change/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/password_change/"
