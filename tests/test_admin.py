@@ -8,11 +8,21 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from tests.factories import UploadFactory
-from uploads.models import Attempt, AuditEvent, Upload, UploadRow
+from uploads import services
+from uploads.models import (
+    Attempt,
+    AuditEvent,
+    Membership,
+    PlanItem,
+    Upload,
+    UploadRow,
+)
 
+Action = AuditEvent.Action
 State = Upload.State
 
 
@@ -133,3 +143,185 @@ def test_a_non_staff_user_is_sent_to_the_admin_login(client, alice, failed):
     response = client.get(f"/admin/uploads/upload/{failed.pk}/change/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_uploads_have_no_delete_action(admin_client, failed):
+    page = admin_client.get("/admin/uploads/upload/").content.decode()
+    assert "delete_selected" not in page
+
+    admin_client.post(
+        "/admin/uploads/upload/",
+        {"action": "delete_selected", "_selected_action": [failed.pk], "post": "yes"},
+    )
+    assert Upload.objects.filter(pk=failed.pk).exists()
+
+
+def test_a_user_with_events_cannot_be_deleted_and_keeps_their_name(
+    admin_client, team, alice, failed
+):
+    services.audit(action=Action.UPLOAD_CANCELED, upload=failed, actor=alice)
+    url = f"/admin/auth/user/{alice.pk}/delete/"
+
+    page = admin_client.get(url)
+    posted = admin_client.post(url, {"post": "yes"})
+    bulk = admin_client.post(
+        "/admin/auth/user/",
+        {"action": "delete_selected", "_selected_action": [alice.pk], "post": "yes"},
+    )
+
+    for response in (page, posted, bulk):
+        assert response.status_code == 200
+        assert "Cannot delete user" in response.content.decode()
+        assert "protected related objects" in response.content.decode()
+    assert User.objects.filter(pk=alice.pk).exists()
+    event = failed.events.get()
+    assert (event.actor, event.actor_name) == (alice, "alice")
+    assert event.sentence == "alice canceled the upload"
+
+
+def test_a_membership_changed_there_is_an_audit_event(admin_client, team, alice):
+    membership = Membership.objects.get(user=alice, team=team)
+    url = f"/admin/uploads/membership/{membership.pk}/change/"
+
+    response = admin_client.post(
+        url, {"user": alice.pk, "team": team.pk, "role": "manager"}
+    )
+
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action=Action.ADMIN_CHANGED)
+    assert (event.actor_username, event.team) == ("admin", team)
+    assert event.details["changes"] == {"role": ["uploader", "manager"]}
+    assert event.details["operation"] == "changed"
+    assert event.sentence == (
+        "admin changed the membership 'alice in Sales (manager)' in the admin: "
+        "role uploader → manager"
+    )
+
+
+def test_saving_without_a_change_writes_no_event(admin_client, team, alice):
+    membership = Membership.objects.get(user=alice, team=team)
+    admin_client.post(
+        f"/admin/uploads/membership/{membership.pk}/change/",
+        {"user": alice.pk, "team": team.pk, "role": "uploader"},
+    )
+    assert not AuditEvent.objects.filter(action=Action.ADMIN_CHANGED).exists()
+
+
+def test_members_changed_on_the_team_page_are_audit_events(
+    admin_client, team, alice, bob
+):
+    alice_membership = Membership.objects.get(user=alice, team=team)
+    bob_membership = Membership.objects.get(user=bob, team=team)
+    form = {
+        "slug": "sales",
+        "name": "Sales",
+        "stale_after_days": 30,
+        "memberships-TOTAL_FORMS": 2,
+        "memberships-INITIAL_FORMS": 2,
+        "memberships-0-id": alice_membership.pk,
+        "memberships-0-team": team.pk,
+        "memberships-0-user": alice.pk,
+        "memberships-0-role": "viewer",
+        "memberships-1-id": bob_membership.pk,
+        "memberships-1-team": team.pk,
+        "memberships-1-user": bob.pk,
+        "memberships-1-role": "viewer",
+        "memberships-1-DELETE": "on",
+    }
+
+    response = admin_client.post(f"/admin/uploads/team/{team.pk}/change/", form)
+
+    assert response.status_code == 302
+    events = AuditEvent.objects.filter(action=Action.ADMIN_CHANGED).order_by("pk")
+    assert [
+        (event.details["operation"], event.details["object_id"]) for event in events
+    ] == [
+        ("changed", alice_membership.pk),
+        ("deleted", bob_membership.pk),
+    ]
+    assert events[0].details["changes"] == {"role": ["uploader", "viewer"]}
+    assert events[1].sentence == (
+        "admin deleted the membership 'bob in Sales (viewer)' in the admin"
+    )
+    assert not Membership.objects.filter(pk=bob_membership.pk).exists()
+
+
+def test_plan_items_added_and_deleted_there_are_audit_events(admin_client, team):
+    response = admin_client.post(
+        "/admin/uploads/planitem/add/",
+        {"team": team.pk, "external_id": "SALES-NEW", "name": "New", "active": "on"},
+    )
+    assert response.status_code == 302
+    item = PlanItem.objects.get(external_id="SALES-NEW")
+    admin_client.post(f"/admin/uploads/planitem/{item.pk}/delete/", {"post": "yes"})
+
+    added, deleted = AuditEvent.objects.filter(action=Action.ADMIN_CHANGED).order_by(
+        "pk"
+    )
+    assert added.details["operation"] == "added"
+    assert added.details["changes"]["external_id"] == [None, "SALES-NEW"]
+    assert added.team == team
+    assert (deleted.details["operation"], deleted.details["object_id"]) == (
+        "deleted",
+        item.pk,
+    )
+    assert not PlanItem.objects.filter(pk=item.pk).exists()
+
+
+def test_a_user_made_staff_there_is_an_audit_event_without_the_password(
+    admin_client, alice
+):
+    # Whole seconds, as the admin's date and time fields post them back.
+    User.objects.filter(pk=alice.pk).update(
+        date_joined=alice.date_joined.replace(microsecond=0)
+    )
+    page = admin_client.get(f"/admin/auth/user/{alice.pk}/change/")
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name not in ("groups", "user_permissions")
+    }
+    data.update(
+        {
+            "is_staff": "on",
+            "is_active": "on",
+            "date_joined_0": form.initial["date_joined"].strftime("%Y-%m-%d"),
+            "date_joined_1": form.initial["date_joined"].strftime("%H:%M:%S"),
+        }
+    )
+    data.pop("date_joined")
+    data.pop("last_login", None)
+
+    response = admin_client.post(f"/admin/auth/user/{alice.pk}/change/", data)
+    assert response.status_code == 302
+    admin_client.post(
+        f"/admin/auth/user/{alice.pk}/password/",
+        {"password1": "An0ther-long-secret", "password2": "An0ther-long-secret"},
+    )
+
+    staff, password = AuditEvent.objects.filter(action=Action.ADMIN_CHANGED).order_by(
+        "pk"
+    )
+    assert staff.details["changes"] == {"is_staff": [False, True]}
+    assert password.details["changes"] == {"password": [None, "set"]}
+    written = str(list(AuditEvent.objects.values()))
+    assert "An0ther-long-secret" not in written
+    assert "pbkdf2" not in written
+
+
+def test_a_team_name_with_a_line_break_is_refused_there(admin_client, team):
+    response = admin_client.post(
+        f"/admin/uploads/team/{team.pk}/change/",
+        {
+            "slug": "sales",
+            "name": "Sales\nTeam",
+            "stale_after_days": 30,
+            "memberships-TOTAL_FORMS": 0,
+            "memberships-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 200
+    assert "no line breaks" in response.content.decode()
+    team.refresh_from_db()
+    assert team.name == "Sales"

@@ -375,3 +375,132 @@ def test_seed_demo_runs_with_debug_off_when_told_it_is_not_production(db, settin
     assert code == 0
     assert "alice" in out
     assert User.objects.get(username="operator").is_superuser
+
+
+@pytest.mark.parametrize("name", ["Ops\nTeam", "Ops\tTeam", "Ops\x00", "\u202eOps"])
+def test_create_team_refuses_a_name_with_control_characters(db, name):
+    with pytest.raises(CommandError, match="no line breaks, tabs or other control"):
+        call_command("create_team", "ops", "--name", name)
+    assert not Team.objects.filter(slug="ops").exists()
+
+
+def test_create_team_will_not_rename_a_team_to_a_name_with_a_line_break(team):
+    with pytest.raises(CommandError, match="character 6 is U\\+000A"):
+        call_command("create_team", "sales", "--name", "Sales\nTeam")
+    team.refresh_from_db()
+    assert team.name == "Sales"
+
+
+# --- archive_uploads -------------------------------------------------------------
+
+
+def _finished_upload(team, alice, *, state=Upload.State.SUCCEEDED):
+    from uploads import services
+
+    upload = services.upload_create(team=team, user=alice, data=CLEAN_CSV)
+    Upload.objects.filter(pk=upload.pk).update(state=state)
+    upload.refresh_from_db()
+    return upload
+
+
+def test_archive_uploads_writes_everything_then_removes_the_upload(
+    team, alice, plan_items, settings, django_capture_on_commit_callbacks
+):
+    upload = _finished_upload(team, alice)
+    original = settings.PRIVATE_STORAGE_DIR / upload.original_path
+    rows, events = upload.rows.count(), upload.events.count()
+
+    # The original is removed once the deletion is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        code, out, _ = run("archive_uploads", "--upload", str(upload.pk))
+
+    assert code == 0
+    (folder,) = (settings.PRIVATE_STORAGE_DIR / "archive").iterdir()
+    assert f"Archived 1 upload (#{upload.pk}) to {folder}" in out
+    lines = [json.loads(line) for line in (folder / "archive.jsonl").open()]
+    assert [line["model"] for line in lines].count("uploads.uploadrow") == rows
+    assert [line["model"] for line in lines].count("uploads.auditevent") == events
+    assert (lines[0]["model"], lines[0]["pk"]) == ("uploads.upload", upload.pk)
+    assert (folder / "files" / upload.original_path).read_bytes() == CLEAN_CSV
+    assert not original.exists()
+    assert not Upload.objects.filter(pk=upload.pk).exists()
+    # What survives in the portal: one event naming the upload by its number.
+    (event,) = AuditEvent.objects.filter(team=team)
+    assert (event.action, event.upload, event.upload_number) == (
+        "upload.archived",
+        None,
+        upload.pk,
+    )
+    assert event.sentence == (
+        f"The portal archived upload #{upload.pk} (4 updates, 1 event) to {folder.name}"
+    )
+
+
+def test_an_archive_can_be_loaded_back(team, alice, plan_items, settings):
+    upload = _finished_upload(team, alice)
+    run("archive_uploads", "--upload", str(upload.pk))
+    (folder,) = (settings.PRIVATE_STORAGE_DIR / "archive").iterdir()
+
+    call_command("loaddata", str(folder / "archive.jsonl"), verbosity=0)
+
+    restored = Upload.objects.get(pk=upload.pk)
+    assert restored.rows.count() == 4
+    assert restored.events.get().actor_username == "alice"
+
+
+def test_archive_uploads_before_a_day_keeps_what_is_not_finished(
+    team, alice, plan_items, settings
+):
+    done = _finished_upload(team, alice)
+    failed = _finished_upload(team, alice, state=Upload.State.FAILED)
+
+    code, out, err = run("archive_uploads", "--before", "2999-01-01")
+
+    assert code == 0
+    assert f"(#{done.pk})" in out
+    assert f"Kept upload #{failed.pk}: it is failed" in err
+    assert Upload.objects.filter(pk=failed.pk).exists()
+    assert not Upload.objects.filter(pk=done.pk).exists()
+    nothing = run("archive_uploads", "--before", "2000-01-01")
+    assert nothing[:2] == (0, "Nothing to archive.\n")
+
+
+def test_archive_uploads_keeps_an_upload_whose_revision_stays(team, alice, plan_items):
+    original = _finished_upload(team, alice, state=Upload.State.REJECTED)
+    revision = _finished_upload(team, alice, state=Upload.State.FAILED)
+    Upload.objects.filter(pk=revision.pk).update(revision_of=original)
+
+    with pytest.raises(CommandError, match="were not archived"):
+        call_command("archive_uploads", "--upload", str(original.pk))
+
+    assert Upload.objects.filter(pk=original.pk).exists()
+    assert original.events.exists()
+
+
+def test_archive_uploads_dry_run_and_usage_errors(team, alice, plan_items):
+    upload = _finished_upload(team, alice)
+
+    code, out, _ = run("archive_uploads", "--before", "2999-01-01", "--dry-run")
+    assert (code, out) == (0, f"Would archive 1: #{upload.pk}\n")
+    assert Upload.objects.filter(pk=upload.pk).exists()
+    with pytest.raises(CommandError, match="'31/01/2026' is not a date"):
+        call_command("archive_uploads", "--before", "31/01/2026")
+    with pytest.raises(CommandError, match="No upload #999999"):
+        call_command("archive_uploads", "--upload", "999999")
+
+
+def test_archive_uploads_leaves_a_file_an_upload_left_behind_still_uses(
+    team, alice, plan_items, settings, django_capture_on_commit_callbacks
+):
+    kept = _finished_upload(team, alice, state=Upload.State.REJECTED)
+    # A draft left without its invalid rows shares its original's file.
+    sharing = _finished_upload(team, alice)
+    Upload.objects.filter(pk=sharing.pk).update(
+        original_path=kept.original_path, revision_of=kept
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run("archive_uploads", "--upload", str(sharing.pk))[0] == 0
+
+    assert (settings.PRIVATE_STORAGE_DIR / kept.original_path).read_bytes() == CLEAN_CSV
+    assert not Upload.objects.filter(pk=sharing.pk).exists()

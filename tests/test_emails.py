@@ -1,13 +1,22 @@
 """The email about a problem upload: grammar for each state, the link, one line of
-subject (the text lives in templates/emails/)."""
+subject whatever a name holds (the text lives in templates/emails/); marked sent
+only once it was sent, and sent by the sweep when it could not be at first."""
 
 from __future__ import annotations
 
+import logging
+import smtplib
+from datetime import timedelta
+from unittest import mock
+
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
+from django.utils import timezone
 
 from uploads import services
-from uploads.models import Upload
+from uploads.models import AuditEvent, Team, Upload
+from uploads.services import delivery
 
 State = Upload.State
 
@@ -54,3 +63,82 @@ def test_a_team_name_with_markup_is_written_as_is(problem_upload):
 
     assert "R&D <Labs>" in mail.outbox[0].subject
     assert "&amp;" not in mail.outbox[0].body
+
+
+class FlakyBackend(locmem.EmailBackend):
+    """Refuses the first message (the mail server was down), then delivers."""
+
+    failures_left = 0
+
+    def send_messages(self, messages):
+        if FlakyBackend.failures_left:
+            FlakyBackend.failures_left -= 1
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(messages)
+
+
+def test_an_email_that_could_not_be_sent_is_sent_by_the_sweep(
+    problem_upload, settings, caplog
+):
+    settings.EMAIL_BACKEND = "tests.test_emails.FlakyBackend"
+    FlakyBackend.failures_left = 1
+    Upload.objects.filter(pk=problem_upload.pk).update(state=State.FAILED)
+
+    with caplog.at_level(logging.ERROR, logger="uploads.services.delivery"):
+        assert not services.notify_problem(upload_id=problem_upload.pk)
+
+    problem_upload.refresh_from_db()
+    assert problem_upload.notified_at is None
+    assert mail.outbox == []
+    (record,) = caplog.records
+    assert f"upload {problem_upload.pk}" in record.getMessage()
+    assert record.exc_info is not None  # the cause, with its traceback
+    assert services.upload_sweep()["notified"] == 0  # not again at once
+
+    later = timezone.now() + delivery.NOTIFY_RETRY_AFTER + timedelta(seconds=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert services.upload_sweep()["notified"] == 1
+        assert services.upload_sweep()["notified"] == 0
+
+    problem_upload.refresh_from_db()
+    assert problem_upload.notified_at == later
+    (message,) = mail.outbox
+    assert f"Upload #{problem_upload.pk}" in message.subject
+    assert problem_upload.events.filter(
+        action=AuditEvent.Action.NOTIFICATION_SENT
+    ).exists()
+
+
+def test_the_sweep_sends_an_email_a_stopped_worker_never_sent(problem_upload):
+    # Failed, but the worker stopped before its commit hook mailed anyone.
+    Upload.objects.filter(pk=problem_upload.pk).update(state=State.NEEDS_REVIEW)
+
+    assert services.upload_sweep()["notified"] == 1
+
+    assert len(mail.outbox) == 1
+    assert not services.notify_problem(upload_id=problem_upload.pk)
+    assert len(mail.outbox) == 1
+
+
+def test_a_resolved_upload_is_no_longer_mailed_about(problem_upload):
+    Upload.objects.filter(pk=problem_upload.pk).update(state=State.RESOLVED)
+
+    assert services.upload_sweep()["notified"] == 0
+    assert mail.outbox == []
+
+
+def test_the_subject_is_one_clean_line_whatever_the_team_name_holds(problem_upload):
+    # Written past the validator, as a name from before it would be.
+    Team.objects.filter(pk=problem_upload.team_id).update(
+        name="Sales\r\nBcc: x@example.com\x00\x1b[31m\u202eOps"
+    )
+    Upload.objects.filter(pk=problem_upload.pk).update(state=State.FAILED)
+
+    assert services.notify_problem(upload_id=problem_upload.pk)
+
+    (message,) = mail.outbox
+    assert message.subject == (
+        f"[AchieveIt portal] Upload #{problem_upload.pk} for "
+        "Sales Bcc: x@example.com [31m Ops failed"
+    )
+    assert message.bcc == []

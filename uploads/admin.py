@@ -1,8 +1,21 @@
+"""The Django admin: uploads, their rows and calls, and the audit history are
+read-only; teams, memberships, plan items and users may be changed, and every
+add, change and delete made to them here is an audit event (ADMIN_CHANGED) with
+the fields changed, old and new values, and the admin user as actor."""
+
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db import models, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.forms import BaseFormSet, BaseModelForm
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -15,6 +28,145 @@ from uploads.models import (
     Upload,
     UploadRow,
 )
+from uploads.services.audit import audit
+
+User = get_user_model()
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as the history keeps it (JSON: text, numbers, lists)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, Decimal | models.Model):
+        return str(value)
+    if isinstance(value, QuerySet | list | tuple | set):
+        return sorted(str(item) for item in value)
+    return str(value)
+
+
+def _model_value(instance: models.Model, name: str) -> Any:
+    field = instance._meta.get_field(name)
+    if field.many_to_many:
+        return list(getattr(instance, name).all()) if instance.pk else []
+    return getattr(instance, name)
+
+
+def _is_recorded(instance: models.Model, name: str) -> bool:
+    """A model field whose value may go into the history: never a password (a
+    form's password1/password2 are not model fields either)."""
+    if "password" in name:
+        return False
+    try:
+        instance._meta.get_field(name)
+    except models.FieldDoesNotExist:
+        return False
+    return True
+
+
+def _form_changes(form: BaseModelForm) -> dict[str, list[Any]]:
+    """The fields the form changes, as {name: [old, new]}; old values are read
+    from the database (the form's instance already holds the new ones)."""
+    instance = form.instance
+    before = (
+        type(instance)._default_manager.filter(pk=instance.pk).first()
+        if instance.pk
+        else None
+    )
+    changes = {}
+    for name in form.changed_data:
+        if not _is_recorded(instance, name):
+            continue
+        old = _plain(_model_value(before, name)) if before is not None else None
+        new = _plain(form.cleaned_data.get(name))
+        if old != new:
+            changes[name] = [old, new]
+    return changes
+
+
+def _values(instance: models.Model, names: list[str]) -> dict[str, list[Any]]:
+    return {
+        name: [None, _plain(_model_value(instance, name))]
+        for name in names
+        if _is_recorded(instance, name)
+    }
+
+
+def _team_of(instance: models.Model) -> Team | None:
+    if isinstance(instance, Team):
+        return instance if instance.pk else None
+    return getattr(instance, "team", None)
+
+
+def audit_admin_change(
+    request: HttpRequest,
+    instance: models.Model,
+    operation: str,
+    changes: dict[str, list[Any]],
+) -> AuditEvent:
+    """One ADMIN_CHANGED event: what (model and object), how (added, changed,
+    deleted), the changed fields with old and new values, and who."""
+    return audit(
+        action=AuditEvent.Action.ADMIN_CHANGED,
+        team=_team_of(instance),
+        actor=request.user,
+        model=str(instance._meta.verbose_name),
+        object=str(instance),
+        object_id=instance.pk,
+        operation=operation,
+        changes=changes,
+    )
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Changes made here are audit events; the admin's own log is not enough (it
+    keeps no values, and the portal's history never shows it)."""
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: BaseModelForm, change: bool
+    ) -> None:
+        changes = _form_changes(form)
+        super().save_model(request, obj, form, change)
+        if change and not changes:
+            return
+        audit_admin_change(request, obj, "changed" if change else "added", changes)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        object_id = obj.pk
+        super().delete_model(request, obj)
+        obj.pk = object_id
+        audit_admin_change(request, obj, "deleted", {})
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
+
+    def save_formset(
+        self, request: HttpRequest, form: Any, formset: BaseFormSet, change: bool
+    ) -> None:
+        changed_before = {
+            inline.instance.pk: _form_changes(inline)
+            for inline in formset.initial_forms
+            if inline.has_changed() and not inline.cleaned_data.get("DELETE")
+        }
+        # Deleting clears an instance's pk: keep each one's number for its event.
+        deleted_ids = {
+            id(inline.instance): inline.instance.pk
+            for inline in formset.initial_forms
+            if inline.cleaned_data.get("DELETE")
+        }
+        super().save_formset(request, form, formset, change)
+        names = list(formset.form.base_fields)
+        for obj in formset.new_objects:
+            audit_admin_change(request, obj, "added", _values(obj, names))
+        for obj, _names in formset.changed_objects:
+            if changed_before.get(obj.pk):
+                audit_admin_change(request, obj, "changed", changed_before[obj.pk])
+        for obj in formset.deleted_objects:
+            obj.pk = deleted_ids.get(id(obj))
+            audit_admin_change(request, obj, "deleted", {})
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,20 +176,49 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedAdmin):
     list_display = ["slug", "name", "created_at"]
     search_fields = ["slug", "name"]
     inlines = [MembershipInline]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
     list_display = ["user", "team", "role"]
     list_filter = ["role", "team"]
 
 
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AuditedUserAdmin(AuditedAdmin, UserAdmin):
+    """Django's user admin, audited. A user who acted in the portal cannot be
+    deleted (their events and uploads PROTECT them): deactivate them instead."""
+
+    def get_deleted_objects(
+        self, objs: Any, request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        # The page then lists what protects the user, rather than saying a
+        # permission to delete audit events is missing (nobody has one).
+        return deleted, counts, set() if protected else perms_needed, protected
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            # Never the password or its hash: only that it was set.
+            audit_admin_change(request, user, "changed", {"password": [None, "set"]})
+        return response
+
+
 @admin.register(PlanItem)
-class PlanItemAdmin(admin.ModelAdmin):
+class PlanItemAdmin(AuditedAdmin):
     list_display = ["external_id", "name", "team", "has_metric", "active"]
     list_filter = ["team", "has_metric", "active"]
     search_fields = ["external_id", "name"]

@@ -127,7 +127,8 @@ class HistoryFilter(django_filters.FilterSet):
     ) -> QuerySet[AuditEvent]:
         if username.lower() == "system":
             return events.filter(actor__isnull=True)
-        return events.filter(actor__username__iexact=username)
+        # The name as the history shows it (kept when the event was written).
+        return events.filter(actor_username__iexact=username)
 
     def filter_external_id(
         self, events: QuerySet[AuditEvent], name: str, external_id: str

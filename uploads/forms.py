@@ -15,7 +15,7 @@ from django.db import models
 
 from uploads import csvformat
 from uploads.csvformat import HEADER
-from uploads.models import Membership, Team, Upload
+from uploads.models import Membership, Team, Upload, validate_no_control_characters
 from uploads.selectors.entry import EntryItem
 
 
@@ -446,7 +446,10 @@ class TeamCreateForm(forms.Form):
         },
     )
     name = forms.CharField(
-        label="Name", max_length=200, help_text="As people know it, e.g. Field Ops."
+        label="Name",
+        max_length=200,
+        help_text="As people know it, e.g. Field Ops.",
+        validators=[validate_no_control_characters],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+
+# Line breaks, tabs, NUL, bidi overrides, zero-width and other invisible
+# formatting: a name is printed in pages, CSV files and email headers, where any
+# of these breaks the line or hides what it says.
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def validate_no_control_characters(value: str) -> None:
+    """Refuse text holding a control or invisible formatting character."""
+    for position, character in enumerate(value, 1):
+        if unicodedata.category(character) in _CONTROL_CATEGORIES:
+            raise ValidationError(
+                "Use plain text: no line breaks, tabs or other control characters "
+                "(character %(position)s is U+%(code)04X).",
+                code="control_character",
+                params={"position": position, "code": ord(character)},
+            )
+
+
+def without_control_characters(text: str) -> str:
+    """The text on one line: each control or invisible formatting character (line
+    breaks included) becomes a space, each run of spaces one space. For email
+    headers, which cannot hold a line break, whatever a name holds."""
+    spaced = "".join(
+        " " if unicodedata.category(character) in _CONTROL_CATEGORIES else character
+        for character in text
+    )
+    return " ".join(spaced.split())
 
 
 class Team(models.Model):
     slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_no_control_characters])
     # A plan item with no update sent for this long shows as stale on the dashboard.
     stale_after_days = models.PositiveSmallIntegerField(default=30)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -180,7 +210,10 @@ class Upload(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the email about a failure was sent; null until it was (the sweep sends
+    # what is still due). notify_claimed_at is the lease of the worker sending it.
     notified_at = models.DateTimeField(null=True, blank=True)
+    notify_claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -330,7 +363,12 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """Append-only history: who (a user, or the system when null) did what, when."""
+    """Append-only history: who (a user, or the system when null) did what, when.
+
+    Who and which upload are also kept as written (actor_username, upload_number),
+    so the history reads the same after a rename or after archive_uploads; the
+    foreign keys PROTECT, so deleting a user or an upload cannot rewrite it.
+    """
 
     class Action(models.TextChoices):
         """Every kind of event, with the words a history page shows for it."""
@@ -362,25 +400,31 @@ class AuditEvent(models.Model):
         API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
         USER_CREATED = "user.created", "User created"
         PLAN_ITEMS_IMPORTED = "plan_items.imported", "Plan items imported"
+        ADMIN_CHANGED = "admin.changed", "Changed in the admin"
+        UPLOAD_ARCHIVED = "upload.archived", "Archived and removed from the portal"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
+    # The actor's username when the event was written ("" for the system).
+    actor_username = models.CharField(max_length=150, blank=True, default="")
     team = models.ForeignKey(
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     upload = models.ForeignKey(
         Upload,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="events",
     )
+    # The upload's number when the event was written; kept by archive_uploads.
+    upload_number = models.PositiveIntegerField(null=True, blank=True)
     action = models.CharField(max_length=64, choices=Action.choices)
     details = models.JSONField(default=dict, blank=True)
 
@@ -400,6 +444,11 @@ class AuditEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise TypeError("AuditEvent is append-only")
+        # The snapshots, whichever way the event is made.
+        if self.actor_id and not self.actor_username:
+            self.actor_username = self.actor.get_username()
+        if self.upload_id and self.upload_number is None:
+            self.upload_number = self.upload_id
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
@@ -424,8 +473,9 @@ class AuditEvent(models.Model):
 
     @property
     def actor_name(self) -> str:
-        """Who did it, as the history shows them: a username, or "system"."""
-        return self.actor.get_username() if self.actor else "system"
+        """Who did it, as the history shows them: the username as it was when
+        the event was written, or "system"."""
+        return self.actor_username or "system"
 
     @property
     def sentence(self) -> str:
@@ -436,7 +486,7 @@ class AuditEvent(models.Model):
         """
         Action = self.Action
         details = self.details or {}
-        who = self.actor_name if self.actor_id else ""
+        who = self.actor_username
         rows = self.upload.row_count if self.upload_id else 0
         free_text = details.get("note") or details.get("reason") or ""
         said = f": {free_text}" if free_text else ""
@@ -535,9 +585,34 @@ class AuditEvent(models.Model):
                     f"({details.get('created', 0)} new, "
                     f"{details.get('updated', 0)} changed)"
                 )
+            case Action.ADMIN_CHANGED:
+                what = f"the {details.get('model', 'record')} '{details.get('object')}'"
+                changes = "; ".join(
+                    f"{name} {_shown(old)} → {_shown(new)}"
+                    for name, (old, new) in sorted(details.get("changes", {}).items())
+                )
+                return (
+                    f"{who or 'The portal'} {details.get('operation', 'changed')} "
+                    f"{what} in the admin" + (f": {changes}" if changes else "")
+                )
+            case Action.UPLOAD_ARCHIVED:
+                return (
+                    f"{who or 'The portal'} archived upload #{self.upload_number} "
+                    f"({_count(details.get('rows', 0), 'update')}, "
+                    f"{_count(details.get('events', 0), 'event')}) "
+                    f"to {details.get('archive', 'an archive')}"
+                )
         # An action added later still reads: who, then its words.
         return f"{who}: {self.description}" if who else self.description
 
 
 def _count(number: int, singular: str, plural: str = "") -> str:
     return f"{number} {singular if number == 1 else plural or singular + 's'}"
+
+
+def _shown(value: Any) -> str:
+    if value in (None, ""):
+        return "(empty)"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "(none)"
+    return str(value)

@@ -3,10 +3,15 @@ itself with the detail that makes it specific, and events are append-only."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.models import ProtectedError
 
 from uploads import services
-from uploads.models import AuditEvent
+from uploads.models import AuditEvent, Upload
 
 Action = AuditEvent.Action
 
@@ -132,3 +137,98 @@ def test_a_draft_replaced_by_a_revision_says_how(team, alice):
     )
     assert left_out.sentence == "alice left out the rows with errors (new draft #8)"
     assert corrected.sentence == "alice corrected 2 cells in the browser (new draft #9)"
+
+
+def test_an_event_keeps_who_and_which_upload_as_written(draft, alice):
+    event = services.audit(action=Action.UPLOAD_CONFIRMED, upload=draft, actor=alice)
+    alice.username = "alice.new"
+    alice.save()
+
+    event = AuditEvent.objects.get(pk=event.pk)
+    assert (event.actor_username, event.upload_number) == ("alice", draft.pk)
+    assert event.actor_name == "alice"
+    assert event.sentence == "alice sent 4 updates"
+
+
+def test_an_event_made_directly_still_gets_its_snapshots(draft, alice):
+    event = AuditEvent.objects.create(
+        action=Action.UPLOAD_CANCELED, upload=draft, actor=alice
+    )
+    assert (event.actor_username, event.upload_number) == ("alice", draft.pk)
+    system = AuditEvent.objects.create(action=Action.UPLOAD_SUCCEEDED, upload=draft)
+    assert (system.actor_username, system.actor_name) == ("", "system")
+
+
+def test_a_user_with_events_cannot_be_deleted(draft, alice):
+    with pytest.raises(ProtectedError):
+        alice.delete()
+    assert draft.events.get(action=Action.UPLOAD_CREATED).actor == alice
+
+
+def test_an_upload_with_events_cannot_be_deleted(draft):
+    with pytest.raises(ProtectedError):
+        draft.delete()
+    assert Upload.objects.filter(pk=draft.pk).exists()
+    assert draft.rows.count() == 4
+
+
+def test_the_migration_fills_the_snapshots_of_existing_events(draft, alice):
+    # Rows as they were before the snapshots: bulk_create skips save().
+    (old,) = AuditEvent.objects.bulk_create(
+        [AuditEvent(action=Action.UPLOAD_CONFIRMED, upload=draft, actor=alice)]
+    )
+    assert (old.actor_username, old.upload_number) == ("", None)
+    fill = importlib.import_module("uploads.migrations.0012_fill_audit_snapshots").fill
+    state = MigrationExecutor(connection).loader.project_state(
+        ("uploads", "0012_fill_audit_snapshots")
+    )
+
+    fill(state.apps, None)
+
+    old = AuditEvent.objects.get(pk=old.pk)
+    assert (old.actor_username, old.upload_number) == ("alice", draft.pk)
+
+
+def test_an_admin_change_reads_as_a_sentence(team, operator):
+    added = services.audit(
+        action=Action.ADMIN_CHANGED,
+        team=team,
+        actor=operator,
+        model="membership",
+        object="alice in Sales (uploader)",
+        operation="changed",
+        changes={"role": ["uploader", "manager"], "team": ["Sales", "Finance"]},
+    )
+    deleted = services.audit(
+        action=Action.ADMIN_CHANGED,
+        team=team,
+        actor=operator,
+        model="plan item",
+        object="SALES-Q4-01",
+        operation="deleted",
+        changes={},
+    )
+    assert added.sentence == (
+        "operator changed the membership 'alice in Sales (uploader)' in the admin: "
+        "role uploader → manager; team Sales → Finance"
+    )
+    assert deleted.sentence == (
+        "operator deleted the plan item 'SALES-Q4-01' in the admin"
+    )
+    assert added.get_action_display() == "Changed in the admin"
+
+
+def test_an_archived_upload_reads_by_its_number(team):
+    event = services.audit(
+        action=Action.UPLOAD_ARCHIVED,
+        team=team,
+        upload_number=41,
+        archive="uploads-20260101-000000-41",
+        rows=4,
+        events=1,
+    )
+    assert (event.upload, event.upload_number) == (None, 41)
+    assert event.sentence == (
+        "The portal archived upload #41 (4 updates, 1 event) "
+        "to uploads-20260101-000000-41"
+    )

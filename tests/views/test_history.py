@@ -322,3 +322,39 @@ def test_someone_in_no_team_sees_an_empty_history(client, history):
     response = client.get("/history/")
     assert response.status_code == 200
     assert sentences(response) == []
+
+
+def test_people_read_as_they_were_named_when_they_acted(client, history, alice):
+    alice.username = "alice.w"
+    alice.save()
+    client.force_login(alice)
+
+    response = client.get("/history/?person=alice")
+
+    assert sentences(response) == [
+        "alice sent 4 updates",
+        "alice checked a file (4 updates, 2 errors)",
+    ]
+    page = response.content.decode()
+    assert "alice.w" not in page.split('data-testid="events"')[1]
+
+
+def test_an_archived_upload_is_named_by_its_number_without_a_link(client, team, alice):
+    services.audit(
+        action=Action.UPLOAD_ARCHIVED,
+        team=team,
+        upload_number=41,
+        archive="uploads-20260101-000000-41",
+        rows=4,
+        events=3,
+    )
+    client.force_login(alice)
+
+    response = client.get("/history/")
+
+    assert sentences(response) == [
+        "The portal archived upload #41 (4 updates, 3 events) "
+        "to uploads-20260101-000000-41"
+    ]
+    page = response.content.decode()
+    assert '<span title="Archived: no longer in the portal">#41</span>' in page

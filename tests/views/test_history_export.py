@@ -131,3 +131,24 @@ def test_a_team_or_person_named_like_a_formula_is_quoted(client, operator):
     (row,) = read_csv(client.get("/history/export.csv"))
     assert row["team"] == "'=cmd|' /C calc'!A0"
     assert row["person"] == "'@sneaky"
+
+
+def test_the_export_names_people_and_uploads_as_they_were(
+    client, history, alice, operator
+):
+    sales, _ = history
+    alice.username = "alice.w"
+    alice.save()
+    services.audit(
+        action=AuditEvent.Action.UPLOAD_ARCHIVED, team=sales.team, upload_number=41
+    )
+    client.force_login(operator)
+
+    rows = read_csv(client.get("/history/export.csv?team=sales"))
+
+    assert rows[0]["upload"] == "41"
+    assert {row["person"] for row in rows if row["upload"] == str(sales.pk)} == {
+        "alice",
+        "operator",
+        "system",
+    }

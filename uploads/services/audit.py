@@ -15,13 +15,21 @@ def audit(
     upload: Upload | None = None,
     team: Team | None = None,
     actor: AbstractBaseUser | None = None,
+    upload_number: int | None = None,
     **details: Any,
 ) -> AuditEvent:
-    """Append one event to the audit history (actor None means the system)."""
+    """Append one event to the audit history (actor None means the system).
+
+    Who and which upload are written twice: as foreign keys, and as the username
+    and number they have now, which the history shows whatever happens to them.
+    `upload_number` alone names an upload that is no longer there (archived).
+    """
     return AuditEvent.objects.create(
         action=action,
         upload=upload,
+        upload_number=upload.pk if upload else upload_number,
         team=team or (upload.team if upload else None),
         actor=actor,
+        actor_username=actor.get_username() if actor else "",
         details=details,
     )

@@ -19,18 +19,29 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from uploads import achieveit
-from uploads.models import Attempt, AuditEvent, PlanItem, Upload
+from uploads.models import (
+    Attempt,
+    AuditEvent,
+    PlanItem,
+    Upload,
+    without_control_characters,
+)
 from uploads.services.audit import audit
 
 logger = logging.getLogger(__name__)
 
 Action = AuditEvent.Action
 State = Upload.State
+# How long a worker may take to send the email about a problem before the sweep
+# sends it (again): also the wait between two tries while mail fails.
+NOTIFY_RETRY_AFTER = timedelta(minutes=5)
+NOTIFY_PER_SWEEP = 20
 
 
 def publish_submit(upload_id: int, *, countdown: float | None = None) -> bool:
@@ -376,6 +387,8 @@ def upload_sweep() -> dict[str, int]:
             expected=State.SUBMITTING,
         ):
             counts["stuck"] += 1
+    # Last: while mail is down, each email due may wait for EMAIL_TIMEOUT.
+    counts["notified"] = _notify_overdue()
     return counts
 
 
@@ -401,10 +414,24 @@ def _republish_overdue(
 
 
 def notify_problem(*, upload_id: int) -> bool:
-    """Email the uploader and the point of contact, once per failure."""
-    if not Upload.objects.filter(pk=upload_id, notified_at__isnull=True).update(
-        notified_at=timezone.now()
-    ):
+    """Email the uploader and the point of contact once about a failed or
+    needs-review upload; True when this call sent the email.
+
+    The send is claimed first (notify_claimed_at, a lease), so two workers do not
+    both send it, and `notified_at` is set only once the email went out. A failure
+    to send is logged and leaves the email due: the sweep tries again once the
+    lease (NOTIFY_RETRY_AFTER) has passed. Raises nothing for a mail failure.
+    """
+    now = timezone.now()
+    due = Q(notify_claimed_at__isnull=True) | Q(
+        notify_claimed_at__lte=now - NOTIFY_RETRY_AFTER
+    )
+    if not Upload.objects.filter(
+        due,
+        pk=upload_id,
+        notified_at__isnull=True,
+        state__in=Upload.REVIEWABLE_STATES,
+    ).update(notify_claimed_at=now):
         return False
     upload = Upload.objects.select_related("team", "created_by").get(pk=upload_id)
     recipients = [
@@ -416,20 +443,51 @@ def notify_problem(*, upload_id: int) -> bool:
         if address
     ]
     if not recipients:
+        # Nobody to tell: nothing stays due.
+        Upload.objects.filter(pk=upload_id).update(
+            notified_at=now, notify_claimed_at=None
+        )
         return False
     context = {
         "upload": upload,
         "link": f"{settings.PORTAL_BASE_URL}{upload.get_absolute_url()}",
     }
-    # One line, whatever the template's whitespace: a header cannot hold a newline.
-    subject = " ".join(
-        render_to_string("emails/upload_problem-subject.txt", context).split()
+    # One line, whatever the template's whitespace or the team's name holds: a
+    # header cannot hold a newline (BadHeaderError), nor should it a NUL or an ESC.
+    subject = without_control_characters(
+        render_to_string("emails/upload_problem-subject.txt", context)
     )
     body = render_to_string("emails/upload_problem-body.txt", context)
     try:
         send_mail(subject, body, None, sorted(set(recipients)))
-    except OSError as error:  # smtplib errors are OSErrors
-        logger.warning("could not email about upload %s: %s", upload_id, error)
+    except (OSError, ValueError):  # smtplib errors; BadHeaderError is a ValueError
+        logger.exception(
+            "could not email about upload %s; the sweep will try again", upload_id
+        )
         return False
-    audit(action=Action.NOTIFICATION_SENT, upload=upload, recipients=len(recipients))
+    with transaction.atomic():
+        # The lease is let go, so a later failure (after a retry) mails at once.
+        Upload.objects.filter(pk=upload_id).update(
+            notified_at=timezone.now(), notify_claimed_at=None
+        )
+        audit(
+            action=Action.NOTIFICATION_SENT, upload=upload, recipients=len(recipients)
+        )
     return True
+
+
+def _notify_overdue() -> int:
+    """Send the emails about problems that are still due (a failed send, a worker
+    stopped before sending); how many went out."""
+    now = timezone.now()
+    due = Upload.objects.filter(
+        Q(notify_claimed_at__isnull=True)
+        | Q(notify_claimed_at__lte=now - NOTIFY_RETRY_AFTER),
+        state__in=Upload.REVIEWABLE_STATES,
+        notified_at__isnull=True,
+    )
+    # A bounded few per sweep: while mail is down each try may take EMAIL_TIMEOUT.
+    return sum(
+        notify_problem(upload_id=upload_id)
+        for upload_id in due.values_list("pk", flat=True)[:NOTIFY_PER_SWEEP]
+    )

@@ -30,7 +30,13 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
-from uploads.models import AuditEvent, Membership, PlanItem, Team
+from uploads.models import (
+    AuditEvent,
+    Membership,
+    PlanItem,
+    Team,
+    validate_no_control_characters,
+)
 from uploads.services.audit import audit
 from uploads.services.errors import ServiceError
 
@@ -53,13 +59,20 @@ def team_create(
     """Create a team, or rename an existing one when a new name is given.
 
     Returns the team and whether it was created. Raises ServiceError for a slug
-    that is not lowercase letters, digits and hyphens.
+    that is not lowercase letters, digits and hyphens, or a name holding a line
+    break or another control character.
     """
     if slugify(slug) != slug:
         raise ServiceError(
             f"'{slug}' is not a valid team slug: use lowercase letters, digits "
             f"and hyphens, e.g. '{slugify(slug) or 'finance'}'."
         )
+    try:
+        validate_no_control_characters(name)
+    except ValidationError as error:
+        raise ServiceError(
+            f"That team name cannot be used. {error.messages[0]}"
+        ) from None
     with transaction.atomic():
         team, created = Team.objects.get_or_create(
             slug=slug, defaults={"name": name or slug.replace("-", " ").title()}

@@ -109,7 +109,7 @@ def _csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
                     event.actor_name,
                     event.get_action_display(),
                     event.sentence,
-                    event.upload_id or "",
+                    event.upload_number or event.upload_id or "",
                     details_text(event.details),
                 )
             ]
