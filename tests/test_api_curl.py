@@ -88,7 +88,7 @@ def test_the_articles_commands_send_once_and_see_it_through(
     answer = post_with_curl(live_server, key, CLEAN_CSV, tmp_path)
 
     upload = Upload.objects.get(public_id=answer["jobId"])
-    assert answer["portalUrl"].endswith(f"/uploads/{upload.pk}/")
+    assert answer["portalUrl"].endswith(f"/uploads/{upload.public_id}/")
     status_call = ARTICLE_STATUS.format(
         key=key, base=live_server.url, job=answer["jobId"]
     )
@@ -225,7 +225,12 @@ def test_the_token_is_never_kept_logged_or_shown_in_clear(
     assert "/api/progressupdates/w.csv" in caplog.text
     assert key not in caplog.text
     client.force_login(alice)
-    for page in ("/", "/history/", f"/uploads/{upload.pk}/", "/teams/sales/tokens/"):
+    for page in (
+        "/",
+        "/history/",
+        f"/uploads/{upload.public_id}/",
+        "/teams/sales/tokens/",
+    ):
         assert key not in client.get(page).content.decode(), page
 
 

@@ -292,6 +292,24 @@ def test_import_plan_items_rejects_the_whole_file_on_a_bad_row(tmp_path, team):
     assert PlanItem.objects.count() == 0
 
 
+def test_import_plan_items_names_each_external_id_no_upload_could_carry(tmp_path, team):
+    path = tmp_path / "items.csv"
+    path.write_text(
+        "External ID,Name,Has Metric\nA-1,Fine,yes\n"
+        '"A,2",Comma,no\n=HYPERLINK(1),Formula,no\n@cmd,Command,no\n'
+    )
+
+    with pytest.raises(CommandError) as error:
+        call_command("import_plan_items", str(path), "--team", "sales")
+
+    lines = str(error.value).splitlines()[1:]  # after "<file>: Nothing imported:"
+    assert lines[0].startswith("Row 3, External ID: 'A,2' contains a comma")
+    assert lines[1].startswith("Row 4, External ID: '=HYPERLINK(1)' starts with '='")
+    assert lines[2].startswith("Row 5, External ID: '@cmd' starts with '@'")
+    assert all(line.endswith("Correct the ID, or delete the row.") for line in lines)
+    assert PlanItem.objects.count() == 0
+
+
 def test_import_plan_items_will_not_steal_another_teams_item(
     tmp_path, team, plan_items
 ):

@@ -50,7 +50,10 @@ def test_the_email_speaks_of_each_state_in_good_grammar(
     )
     assert f"(1 update for Sales) {body_says}" in message.body
     assert "Reason: No." in message.body
-    assert f"https://portal.example.org/uploads/{problem_upload.pk}/" in message.body
+    assert (
+        f"https://portal.example.org/uploads/{problem_upload.public_id}/"
+        in message.body
+    )
     assert sorted(message.to) == ["alice@example.com", "contact@example.com"]
 
 

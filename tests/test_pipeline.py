@@ -152,13 +152,13 @@ def test_one_email_per_problem_to_the_uploader_and_the_contact(
     # The file appears before the worker has written the message into it: wait for
     # the whole message, its link is at the end.
     text = wait_until(
-        lambda: mail_text() if f"/uploads/{upload.pk}/" in mail_text() else "",
+        lambda: mail_text() if f"/uploads/{upload.public_id}/" in mail_text() else "",
         timeout=10,
     )
     assert text.count("Subject: ") == 1
     assert "alice@example.com" in text
     assert "contact@example.com" in text
-    assert f"/uploads/{upload.pk}/" in text
+    assert f"/uploads/{upload.public_id}/" in text
 
 
 def test_submit_updates_wait_follows_an_upload_to_success(

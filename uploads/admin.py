@@ -291,7 +291,7 @@ class UploadAdmin(ReadOnlyAdmin):
     def review_link(self, upload: Upload) -> str:
         return format_html(
             '<a href="{}">Review, send again, resolve or cancel in the portal</a>',
-            reverse("review_upload", args=[upload.pk]),
+            reverse("review_upload", args=[upload.public_id]),
         )
 
 

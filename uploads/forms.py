@@ -173,14 +173,16 @@ class BulkReviewForm(_ReviewForm):
         RESOLVE = "resolve", "Resolve"
         CANCEL = "cancel", "Cancel"
 
+    # Posted by their opaque public_id, as upload URLs name them.
     uploads = forms.ModelMultipleChoiceField(
         queryset=Upload.objects.select_related("team"),
+        to_field_name="public_id",
         widget=forms.MultipleHiddenInput,
         error_messages={
             "required": "Tick at least one upload in the list, then choose the "
             "action again.",
             "invalid_choice": "Upload %(value)s is no longer there: reload the queue.",
-            "invalid_pk_value": "'%(pk)s' is not an upload number.",
+            "invalid_pk_value": "'%(pk)s' is not an upload ID: reload the queue.",
         },
     )
     action = forms.ChoiceField(

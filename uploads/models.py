@@ -237,7 +237,8 @@ class Upload(models.Model):
         return f"Upload #{self.pk} ({self.team.slug}, {self.state})"
 
     def get_absolute_url(self) -> str:
-        return reverse("upload_detail", args=[self.pk])
+        # The opaque public_id, not the number: see public_id above.
+        return reverse("upload_detail", kwargs={"public_id": self.public_id})
 
     def transition(self, *, expected: str | frozenset[str], **changes: Any) -> bool:
         """Write the changes only while the upload is in an expected state.

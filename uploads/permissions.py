@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
@@ -120,14 +121,16 @@ def get_team_for(request: HttpRequest, slug: str, need: Need = Need.VIEW) -> Tea
 
 
 def get_upload_for(
-    request: HttpRequest, upload_id: int, need: Need = Need.VIEW
+    request: HttpRequest, public_id: UUID, need: Need = Need.VIEW
 ) -> Upload:
-    """The upload named by the URL, if the person may do `need` with it; else 404."""
+    """The upload named by the URL (its opaque `public_id`: upload numbers are
+    global and sequential, so they would tell one team how much others send), if
+    the person may do `need` with it; else 404."""
     if need is Need.STAFF and not request.user.is_staff:
         raise Http404
     upload = get_object_or_404(
         visible_uploads(request.user).select_related("team", "created_by"),
-        pk=upload_id,
+        public_id=public_id,
     )
     if need is not Need.VIEW:
         access = access_to(request.user, upload.team)

@@ -47,7 +47,7 @@ def test_alice_fixes_the_messy_file_with_the_suggestions_and_sends_it(
 
     page.wait_for_selector("[data-testid=confirm]")
     first, revision = Upload.objects.order_by("pk")
-    assert page.url.endswith(f"/uploads/{revision.pk}/")
+    assert page.url.endswith(f"/uploads/{revision.public_id}/")
     assert "4 updates are ready" in page.inner_text("[data-testid=summary]")
     assert f"Revision of #{first.pk}" in page.inner_text("[data-testid=revisions]")
     assert page.locator("[data-testid=fix-rows]").count() == 0
@@ -63,7 +63,7 @@ def test_alice_fixes_the_messy_file_with_the_suggestions_and_sends_it(
     assert revision.state == State.QUEUED
     assert "HR-RETENTION,Achieved,0.93,2026-10-31" in revision.normalized_csv
 
-    page.goto(f"/uploads/{first.pk}/")
+    page.goto(f"/uploads/{first.public_id}/")
     assert f"Revised as #{revision.pk}" in page.inner_text("[data-testid=revisions]")
 
 
@@ -120,7 +120,7 @@ def test_a_failed_upload_shows_achieveits_errors_readably(
         job_id=upload.job_id,
     )
     log_in(page, "alice")
-    page.goto(f"/uploads/{upload.pk}/")
+    page.goto(f"/uploads/{upload.public_id}/")
 
     summary = page.inner_text("[data-testid=summary]")
     assert "The planning office has been told." in summary
@@ -155,7 +155,7 @@ def test_a_succeeded_upload(page, team, plan_items, alice):
         response_body='{"jobId": "job-1"}',
     )
     log_in(page, "alice")
-    page.goto(f"/uploads/{upload.pk}/")
+    page.goto(f"/uploads/{upload.public_id}/")
 
     assert "AchieveIt applied 1 update." in page.inner_text("[data-testid=summary]")
     assert "File as sent" in page.inner_text("[data-testid=downloads]")

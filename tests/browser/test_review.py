@@ -28,7 +28,7 @@ def queue_ids(page) -> list[int]:
 
 
 def history_of(page, upload: Upload) -> str:
-    page.goto(f"/review/{upload.pk}/")
+    page.goto(f"/review/{upload.public_id}/")
     return page.inner_text("[data-testid=history]")
 
 
@@ -92,7 +92,7 @@ def test_an_operator_clears_a_queue_of_failures(
     look_at(page, "review-send-again-confirm")
     token = page.input_value("input[name=csrfmiddlewaretoken]")
     bare = page.request.post(
-        f"/review/{unknown.pk}/send-again/",
+        f"/review/{unknown.public_id}/send-again/",
         form={"csrfmiddlewaretoken": token},
     )
     assert bare.status == 400

@@ -40,9 +40,9 @@ def test_a_viewer_sees_no_send_controls_on_any_page(page, bob, alice, team, plan
         "/history/": "History",
         "/items/": "SALES-Q4-01",
         "/items/SALES-Q4-01/": "Q4 pipeline coverage",
-        f"/uploads/{draft.pk}/": "Row 5, Status",
-        f"/uploads/{failed.pk}/": "Failed",
-        f"/uploads/{sent.pk}/": "Succeeded",
+        f"/uploads/{draft.public_id}/": "Row 5, Status",
+        f"/uploads/{failed.public_id}/": "Failed",
+        f"/uploads/{sent.public_id}/": "Succeeded",
     }
     for path, expected in pages.items():
         page.goto(path)

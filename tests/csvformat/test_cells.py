@@ -369,6 +369,13 @@ def test_spaces_around_an_external_id_are_removed_visibly():
         ("SALES\tQ4", "id.invisible"),
         ("SALES\u00a0Q4", "id.invisible"),
         ("\ufeffSALES", "id.invisible"),
+        ("SALES\x07Q4", "id.invisible"),
+        ('"=HYPERLINK(""http://evil.example/"")"', "id.quote"),
+        ("=1+2", "id.formula"),
+        ("+SALES", "id.formula"),
+        ("-SALES", "id.formula"),
+        ("@cmd", "id.formula"),
+        ("  =SALES", "id.formula"),
     ],
 )
 def test_external_ids_breaking_achieveits_rules_are_errors(cell, code):
@@ -395,3 +402,21 @@ def test_a_row_with_several_problems_reports_each_in_column_order():
         ("Current Value", "value.invalid"),
         ("As Of Date", "date.day_first"),
     ]
+
+
+def test_an_id_a_spreadsheet_would_run_says_why_and_what_to_do():
+    result = csvformat.parse(HEADER + b"@cmd,On Track,0.5,2026-10-31\n")
+
+    assert only_finding(result).message == (
+        "Row 2, External ID: '@cmd' starts with '@', which makes a spreadsheet run"
+        " the cell as a formula, so the portal takes no External ID starting with ="
+        " + - or @. Correct the ID, or delete the row."
+    )
+
+
+@pytest.mark.parametrize("external_id", ["SALES=Q4", "Q4-SALES", "A+B", "x@y.z"])
+def test_a_formula_sign_inside_an_id_is_fine(external_id):
+    result = csvformat.parse(HEADER + f"{external_id},On Track,1,2026-10-31\n".encode())
+
+    assert result.findings == []
+    assert result.updates[0].external_id == external_id

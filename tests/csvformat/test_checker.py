@@ -289,14 +289,13 @@ def test_mapped_items_of_the_team_pass():
     assert len(result.updates) == 2
 
 
-def test_an_external_id_the_organization_does_not_know_is_an_error():
+def test_an_external_id_the_team_does_not_have_is_an_error():
     result = mapped("MARKETING-9,On Track,0.5,2026-10-31")
 
     assert codes(result) == [(2, "External ID", "id.unknown")]
     assert result.findings[0].message == (
-        "Row 2, External ID: 'MARKETING-9' is not an External ID your organization"
-        " has mapped to a plan item. Check it against your team's template, or ask"
-        " an administrator to map it."
+        "Row 2, External ID: 'MARKETING-9' is not one of this team's plan items."
+        " Check it against your team's template, or ask an administrator to map it."
     )
 
 
@@ -325,14 +324,16 @@ def test_suggestions_never_name_another_teams_item():
     assert "Did you mean" not in result.findings[0].message
 
 
-def test_another_teams_item_is_only_said_not_to_be_this_teams():
-    result = mapped("FIN-SECRET-7,On Track,0.5,2026-10-31")
+def test_another_teams_item_reads_exactly_like_an_id_nobody_has():
+    # An uploader must not learn which External IDs another team has.
+    theirs = mapped("FIN-SECRET-7,On Track,0.5,2026-10-31")
+    nobodys = mapped("FIN-SECRET-9,On Track,0.5,2026-10-31")
 
-    assert codes(result) == [(2, "External ID", "id.other_team")]
-    assert result.findings[0].message == (
-        "Row 2, External ID: 'FIN-SECRET-7' is not one of this team's plan items."
-        " Upload it with the team it belongs to, or ask an administrator."
+    assert codes(theirs) == codes(nobodys) == [(2, "External ID", "id.unknown")]
+    assert theirs.findings[0].message == nobodys.findings[0].message.replace(
+        "FIN-SECRET-9", "FIN-SECRET-7"
     )
+    assert theirs.findings[0].suggestion is nobodys.findings[0].suggestion is None
 
 
 def test_an_inactive_item_is_an_error():

@@ -111,6 +111,7 @@ EXTERNAL_IDS = (
             and text.isprintable()
             and "external" not in text.lower()
             and not any(mark in text for mark in ",\"'\u201c\u201d\u2018\u2019\u201e")
+            and not text.startswith(("=", "+", "-", "@"))
         )
     )
 )

@@ -74,6 +74,9 @@ def test_format_value_refuses_what_is_not_a_number(value):
         Update("A", "On Track", Decimal("NaN"), OCT_31),
         Update("A", "On Track", Decimal("1E+30"), OCT_31),
         Update("A", "On Track", Decimal("1E-30"), OCT_31),
+        Update('=HYPERLINK("http://evil.example/")', "On Track", None, OCT_31),
+        Update("@cmd", "On Track", None, OCT_31),
+        Update("-A", "On Track", None, OCT_31),
     ],
 )
 def test_render_csv_refuses_an_update_achieveit_would_reject(update):
@@ -124,10 +127,52 @@ def test_a_partly_filled_template_sends_the_filled_rows():
     assert [f.code for f in result.warnings] == ["row.id_only"]
 
 
-@pytest.mark.parametrize("external_id", ["External-1", "A,B", 'A"B', "", " A", "A\tB"])
+@pytest.mark.parametrize(
+    "external_id",
+    ["External-1", "A,B", 'A"B', "", " A", "A\tB", "=1+2", "+A", "-A", "@cmd", "\tA"],
+)
 def test_render_template_refuses_an_invalid_external_id(external_id):
     with pytest.raises(Problem):
         csvformat.render_template(["SALES-Q4-01", external_id])
+    assert not csvformat.is_writable_id(external_id)
+
+
+@pytest.mark.parametrize("external_id", ["SALES-Q4-01", "Q4 goal/2", "A=B", "x@y"])
+def test_a_filled_template_comes_back_with_its_ids_unchanged(external_id):
+    # Written as they are, never escaped: an apostrophe in front would come back
+    # from the spreadsheet and no longer match the mapping.
+    template = csvformat.render_template([external_id]).decode("utf-8-sig")
+    filled = template.replace(",,,", ",On Track,1,2026-10-31")
+
+    result = csvformat.parse(filled.encode("utf-8"))
+
+    assert [u.external_id for u in result.updates] == [external_id]
+    assert csvformat.is_writable_id(external_id)
+
+
+def test_a_normalized_csv_is_served_as_it_is():
+    sent = csvformat.render_csv(
+        [
+            Update("A", "On Track", Decimal("-3.5"), OCT_31),
+            Update("B", "At Risk", None, OCT_31),
+        ]
+    ).decode()
+
+    assert csvformat.safe_normalized_csv(sent) == sent
+
+
+def test_a_normalized_csv_kept_from_before_the_id_rules_is_made_safe():
+    kept = (
+        "External ID,Status,Current Value,As Of Date\n"
+        "=HYPERLINK(http://evil.example/),On Track,-2,2026-10-31\n"
+        "@cmd,On Track,,2026-10-31\n"
+    )
+
+    assert csvformat.safe_normalized_csv(kept) == (
+        "External ID,Status,Current Value,As Of Date\n"
+        "'=HYPERLINK(http://evil.example/),On Track,-2,2026-10-31\n"
+        "'@cmd,On Track,,2026-10-31\n"
+    )
 
 
 # --- the message catalogue -----------------------------------------------------------
@@ -168,7 +213,7 @@ REACHING_EACH_CODE: dict[str, bytes] = {
     "id.invisible": HEADER + b"A\xc2\xa0B,On Track,1,2026-10-31\n",
     "id.trimmed": HEADER + b" A,On Track,1,2026-10-31\n",
     "id.unknown": HEADER + b"UNKNOWN,On Track,1,2026-10-31\n",
-    "id.other_team": HEADER + b"THEIRS,On Track,1,2026-10-31\n",
+    "id.formula": HEADER + b"=A1,On Track,1,2026-10-31\n",
     "id.inactive": HEADER + b"OLD,On Track,1,2026-10-31\n",
     "status.empty": HEADER + b"A,,1,2026-10-31\n",
     "status.unknown": HEADER + b"A,Ontrack,1,2026-10-31\n",
@@ -201,7 +246,7 @@ MAPPING = {
     "THEIRS": csvformat.PlanItemRule(own=False, active=True, has_metric=True),
     "OLD": csvformat.PlanItemRule(own=True, active=False, has_metric=True),
 }
-NEEDS_MAPPING = {"id.unknown", "id.other_team", "id.inactive", "value.missing"}
+NEEDS_MAPPING = {"id.unknown", "id.inactive", "value.missing"}
 
 
 def all_codes() -> dict[str, str]:

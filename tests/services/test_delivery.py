@@ -50,7 +50,7 @@ def test_a_refused_key_fails_without_retry_and_mails_once(queued):
     assert len(responses.calls) == 1
     assert len(mail.outbox) == 1
     assert sorted(mail.outbox[0].to) == ["alice@example.com", "contact@example.com"]
-    assert f"/uploads/{queued.pk}/" in mail.outbox[0].body
+    assert f"/uploads/{queued.public_id}/" in mail.outbox[0].body
     services.notify_problem(upload_id=queued.pk)
     assert len(mail.outbox) == 1  # one email per failure, not per call
 

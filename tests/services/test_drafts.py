@@ -119,3 +119,29 @@ def test_leaving_out_invalid_rows_needs_a_valid_row(team, alice, plan_items):
     hopeless.refresh_from_db()
     assert hopeless.state == State.DRAFT
     assert Upload.objects.count() == 1
+
+
+def _id_finding(upload: Upload) -> dict:
+    (finding,) = [f for f in upload.findings if f["column"] == "External ID"]
+    return finding
+
+
+@pytest.mark.parametrize("way", ["file", "form"])
+def test_another_teams_id_reads_exactly_like_one_nobody_has(
+    team, alice, plan_items, way
+):
+    # FIN-CLOSE is finance's: an uploader of sales must not learn that it exists.
+    def send(external_id: str) -> Upload:
+        cells = [external_id, "On Track", "1", "2026-10-31"]
+        if way == "file":
+            data = "External ID,Status,Current Value,As Of Date\n" + ",".join(cells)
+            return services.upload_create(team=team, user=alice, data=data.encode())
+        return services.upload_create_from_form(
+            team=team, user=alice, rows=[cells], form_token=external_id
+        )
+
+    theirs, nobodys = _id_finding(send("FIN-CLOSE")), _id_finding(send("FIN-CLOSX"))
+
+    assert theirs["code"] == nobodys["code"] == "id.unknown"
+    assert theirs["message"] == nobodys["message"].replace("FIN-CLOSX", "FIN-CLOSE")
+    assert theirs["suggestion"] is nobodys["suggestion"] is None

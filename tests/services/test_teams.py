@@ -16,6 +16,7 @@ from tests.factories import PlanItemFactory
 from uploads.models import AuditEvent, Membership, PlanItem, Team
 from uploads.services import ServiceError
 from uploads.services.teams import (
+    MappingError,
     MappingRow,
     member_add,
     membership_remove,
@@ -158,8 +159,47 @@ def test_every_bad_row_is_named_by_row_and_column():
         "Nothing imported:\n"
         "Row 3: expected 3 columns (External ID, Name, Has Metric), found 2.\n"
         "Row 4, Has Metric: 'maybe' is not yes/no, true/false or 1/0.\n"
-        "Row 5, External ID: it is empty."
+        "Row 5, External ID: it is empty. Write the plan item's External ID as"
+        " AchieveIt has it, or delete the row."
     )
+
+
+def test_external_ids_are_checked_with_the_rules_of_an_upload():
+    with pytest.raises(MappingError) as error:
+        read_mapping(
+            b"External ID,Name,Has Metric\n"
+            b"A-1,Fine,yes\n"
+            b'"A,2",Comma,no\n'
+            b'"=HYPERLINK(""http://evil.example/"")",Quoted formula,no\n'
+            b"=1+2,Formula,no\n"
+            b"@cmd,At sign,no\n"
+            b"-A,Minus,no\n"
+            b"+A,Plus,no\n"
+            b"My External KPI,The word,no\n"
+            b'"A\x07B",Bell,no\n'
+            b'"A\tB",Tab,no\n'
+            b"A=B,Fine inside,no\n"
+        )
+    problems = [(p.line, p.column) for p in error.value.problems]
+    assert problems == [(n, "External ID") for n in range(3, 12)]
+    messages = [p.message for p in error.value.problems]
+    assert messages[0] == (
+        "'A,2' contains a comma, which AchieveIt does not allow in an External ID."
+        " Correct the ID, or delete the row."
+    )
+    assert str(error.value.problems[3]) == (
+        "Row 6, External ID: '@cmd' starts with '@', which makes a spreadsheet run"
+        " the cell as a formula, so the portal takes no External ID starting with ="
+        " + - or @. Correct the ID, or delete the row."
+    )
+    assert "invisible character" in messages[7]
+
+
+def test_items_from_elsewhere_are_checked_too(team):
+    with pytest.raises(MappingError) as error:
+        plan_items_import(team=team, items=[MappingRow("@cmd", "Sneaky", False)])
+    assert "starts with '@'" in str(error.value)
+    assert not PlanItem.objects.filter(external_id="@cmd").exists()
 
 
 def test_a_file_that_is_not_utf8_is_refused_with_what_to_do():

@@ -56,7 +56,9 @@ def test_a_clean_file_is_queued_with_its_job_id(
 
     upload = Upload.objects.get()
     assert body["jobId"] == str(upload.public_id)
-    assert body["portalUrl"] == f"{settings.PORTAL_BASE_URL}/uploads/{upload.pk}/"
+    assert (
+        body["portalUrl"] == f"{settings.PORTAL_BASE_URL}/uploads/{upload.public_id}/"
+    )
     assert upload.state == State.QUEUED
     assert upload.team == team
     assert upload.source == Upload.Source.API
@@ -109,7 +111,7 @@ def test_a_file_with_errors_is_refused_with_its_findings(api, token):
     # Nothing is queued, and no draft waits in anyone's list.
     upload = Upload.objects.get()
     assert upload.state == State.REJECTED
-    assert body["portalUrl"].endswith(f"/uploads/{upload.pk}/")
+    assert body["portalUrl"].endswith(f"/uploads/{upload.public_id}/")
 
 
 @pytest.mark.parametrize(
@@ -227,6 +229,21 @@ def test_the_other_team_s_items_are_refused_for_a_token(api, token):
     assert "FIN-CLOSE" not in Upload.objects.filter(state=State.QUEUED).values_list(
         "normalized_csv", flat=True
     )
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_another_teams_id_answers_exactly_as_an_unknown_one(api, token, dry_run):
+    url = URL + ("?dry_run=1" if dry_run else "")
+    theirs, nobodys = (
+        assert_json(send(api, token, data=data, url=url), 400)["findings"]
+        for data in (
+            b"FIN-CLOSE,On Track,1,2026-10-31\n",
+            b"FIN-CLOSX,On Track,1,2026-10-31\n",
+        )
+    )
+
+    assert [f["code"] for f in theirs] == [f["code"] for f in nobodys] == ["id.unknown"]
+    assert theirs[0]["message"] == nobodys[0]["message"].replace("CLOSX", "CLOSE")
 
 
 @pytest.mark.parametrize("method", ["get", "put", "delete", "patch"])

@@ -42,9 +42,9 @@ def test_a_viewer_sees_the_team_and_its_uploads(client, bob, alice, team):
     page = client.get("/").content.decode()
     assert '<h3 class="card-title text-break">Sales</h3>' in page
     assert ">Viewer</span>" in page
-    assert f'href="/uploads/{upload.pk}/"' in page
+    assert f'href="/uploads/{upload.public_id}/"' in page
     # Drafts are their author's business until sent.
-    assert f'href="/uploads/{draft.pk}/"' not in page
+    assert f'href="/uploads/{draft.public_id}/"' not in page
 
 
 def test_it_hides_other_teams_uploads(client, alice, charlie, team, other_team):
@@ -52,8 +52,8 @@ def test_it_hides_other_teams_uploads(client, alice, charlie, team, other_team):
     ours = UploadFactory(team=team, created_by=alice)
     client.force_login(alice)
     page = client.get("/").content.decode()
-    assert f'href="/uploads/{ours.pk}/"' in page
-    assert f'href="/uploads/{theirs.pk}/"' not in page
+    assert f'href="/uploads/{ours.public_id}/"' in page
+    assert f'href="/uploads/{theirs.public_id}/"' not in page
     assert "charlie" not in page
 
 
@@ -74,7 +74,7 @@ def test_staff_see_every_teams_uploads(
     client.force_login(operator)
     page = client.get("/").content.decode()
     for upload in uploads:
-        assert f'href="/uploads/{upload.pk}/"' in page
+        assert f'href="/uploads/{upload.public_id}/"' in page
 
 
 def test_only_uploaders_and_staff_get_the_upload_button(client, alice, bob, operator):
@@ -90,8 +90,8 @@ def test_it_lists_the_ten_most_recently_sent_uploads(client, alice, team):
     client.force_login(alice)
     page = client.get("/").content.decode()
     assert page.count('href="/uploads/') == 10
-    assert f'href="/uploads/{uploads[-1].pk}/"' in page
-    assert f'href="/uploads/{uploads[0].pk}/"' not in page
+    assert f'href="/uploads/{uploads[-1].public_id}/"' in page
+    assert f'href="/uploads/{uploads[0].public_id}/"' not in page
     assert "updates.csv" in page  # the file name, and its source
     assert "CSV file · 1 update" in page
 
@@ -101,7 +101,7 @@ def test_drafts_sit_in_your_drafts_not_among_what_was_sent(client, alice, team):
     client.force_login(alice)
     page = client.get("/").content.decode()
     drafts = page.split('data-testid="drafts"')[1].split("</div>")[0]
-    assert f'href="/uploads/{draft.pk}/"' in drafts
+    assert f'href="/uploads/{draft.public_id}/"' in drafts
     assert "week 47.csv" in drafts
     assert "Nothing sent yet" in page
 
@@ -113,9 +113,9 @@ def test_failures_of_the_team_need_attention(client, bob, alice, team, other_tea
     client.force_login(bob)
     page = client.get("/").content.decode()
     problems = page.split('data-testid="problems"')[1].split("</div>")[0]
-    assert f'href="/uploads/{failed.pk}/"' in problems
-    assert f'href="/uploads/{review.pk}/"' in problems
-    assert f'href="/uploads/{elsewhere.pk}/"' not in page
+    assert f'href="/uploads/{failed.public_id}/"' in problems
+    assert f'href="/uploads/{review.public_id}/"' in problems
+    assert f'href="/uploads/{elsewhere.public_id}/"' not in page
 
 
 def test_stale_plan_items_are_named_per_team(client, alice, team, settings):

@@ -88,7 +88,7 @@ def test_staff_may_enter_updates_for_any_team(client, operator, plan_items):
     data = grid_data(client.get(URL), SALES_Q4_02={"status": "At Risk", "value": "7"})
     response = client.post(URL, data)
     upload = Upload.objects.get()
-    assert response["Location"] == f"/uploads/{upload.pk}/"
+    assert response["Location"] == f"/uploads/{upload.public_id}/"
     assert (upload.team.slug, upload.created_by) == ("sales", operator)
 
 
@@ -164,7 +164,7 @@ def test_only_the_changed_rows_go_to_the_preview(client, alice, team, plan_items
     )
     response = client.post(URL, data, follow=True)
     upload = Upload.objects.get(source=Upload.Source.FORM)
-    assert response.redirect_chain == [(f"/uploads/{upload.pk}/", 302)]
+    assert response.redirect_chain == [(f"/uploads/{upload.public_id}/", 302)]
     assert (upload.source, upload.state) == (Upload.Source.FORM, State.DRAFT)
     assert list(upload.rows.values_list("line", "external_id", "status", "value")) == [
         (2, "IT-MIGRATION", "Achieved", ""),
@@ -240,8 +240,8 @@ def test_a_form_posted_twice_makes_one_draft(client, alice, plan_items):
     first = client.post(URL, data)
     again = client.post(URL, data, follow=True)
     upload = Upload.objects.get()
-    assert first["Location"] == f"/uploads/{upload.pk}/"
-    assert again.redirect_chain == [(f"/uploads/{upload.pk}/", 302)]
+    assert first["Location"] == f"/uploads/{upload.public_id}/"
+    assert again.redirect_chain == [(f"/uploads/{upload.public_id}/", 302)]
     assert "This form was already sent" in again.content.decode()
 
 

@@ -107,8 +107,8 @@ def test_a_member_reads_their_teams_events_newest_first_in_words(
             "alice checked a file (4 updates, 2 errors)",
         ]
         page = response.content.decode()
-        assert f'href="/uploads/{sales.pk}/"' in page
-        assert f'href="/uploads/{finance.pk}/"' not in page
+        assert f'href="/uploads/{sales.public_id}/"' in page
+        assert f'href="/uploads/{finance.public_id}/"' not in page
         assert "charlie" not in page
         assert "dave" not in page  # a staff matter, no team's
 

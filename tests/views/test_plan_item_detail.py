@@ -93,7 +93,9 @@ def test_a_viewer_sees_every_update_newest_first(client, bob, history):
     assert response.status_code == 200
     assert "Q4 pipeline coverage" in page
     table = page.split('data-testid="updates"')[1]
-    links = [f'href="/uploads/{upload.pk}/">#{upload.pk}</a>' for upload in history]
+    links = [
+        f'href="/uploads/{upload.public_id}/">#{upload.pk}</a>' for upload in history
+    ]
     positions = [table.index(link) for link in links]
     assert positions == sorted(positions, reverse=True)
     assert "Needs review" in table

@@ -6,6 +6,8 @@ for anonymous visitors; each action is audited with who and why."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.utils import timezone
 
@@ -19,7 +21,7 @@ CANCEL = {"reason": "Sent to the wrong team"}
 
 
 def review_url(upload: Upload, action: str = "") -> str:
-    return f"/review/{upload.pk}/{action + '/' if action else ''}"
+    return f"/review/{upload.public_id}/{action + '/' if action else ''}"
 
 
 @pytest.fixture
@@ -54,7 +56,7 @@ def test_staff_see_the_reason_the_answers_and_the_actions(client, operator, unkn
     assert "sales-9-20261128T0700-a1.csv" in page
     assert unknown.checksum in page
     assert "No answer within 30 s." in page
-    assert f'href="/review/{unknown.pk}/send-again/"' in page  # a second step
+    assert f'href="/review/{unknown.public_id}/send-again/"' in page  # a second step
     assert "Did AchieveIt apply these updates?" in page
     assert "Why cancel it" in page
 
@@ -206,7 +208,11 @@ def test_bulk_send_again_sends_the_failed_and_lists_the_unknown_to_confirm(
         response = client.post(
             "/review/bulk/",
             {
-                "uploads": [failed.pk, unknown.pk, other_failed.pk],
+                "uploads": [
+                    failed.public_id,
+                    unknown.public_id,
+                    other_failed.public_id,
+                ],
                 "action": "retry",
                 "text": "AchieveIt was down on Monday",
             },
@@ -218,7 +224,7 @@ def test_bulk_send_again_sends_the_failed_and_lists_the_unknown_to_confirm(
     assert state_of(unknown) == State.NEEDS_REVIEW  # not sent
     assert len(callbacks) == 2
     assert "Not sent: AchieveIt may already hold these (1)" in page
-    assert f'href="/review/{unknown.pk}/send-again/"' in page
+    assert f'href="/review/{unknown.public_id}/send-again/"' in page
     assert failed.events.get(action="upload.retried").details["note"] == (
         "AchieveIt was down on Monday"
     )
@@ -230,18 +236,22 @@ def test_bulk_resolve_needs_an_outcome_and_keeps_the_ticks(
     client.force_login(operator)
     response = client.post(
         "/review/bulk/",
-        {"uploads": [failed.pk, unknown.pk], "action": "resolve", "text": "Done"},
+        {
+            "uploads": [failed.public_id, unknown.public_id],
+            "action": "resolve",
+            "text": "Done",
+        },
     )
     page = response.content.decode()
     assert response.status_code == 400
     assert "Say whether AchieveIt applied the updates" in page
-    assert f'value="{failed.pk}" id="tick-{failed.pk}" checked' in page
+    assert f'value="{failed.public_id}" id="tick-{failed.pk}" checked' in page
     assert state_of(failed) == State.FAILED
 
     client.post(
         "/review/bulk/",
         {
-            "uploads": [failed.pk, unknown.pk],
+            "uploads": [failed.public_id, unknown.public_id],
             "action": "resolve",
             "text": "Done by hand",
             "outcome": "not_applied",
@@ -255,7 +265,11 @@ def test_bulk_cancel_with_one_reason(client, operator, failed, unknown):
     client.force_login(operator)
     response = client.post(
         "/review/bulk/",
-        {"uploads": [failed.pk, unknown.pk], "action": "cancel", "text": "Duplicate"},
+        {
+            "uploads": [failed.public_id, unknown.public_id],
+            "action": "cancel",
+            "text": "Duplicate",
+        },
     )
     assert "Done (2)" in response.content.decode()
     for upload in (failed, unknown):
@@ -309,7 +323,8 @@ def test_it_is_a_plain_404_to_everyone_but_staff(
 def test_bulk_is_a_plain_404_to_everyone_but_staff(client, request, failed, who):
     client.force_login(request.getfixturevalue(who))
     response = client.post(
-        "/review/bulk/", {"uploads": [failed.pk], "action": "cancel", "text": "x"}
+        "/review/bulk/",
+        {"uploads": [failed.public_id], "action": "cancel", "text": "x"},
     )
     assert response.status_code == 404
     assert state_of(failed) == State.FAILED
@@ -317,20 +332,21 @@ def test_bulk_is_a_plain_404_to_everyone_but_staff(client, request, failed, who)
 
 def test_an_unknown_upload_is_a_404(client, operator):
     client.force_login(operator)
+    assert client.get(f"/review/{uuid.uuid4()}/").status_code == 404
     assert client.get("/review/999999/").status_code == 404
 
 
 @pytest.mark.parametrize(
     ("method", "url"),
     [
-        ("post", "/review/{pk}/"),
-        ("get", "/review/{pk}/resolve/"),
-        ("get", "/review/{pk}/cancel/"),
+        ("post", "/review/{public_id}/"),
+        ("get", "/review/{public_id}/resolve/"),
+        ("get", "/review/{public_id}/cancel/"),
         ("get", "/review/bulk/"),
     ],
 )
 def test_it_rejects_the_wrong_method(client, operator, failed, method, url):
     client.force_login(operator)
-    response = getattr(client, method)(url.format(pk=failed.pk))
+    response = getattr(client, method)(url.format(public_id=failed.public_id))
     assert response.status_code == 405
     assert state_of(failed) == State.FAILED

@@ -227,3 +227,32 @@ def test_a_made_up_or_other_teams_token_finds_nothing(client, maria, charlie, op
         assert "no longer here" in response.content.decode(), url
     assert client.post(f"{IMPORT}..%2F..%2Fsecret/").status_code == 404
     assert not PlanItem.objects.filter(external_id="FIN-2").exists()
+
+
+def test_external_ids_an_upload_could_not_carry_are_named_with_the_fix(
+    client, maria, sales_items
+):
+    client.force_login(maria)
+    before = mapping_now()
+    preview_url = choose(
+        client,
+        b"External ID,Name,Has Metric\n"
+        b"NEW-1,Fine,yes\n"
+        b'"NEW,2",Comma,no\n'
+        b"=HYPERLINK(1),Formula,no\n"
+        b"@cmd,Command,no\n",
+    )["Location"]
+    response = client.get(preview_url)
+    page = response.content.decode()
+
+    assert response.status_code == 400
+    errors = page.split('data-testid="import-error"')[1:]
+    assert len(errors) == 3
+    for line, error in zip((3, 4, 5), errors, strict=True):
+        assert f'<td>{line}</td><td class="text-nowrap">External ID</td>' in error
+        assert "Correct the ID, or delete the row." in error
+    assert "contains a comma" in errors[0]
+    assert "starts with &#x27;=&#x27;" in errors[1]
+    assert "starts with &#x27;@&#x27;" in errors[2]
+    assert client.post(preview_url).status_code == 400  # apply anyway: refused
+    assert mapping_now() == before

@@ -284,3 +284,26 @@ def test_a_manager_deactivates_and_reactivates_an_item(client, maria, plan_items
         ("plan_item.deactivated", "SALES-Q4-02"),
         ("plan_item.reactivated", "SALES-Q4-02"),
     ]
+
+
+def test_items_stored_with_an_id_no_file_can_carry_are_pointed_out(
+    client, maria, plan_items
+):
+    # Stored before imports checked External IDs.
+    for external_id in ("SALES,Q4", "=HYPERLINK(1)", "@cmd"):
+        PlanItem.objects.create(team=plan_items[0].team, external_id=external_id)
+    PlanItem.objects.create(team=plan_items[0].team, external_id="-OLD", active=False)
+    client.force_login(maria)
+
+    page = client.get(MANAGE).content.decode()
+
+    (warning,) = re.findall(r'data-testid="unwritable-ids">(.*?)</div>', page, re.S)
+    assert "3 active plan items cannot be sent" in warning
+    found = re.findall(r"<code[^>]*>(.*?)</code>", warning)
+    assert sorted(found) == ["=HYPERLINK(1)", "@cmd", "SALES,Q4"]
+    assert "Deactivate them" in warning
+
+
+def test_a_team_whose_ids_are_all_fine_gets_no_warning(client, maria, plan_items):
+    client.force_login(maria)
+    assert 'data-testid="unwritable-ids"' not in client.get(MANAGE).content.decode()

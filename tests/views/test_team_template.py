@@ -3,8 +3,11 @@ IDs for anyone in the team or staff, and nothing of another team's."""
 
 from __future__ import annotations
 
+import csv
+
 from tests.factories import PlanItemFactory
 from tests.helpers import login_url
+from uploads import services
 
 URL = "/teams/sales/template.csv"
 HEADER = "External ID,Status,Current Value,As Of Date"
@@ -64,3 +67,53 @@ def test_it_lists_every_item_of_a_large_team(client, bob, team):
     client.force_login(bob)
     lines = lines_of(client.get(URL))
     assert lines == [HEADER] + sorted(f"{item.external_id},,," for item in items)
+
+
+def test_items_stored_with_an_id_no_file_can_carry_are_left_out(
+    client, alice, team, plan_items
+):
+    # Stored before imports checked External IDs: a comma once made this a 500
+    # for every member, and a formula went into the file as it was.
+    for external_id in ("SALES,Q4", '=HYPERLINK("http://evil.example/")', "@cmd"):
+        PlanItemFactory(team=team, external_id=external_id)
+    client.force_login(alice)
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert lines_of(response) == [
+        HEADER,
+        "HR-RETENTION,,,",
+        "IT-MIGRATION,,,",
+        "SALES-Q4-01,,,",
+        "SALES-Q4-02,,,",
+    ]
+
+
+def test_every_cell_of_the_template_is_safe_in_a_spreadsheet(client, alice, team):
+    for external_id in ("+A", "-B", "=C", "@D", "E=F", "G-1"):
+        PlanItemFactory(team=team, external_id=external_id)
+    client.force_login(alice)
+
+    cells = [
+        cell for line in lines_of(client.get(URL)) for cell in next(csv.reader([line]))
+    ]
+
+    assert [cell for cell in cells if cell.startswith(("=", "+", "-", "@"))] == []
+    assert "E=F" in cells
+    assert "G-1" in cells
+
+
+def test_a_filled_template_uploads_back_and_matches(client, alice, team):
+    for external_id in ("Q4 goal/2", "A=B", "CAF\u00c9-1", "x@y"):
+        PlanItemFactory(team=team, external_id=external_id, has_metric=False)
+    client.force_login(alice)
+    template = client.get(URL).content.decode("utf-8-sig")
+    filled = template.replace(",,,", ",On Track,,2026-10-31")
+
+    upload = services.upload_create(team=team, user=alice, data=filled.encode())
+
+    assert upload.is_sendable, upload.findings
+    assert sorted(upload.rows.values_list("external_id", flat=True)) == sorted(
+        ("Q4 goal/2", "A=B", "CAF\u00c9-1", "x@y")
+    )

@@ -12,7 +12,7 @@ REASON = {"reason": "Sent to the wrong team"}
 
 
 def cancel_url(upload: Upload) -> str:
-    return f"/uploads/{upload.pk}/cancel/"
+    return f"/uploads/{upload.public_id}/cancel/"
 
 
 def test_staff_cancel_an_upload_on_its_way_with_a_reason(client, operator, team):

@@ -11,7 +11,7 @@ State = Upload.State
 
 
 def confirm_url(upload: Upload) -> str:
-    return f"/uploads/{upload.pk}/confirm/"
+    return f"/uploads/{upload.public_id}/confirm/"
 
 
 def test_confirming_queues_once_even_if_posted_twice(
@@ -21,8 +21,8 @@ def test_confirming_queues_once_even_if_posted_twice(
     post_file(client, CLEAN_CSV)
     upload = Upload.objects.get()
     with django_capture_on_commit_callbacks() as callbacks:
-        client.post(f"/uploads/{upload.pk}/confirm/")
-        second = client.post(f"/uploads/{upload.pk}/confirm/", follow=True)
+        client.post(f"/uploads/{upload.public_id}/confirm/")
+        second = client.post(f"/uploads/{upload.public_id}/confirm/", follow=True)
     assert len(callbacks) == 1
     assert "already confirmed" in second.content.decode()
     upload.refresh_from_db()
@@ -33,7 +33,7 @@ def test_confirming_queues_once_even_if_posted_twice(
 def test_an_uploader_is_told_it_is_on_its_way(client, alice, draft):
     client.force_login(alice)
     response = client.post(confirm_url(draft), follow=True)
-    assert response.redirect_chain == [(f"/uploads/{draft.pk}/", 302)]
+    assert response.redirect_chain == [(f"/uploads/{draft.public_id}/", 302)]
     assert "Sent on its way to AchieveIt." in response.content.decode()
     assert state_of(draft) == State.QUEUED
 

@@ -1,9 +1,11 @@
-"""An upload's page (/uploads/<id>/): its preview, updates, calls and history for
+"""An upload's page (/uploads/<public id>/): its preview, updates, calls and history for
 the team and staff; the send buttons for uploaders; the review buttons for staff;
 a plain 404 for anyone else."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -18,7 +20,7 @@ State = Upload.State
 
 
 def test_it_sends_anonymous_visitors_to_log_in(client, draft):
-    url = f"/uploads/{draft.pk}/"
+    url = f"/uploads/{draft.public_id}/"
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"] == login_url(url)
@@ -27,27 +29,27 @@ def test_it_sends_anonymous_visitors_to_log_in(client, draft):
 def test_it_rejects_other_teams_upload_with_404(client, alice, charlie, team):
     upload = Upload.objects.create(team=team, created_by=alice, source="csv")
     client.force_login(charlie)
-    assert client.get(f"/uploads/{upload.pk}/").status_code == 404
+    assert client.get(f"/uploads/{upload.public_id}/").status_code == 404
     client.force_login(alice)
-    assert client.get(f"/uploads/{upload.pk}/").status_code == 200
+    assert client.get(f"/uploads/{upload.public_id}/").status_code == 200
 
 
 def test_an_uploader_may_send_or_discard_a_clean_draft(client, alice, draft):
     client.force_login(alice)
-    page = client.get(f"/uploads/{draft.pk}/").content.decode()
+    page = client.get(f"/uploads/{draft.public_id}/").content.decode()
     assert "Ready to send: 1 update" in page
     assert "Send to AchieveIt" in page
-    assert f'action="/uploads/{draft.pk}/discard/"' in page
+    assert f'action="/uploads/{draft.public_id}/discard/"' in page
 
 
 def test_a_viewer_sees_the_preview_without_the_send_buttons(client, bob, draft):
     client.force_login(bob)
-    response = client.get(f"/uploads/{draft.pk}/")
+    response = client.get(f"/uploads/{draft.public_id}/")
     page = response.content.decode()
     assert response.status_code == 200
     assert "Ready to send: 1 update" in page
     assert "Send to AchieveIt" not in page
-    assert f'action="/uploads/{draft.pk}/discard/"' not in page
+    assert f'action="/uploads/{draft.public_id}/discard/"' not in page
 
 
 def test_it_shows_the_updates_the_calls_and_the_history(client, bob, team, alice):
@@ -67,7 +69,7 @@ def test_it_shows_the_updates_the_calls_and_the_history(client, bob, team, alice
         action=AuditEvent.Action.SUBMIT_QUEUED, upload=upload, job_id="job-7"
     )
     client.force_login(bob)
-    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    page = client.get(f"/uploads/{upload.public_id}/").content.decode()
     assert "<code>job-7</code>" in page
     for row in rows:
         assert f"<td>{row.external_id}</td>" in page
@@ -80,20 +82,20 @@ def test_it_shows_the_updates_the_calls_and_the_history(client, bob, team, alice
 def test_only_staff_get_the_review_link(client, alice, bob, operator, failed):
     for user in (alice, bob):
         client.force_login(user)
-        page = client.get(f"/uploads/{failed.pk}/").content.decode()
+        page = client.get(f"/uploads/{failed.public_id}/").content.decode()
         assert "Review this upload" not in page, user.username
         assert "AchieveIt said no" in page
     client.force_login(operator)
-    page = client.get(f"/uploads/{failed.pk}/").content.decode()
-    assert f'href="/review/{failed.pk}/"' in page
+    page = client.get(f"/uploads/{failed.public_id}/").content.decode()
+    assert f'href="/review/{failed.public_id}/"' in page
     # Every action goes through the review page and its rules: no one-click forms.
-    assert f'action="/uploads/{failed.pk}/retry/"' not in page
+    assert f'action="/uploads/{failed.public_id}/retry/"' not in page
 
 
 def test_staff_see_any_teams_upload(client, operator, charlie, other_team):
     upload = UploadFactory(team=other_team, created_by=charlie)
     client.force_login(operator)
-    response = client.get(f"/uploads/{upload.pk}/")
+    response = client.get(f"/uploads/{upload.public_id}/")
     assert response.status_code == 200
     assert '<dd class="col-sm-9">Finance</dd>' in response.content.decode()
 
@@ -101,7 +103,7 @@ def test_staff_see_any_teams_upload(client, operator, charlie, other_team):
 def test_an_unknown_page_says_so_in_plain_words(client, alice, settings):
     settings.DEBUG = False
     client.force_login(alice)
-    response = client.get("/uploads/999999/")
+    response = client.get(f"/uploads/{uuid.uuid4()}/")
     assert response.status_code == 404
     assert b"belongs to a team you are not a member of" in response.content
 
@@ -110,7 +112,7 @@ def test_an_unknown_page_says_so_in_plain_words(client, alice, settings):
 
 
 def summary_of(client, upload) -> str:
-    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    page = client.get(f"/uploads/{upload.public_id}/").content.decode()
     return page.split('data-testid="summary"')[1].split("</div>\n</div>")[0]
 
 
@@ -169,7 +171,7 @@ def test_a_failure_says_who_was_told_and_which_row_to_fix(
         response_body=body,
     )
     client.force_login(alice)
-    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    page = client.get(f"/uploads/{upload.public_id}/").content.decode()
 
     summary = summary_of(client, upload)
     assert "AchieveIt did not apply this file. The planning office has been told." in (
@@ -219,14 +221,14 @@ def test_a_body_that_is_no_json_list_has_no_errors_table(client, bob, team):
         response_body="<html>Bad gateway</html>",
     )
     client.force_login(bob)
-    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    page = client.get(f"/uploads/{upload.public_id}/").content.decode()
     assert 'data-testid="achieveit-errors"' not in page
     assert "&lt;html&gt;Bad gateway&lt;/html&gt;" in page
 
 
 def test_the_calls_table_appears_only_once_there_are_calls(client, alice, draft):
     client.force_login(alice)
-    page = client.get(f"/uploads/{draft.pk}/").content.decode()
+    page = client.get(f"/uploads/{draft.public_id}/").content.decode()
     assert 'data-testid="attempts"' not in page
     checked_by = page.split('data-testid="checked-by">')[1].split("</dd>")[0]
     assert checked_by.startswith("alice, <time datetime=")
@@ -239,7 +241,7 @@ def test_sent_by_shows_once_sent(client, alice, team):
         team=team, created_by=alice, state=State.QUEUED, confirmed_at=timezone.now()
     )
     client.force_login(alice)
-    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    page = client.get(f"/uploads/{upload.public_id}/").content.decode()
     sent_by = page.split('data-testid="sent-by">')[1].split("</dd>")[0]
     assert sent_by.startswith("alice, <time datetime=")
 
@@ -253,9 +255,9 @@ def test_the_same_payload_sent_lately_gets_a_warning(client, alice, team, draft)
         original_name="october.csv",
     )
     client.force_login(alice)
-    page = client.get(f"/uploads/{draft.pk}/").content.decode()
+    page = client.get(f"/uploads/{draft.public_id}/").content.decode()
     warning = page.split('data-testid="duplicate"')[1].split("</div>")[0]
-    assert f'<a href="/uploads/{sent.pk}/"' in warning
+    assert f'<a href="/uploads/{sent.public_id}/"' in warning
     assert f">upload #{sent.pk}</a> (october.csv), sent <time" in warning
 
 
@@ -271,14 +273,14 @@ def test_no_warning_for_an_old_or_unsent_payload(
         created_at=timezone.now() - timedelta(days=age_days)
     )
     client.force_login(alice)
-    page = client.get(f"/uploads/{draft.pk}/").content.decode()
+    page = client.get(f"/uploads/{draft.public_id}/").content.decode()
     assert 'data-testid="duplicate"' not in page
 
 
 def test_another_teams_same_payload_is_never_named(client, alice, charlie, draft):
     UploadFactory(team=charlie.memberships.get().team, state=State.SUCCEEDED)
     client.force_login(alice)
-    page = client.get(f"/uploads/{draft.pk}/").content.decode()
+    page = client.get(f"/uploads/{draft.public_id}/").content.decode()
     assert 'data-testid="duplicate"' not in page
 
 
@@ -292,10 +294,12 @@ def test_the_badge_counts_down_while_a_retry_waits(client, alice, team, settings
         next_attempt_at=timezone.now() + timedelta(seconds=8),
     )
     client.force_login(alice)
-    badge = client.get(f"/uploads/{upload.pk}/state/?shown=queued").content.decode()
+    badge = client.get(
+        f"/uploads/{upload.public_id}/state/?shown=queued"
+    ).content.decode()
     assert "Retrying in 8 s, attempt 2 of 5" in badge
     assert 'hx-trigger="every 2s"' in badge
-    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    page = client.get(f"/uploads/{upload.public_id}/").content.decode()
     assert "Retrying in 8 s, attempt 2 of 5" in page
 
 
@@ -304,5 +308,21 @@ def test_a_first_send_has_no_countdown(client, alice, team):
         team=team, created_by=alice, state=State.QUEUED, next_attempt_at=timezone.now()
     )
     client.force_login(alice)
-    badge = client.get(f"/uploads/{upload.pk}/state/?shown=queued").content.decode()
+    badge = client.get(
+        f"/uploads/{upload.public_id}/state/?shown=queued"
+    ).content.decode()
     assert "Retrying" not in badge
+
+
+def test_an_upload_is_named_by_its_opaque_id_not_its_number(client, alice, team):
+    # Numbers are global and sequential: in an address they would tell each team
+    # how much the others send. People in the team still read "#12".
+    upload = UploadFactory(team=team, created_by=alice, state=State.FAILED)
+    client.force_login(alice)
+
+    assert upload.get_absolute_url() == f"/uploads/{upload.public_id}/"
+    assert client.get(f"/uploads/{upload.pk}/").status_code == 404
+    page = client.get(upload.get_absolute_url()).content.decode()
+    assert f"Upload #{upload.pk}" in page
+    for listing in (page, client.get("/").content.decode()):
+        assert not re.search(r"/(uploads|review)/\d+/", listing)

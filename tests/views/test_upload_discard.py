@@ -10,13 +10,13 @@ State = Upload.State
 
 
 def discard_url(upload: Upload) -> str:
-    return f"/uploads/{upload.pk}/discard/"
+    return f"/uploads/{upload.public_id}/discard/"
 
 
 def test_an_uploader_discards_a_draft(client, alice, draft):
     client.force_login(alice)
     response = client.post(discard_url(draft), follow=True)
-    assert response.redirect_chain == [(f"/uploads/{draft.pk}/", 302)]
+    assert response.redirect_chain == [(f"/uploads/{draft.public_id}/", 302)]
     assert "Discarded: nothing was sent. The file is kept." in response.content.decode()
     assert state_of(draft) == State.REJECTED
     assert AuditEvent.objects.get(action="upload.rejected").actor == alice
@@ -57,6 +57,6 @@ def test_an_upload_already_on_its_way_is_not_discarded(client, alice, draft):
     Upload.objects.filter(pk=draft.pk).update(state=State.QUEUED)
     client.force_login(alice)
     response = client.post(discard_url(draft), follow=True)
-    assert response.redirect_chain == [(f"/uploads/{draft.pk}/", 302)]
+    assert response.redirect_chain == [(f"/uploads/{draft.public_id}/", 302)]
     assert "Discarded" not in response.content.decode()
     assert state_of(draft) == State.QUEUED

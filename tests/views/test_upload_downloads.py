@@ -1,6 +1,6 @@
-"""Downloading an upload's original file (GET /uploads/<id>/original/) and the
-file as sent (GET /uploads/<id>/as-sent.csv): the team and staff get the bytes,
-private and never cached; anyone else a 404."""
+"""Downloading an upload's original file (GET /uploads/<public id>/original/) and
+the file as sent (GET /uploads/<public id>/as-sent.csv): the team and staff get the
+bytes, private and never cached; anyone else a 404."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ def upload(team, alice, plan_items):
 
 
 def original_url(upload) -> str:
-    return f"/uploads/{upload.pk}/original/"
+    return f"/uploads/{upload.public_id}/original/"
 
 
 def sent_url(upload) -> str:
-    return f"/uploads/{upload.pk}/as-sent.csv"
+    return f"/uploads/{upload.public_id}/as-sent.csv"
 
 
 def test_the_original_comes_back_as_received_under_its_own_name(client, bob, upload):
@@ -49,14 +49,35 @@ def test_the_file_as_sent_is_the_normalized_csv(client, alice, team):
         f'attachment; filename="upload-{sent.pk}-as-sent.csv"'
     )
     assert response["Cache-Control"] == "private, no-store"
-    page = client.get(f"/uploads/{sent.pk}/").content.decode()
+    page = client.get(f"/uploads/{sent.public_id}/").content.decode()
     assert f'href="{sent_url(sent)}"' in page
+
+
+def test_a_file_kept_from_before_the_id_rules_is_served_formula_safe(
+    client, alice, team
+):
+    kept = UploadFactory(
+        team=team,
+        created_by=alice,
+        state="succeeded",
+        normalized_csv="External ID,Status,Current Value,As Of Date\n"
+        "=HYPERLINK(1),On Track,-2,2026-10-31\n@cmd,At Risk,,2026-10-31\n",
+    )
+    client.force_login(alice)
+
+    response = client.get(sent_url(kept))
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.decode().splitlines()[1:] == [
+        "'=HYPERLINK(1),On Track,-2,2026-10-31",
+        "'@cmd,At Risk,,2026-10-31",
+    ]
 
 
 def test_a_draft_with_errors_has_no_file_to_send(client, alice, upload):
     client.force_login(alice)
     assert client.get(sent_url(upload)).status_code == 404
-    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    page = client.get(f"/uploads/{upload.public_id}/").content.decode()
     assert f'href="{original_url(upload)}"' in page
     assert f'href="{sent_url(upload)}"' not in page
 

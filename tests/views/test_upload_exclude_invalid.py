@@ -11,7 +11,7 @@ State = Upload.State
 
 
 def exclude_url(upload: Upload) -> str:
-    return f"/uploads/{upload.pk}/exclude-invalid/"
+    return f"/uploads/{upload.public_id}/exclude-invalid/"
 
 
 def assert_nothing_changed(messy: Upload) -> None:
@@ -22,7 +22,7 @@ def assert_nothing_changed(messy: Upload) -> None:
 def test_leaving_out_invalid_rows_makes_a_clean_draft(client, alice, messy_draft):
     client.force_login(alice)
     messy = messy_draft
-    page = client.post(f"/uploads/{messy.pk}/exclude-invalid/", follow=True)
+    page = client.post(f"/uploads/{messy.public_id}/exclude-invalid/", follow=True)
     clean = Upload.objects.exclude(pk=messy.pk).get()
     messy.refresh_from_db()
     assert messy.state == State.REJECTED
@@ -34,14 +34,14 @@ def test_leaving_out_invalid_rows_makes_a_clean_draft(client, alice, messy_draft
         "SALES-Q4-02,At Risk,125000,2026-10-31",
     ]
     assert "Send to AchieveIt" in page.content.decode()
-    assert page.redirect_chain == [(f"/uploads/{clean.pk}/", 302)]
+    assert page.redirect_chain == [(f"/uploads/{clean.public_id}/", 302)]
     shown = page.content.decode()
     # It says which rows it left out, and the two drafts link to each other.
     assert "row 5 (HR-RETENTION), row 6 (IT-MIGRATION)" in shown
     assert clean.revision_of == messy
-    assert f'Revision of <a href="/uploads/{messy.pk}/"' in shown
-    original = client.get(f"/uploads/{messy.pk}/").content.decode()
-    assert f'Revised as <a href="/uploads/{clean.pk}/"' in original
+    assert f'Revision of <a href="/uploads/{messy.public_id}/"' in shown
+    original = client.get(f"/uploads/{messy.public_id}/").content.decode()
+    assert f'Revised as <a href="/uploads/{clean.public_id}/"' in original
 
 
 def test_it_sends_anonymous_visitors_to_log_in(client, messy_draft):

@@ -34,7 +34,7 @@ def test_a_clean_file_becomes_a_draft_ready_to_send(client, alice, plan_items):
     client.force_login(alice)
     response = post_file(client, CLEAN_CSV)
     upload = Upload.objects.get()
-    assert response.redirect_chain == [(f"/uploads/{upload.pk}/", 302)]
+    assert response.redirect_chain == [(f"/uploads/{upload.public_id}/", 302)]
     assert (upload.state, upload.team.slug, upload.created_by) == (
         State.DRAFT,
         "sales",
@@ -77,7 +77,7 @@ def test_staff_may_upload_for_any_team(client, operator, plan_items):
     client.force_login(operator)
     response = post_file(client, CLEAN_CSV)
     upload = Upload.objects.get()
-    assert response.redirect_chain == [(f"/uploads/{upload.pk}/", 302)]
+    assert response.redirect_chain == [(f"/uploads/{upload.public_id}/", 302)]
     assert (upload.team.slug, upload.created_by) == ("sales", operator)
 
 

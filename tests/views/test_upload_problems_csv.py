@@ -13,7 +13,7 @@ from uploads.services import drafts
 
 
 def problems_url(upload) -> str:
-    return f"/uploads/{upload.pk}/problems.csv"
+    return f"/uploads/{upload.public_id}/problems.csv"
 
 
 def read_csv(response) -> list[list[str]]:
@@ -80,7 +80,7 @@ def test_it_lists_the_problems_the_page_does_not_show(
     assert len(upload.findings) == 3
     client.force_login(alice)
 
-    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    page = client.get(f"/uploads/{upload.public_id}/").content.decode()
     assert "And 7 more problems:" in page
     rows = read_csv(client.get(problems_url(upload)))[1:]
     assert [row[0] for row in rows] == [str(line) for line in range(2, 12)]

@@ -12,7 +12,7 @@ NOTE = {"note": "Applied by hand", "outcome": "applied"}
 
 
 def resolve_url(upload: Upload) -> str:
-    return f"/uploads/{upload.pk}/resolve/"
+    return f"/uploads/{upload.public_id}/resolve/"
 
 
 def test_staff_resolve_a_failed_upload_with_a_note_and_an_outcome(

@@ -13,7 +13,7 @@ State = Upload.State
 
 
 def retry_url(upload: Upload) -> str:
-    return f"/uploads/{upload.pk}/retry/"
+    return f"/uploads/{upload.public_id}/retry/"
 
 
 def test_staff_retry_a_failed_upload_with_its_confirmation(

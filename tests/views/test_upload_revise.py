@@ -12,7 +12,7 @@ FIXED = {"cell_5_1": "Achieved", "cell_6_3": "2026-10-31"}
 
 
 def revise_url(upload: Upload) -> str:
-    return f"/uploads/{upload.pk}/revise/"
+    return f"/uploads/{upload.public_id}/revise/"
 
 
 def assert_nothing_changed(messy: Upload) -> None:
@@ -24,7 +24,7 @@ def test_the_preview_offers_each_bad_cell_with_its_suggestion(
     client, alice, messy_draft
 ):
     client.force_login(alice)
-    page = client.get(f"/uploads/{messy_draft.pk}/").content.decode()
+    page = client.get(f"/uploads/{messy_draft.public_id}/").content.decode()
 
     assert f'action="{revise_url(messy_draft)}"' in page
     assert 'name="cell_5_1" value="Acheived"' in page
@@ -39,15 +39,15 @@ def test_saving_the_fixes_makes_a_clean_revision(client, alice, messy_draft):
     response = client.post(revise_url(messy_draft), FIXED, follow=True)
 
     revision = Upload.objects.exclude(pk=messy_draft.pk).get()
-    assert response.redirect_chain == [(f"/uploads/{revision.pk}/", 302)]
+    assert response.redirect_chain == [(f"/uploads/{revision.public_id}/", 302)]
     page = response.content.decode()
     assert f"Saved as #{revision.pk} and checked again: ready to send." in page
     assert "Send to AchieveIt" in page
-    assert f'Revision of <a href="/uploads/{messy_draft.pk}/"' in page
+    assert f'Revision of <a href="/uploads/{messy_draft.public_id}/"' in page
     assert revision.row_count == 4
     assert state_of(messy_draft) == State.REJECTED
-    original = client.get(f"/uploads/{messy_draft.pk}/").content.decode()
-    assert f'Revised as <a href="/uploads/{revision.pk}/"' in original
+    original = client.get(f"/uploads/{messy_draft.public_id}/").content.decode()
+    assert f'Revised as <a href="/uploads/{revision.public_id}/"' in original
 
 
 def test_a_fix_still_wrong_shows_the_new_problem(client, alice, messy_draft):
@@ -77,7 +77,7 @@ def test_it_sends_anonymous_visitors_to_log_in(client, messy_draft):
 
 def test_a_viewer_cannot_fix_rows(client, bob, messy_draft):
     client.force_login(bob)
-    page = client.get(f"/uploads/{messy_draft.pk}/").content.decode()
+    page = client.get(f"/uploads/{messy_draft.public_id}/").content.decode()
     assert "cell_5_1" not in page
     assert client.post(revise_url(messy_draft), FIXED).status_code == 404
     assert_nothing_changed(messy_draft)

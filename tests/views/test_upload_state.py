@@ -12,13 +12,13 @@ State = Upload.State
 
 
 def badge_url(upload: Upload, shown: str) -> str:
-    return f"/uploads/{upload.pk}/state/?shown={shown}"
+    return f"/uploads/{upload.public_id}/state/?shown={shown}"
 
 
 def test_it_sends_anonymous_visitors_to_log_in(client, draft):
-    response = client.get(f"/uploads/{draft.pk}/state/")
+    response = client.get(f"/uploads/{draft.public_id}/state/")
     assert response.status_code == 302
-    assert response["Location"] == login_url(f"/uploads/{draft.pk}/state/")
+    assert response["Location"] == login_url(f"/uploads/{draft.public_id}/state/")
 
 
 def test_the_live_state_badge_is_scoped_to_the_team(client, alice, charlie, team):
@@ -26,12 +26,12 @@ def test_the_live_state_badge_is_scoped_to_the_team(client, alice, charlie, team
         team=team, created_by=alice, source="csv", state=Upload.State.PROCESSING
     )
     client.force_login(charlie)
-    assert client.get(f"/uploads/{upload.pk}/state/").status_code == 404
+    assert client.get(f"/uploads/{upload.public_id}/state/").status_code == 404
     client.force_login(alice)
-    same = client.get(f"/uploads/{upload.pk}/state/?shown=processing")
+    same = client.get(f"/uploads/{upload.public_id}/state/?shown=processing")
     assert b"Processing at AchieveIt" in same.content
     assert "HX-Refresh" not in same
-    moved_on = client.get(f"/uploads/{upload.pk}/state/?shown=queued")
+    moved_on = client.get(f"/uploads/{upload.public_id}/state/?shown=queued")
     assert moved_on["HX-Refresh"] == "true"
 
 

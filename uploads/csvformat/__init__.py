@@ -18,7 +18,16 @@ Functions
     value as ``format_value`` writes it, the date as ``YYYY-MM-DD``, LF line ends, no
     empty rows. Normalizing its output again gives the same bytes.
 ``render_template(external_ids) -> bytes``
-    A team's CSV template: the header plus one row per External ID.
+    A team's CSV template: the header plus one row per External ID, written as it
+    is (so it comes back unchanged when the filled template is uploaded).
+``id_problem(external_id) -> Note | None`` and ``is_writable_id(external_id)``
+    The rules of an External ID: AchieveIt's (no comma, no quotation mark, not the
+    word 'external') and the portal's (printable, and not starting with a
+    spreadsheet formula trigger, = + - @, which could neither go into a template
+    safely nor come back from a spreadsheet unchanged). Every way an ID comes in
+    (an upload, the form, the API, an import of the mapping) is checked by them.
+``safe_cell(value)`` and ``safe_normalized_csv(text)``
+    Cells of a CSV served to people, made formula-safe (a leading apostrophe).
 ``format_value(value) -> str``
     A ``Decimal`` as plain decimal text: digits as written (``0.20`` stays ``0.20``),
     no exponent (``Decimal("1E+3")`` is ``1000``), no sign on zero, '' for None.
@@ -35,12 +44,14 @@ the whole sentence: ``"Row 14, Status: ..."`` for a cell, ``"Row 4: ..."`` for a
 no prefix for the file. ``line`` is the row number a spreadsheet shows (the header
 is row 1), ``column`` an AchieveIt column name, ``code`` a key of ``MESSAGES``.
 ``PlanItemRule(own, active, has_metric)``: what the team's mapping says about an
-External ID; ``own=False`` means another team's (which is never named).
 ``Result(updates, findings, encoding, delimiter)``: ``updates`` holds only the rows
 without errors, so "send the valid rows only" is ``render_csv(result.updates)``;
 ``errors``, ``warnings`` and ``fixes`` filter the findings, and ``is_valid`` is true
 when there is no error. ``encoding`` is how the bytes were read ("utf-8",
 "utf-8-sig", "utf-16", "utf-32", "windows-1252"; None from ``parse_rows``).
+External ID; ``own=False`` means another team's, which is reported exactly as an
+unknown ID is (same code, same message, never suggested), so an upload cannot tell
+which IDs other teams have.
 ``MESSAGES`` holds the wording of every finding, by severity and code.
 
 Only the first ``NOTES_PER_KIND`` fixes and warnings of each kind are listed, then
@@ -59,7 +70,7 @@ Modules
 
 from __future__ import annotations
 
-from uploads.csvformat.cells import format_value
+from uploads.csvformat.cells import format_value, id_problem
 from uploads.csvformat.checker import MAX_ROWS, NOTES_PER_KIND, parse_rows
 from uploads.csvformat.messages import (
     ERROR,
@@ -73,7 +84,13 @@ from uploads.csvformat.messages import (
 )
 from uploads.csvformat.reading import MAX_BYTES, parse
 from uploads.csvformat.records import Finding, PlanItemRule, Result, Update
-from uploads.csvformat.writing import render_csv, render_template
+from uploads.csvformat.writing import (
+    is_writable_id,
+    render_csv,
+    render_template,
+    safe_cell,
+    safe_normalized_csv,
+)
 
 __all__ = [
     "ERROR",
@@ -92,8 +109,12 @@ __all__ = [
     "Severity",
     "Update",
     "format_value",
+    "id_problem",
+    "is_writable_id",
     "parse",
     "parse_rows",
     "render_csv",
     "render_template",
+    "safe_cell",
+    "safe_normalized_csv",
 ]

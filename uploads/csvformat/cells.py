@@ -33,8 +33,15 @@ MAX_DIGITS = 30  # no real measure has more; a longer one is a pasting accident
 
 _STATUS_BY_LOWER = {status.lower(): status for status in STATUSES}
 _QUOTATION_MARKS = ('"', "'", "\u201c", "\u201d", "\u2018", "\u2019", "\u201e")
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV
+# injection"); a tab or carriage return is also not printable, so it is caught
+# wherever it is. An ID starting with one could neither go into a team's template
+# as it is nor come back from a spreadsheet unchanged, so the portal takes none.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # One search per distinct ID instead of eight substring scans.
-_ID_SUSPECT = re.compile(f"external|[,{''.join(_QUOTATION_MARKS)}]", re.I).search
+_ID_SUSPECT = re.compile(
+    f"external|[,{''.join(_QUOTATION_MARKS)}]|^[=+@-]", re.I
+).search
 _CURRENCY_SIGNS = "$€£¥"
 _SPREADSHEET_ERRORS = ("n/a", "na", "-", "--", "tbd")
 _DAY_RESOLUTIONS = (DateResolution.Day, DateResolution.Weekday, DateResolution.Ordinal)
@@ -97,7 +104,9 @@ class DateCheck:
 
 
 def id_problem(external_id: str) -> Note | None:
-    """Check AchieveIt's own rules for an External ID (stripped of spaces)."""
+    """Check an External ID (stripped of spaces) against AchieveIt's rules (no
+    comma, no quotation mark, not the word 'external'), and the portal's own: every
+    character printable, and no spreadsheet formula trigger (= + - @) first."""
     if external_id and external_id.isprintable() and not _ID_SUSPECT(external_id):
         return None
     shown = shorten(external_id)
@@ -111,6 +120,8 @@ def id_problem(external_id: str) -> Note | None:
         return note("id.quote", id=shown)
     if not external_id.isprintable():
         return note("id.invisible", id=shown)
+    if external_id.startswith(FORMULA_STARTS):
+        return note("id.formula", id=shown, first=external_id[0])
     return None
 
 

@@ -520,11 +520,12 @@ class RowChecker:
         return closest(external_id, self.own_ids.values(), cutoff=0.8)
 
     def _check_mapping(self, external_id: str) -> tuple[Note | None, bool]:
-        """Check the team's mapping; another team's item is never named or hinted."""
+        """Check the team's mapping. Another team's item reads exactly as an ID
+        nobody has: same message, and never named or hinted."""
         assert self.plan_items is not None
         rule = self.plan_items.get(external_id)
         shown = shorten(external_id)
-        if rule is None:
+        if rule is None or not rule.own:
             suggestion = self._suggest_id(external_id)
             hint = (
                 f"Did you mean {suggestion!r}?"
@@ -533,8 +534,6 @@ class RowChecker:
                 " to map it."
             )
             return note("id.unknown", id=shown, hint=hint, fix=suggestion), False
-        if not rule.own:
-            return note("id.other_team", id=shown), False
         if not rule.active:
             return note("id.inactive", id=shown), False
         return None, rule.has_metric

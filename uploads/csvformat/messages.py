@@ -83,15 +83,17 @@ MESSAGES: dict[Severity, dict[str, str]] = {
         " allow in an External ID (it marks the header row). Correct the ID, or"
         " delete the row.",
         "id.comma": "{id!r} contains a comma, which AchieveIt does not allow in an"
-        " External ID. Correct the ID (your team's template lists them).",
+        " External ID. Correct the ID, or delete the row.",
         "id.quote": "{id!r} contains a quotation mark, which AchieveIt does not allow"
         " in an External ID. Remove it.",
         "id.invisible": "{id!r} contains an invisible character (a line break, tab"
         " or special space). Retype the External ID.",
-        "id.unknown": "{id!r} is not an External ID your organization has mapped to"
-        " a plan item. {hint}",
-        "id.other_team": "{id!r} is not one of this team's plan items. Upload it with"
-        " the team it belongs to, or ask an administrator.",
+        "id.formula": "{id!r} starts with {first!r}, which makes a spreadsheet run"
+        " the cell as a formula, so the portal takes no External ID starting with ="
+        " + - or @. Correct the ID, or delete the row.",
+        # One message for an ID nobody has and for another team's: an upload must
+        # not tell which IDs other teams have.
+        "id.unknown": "{id!r} is not one of this team's plan items. {hint}",
         "id.inactive": "{id!r} is an inactive plan item, so it takes no updates."
         " Delete the row, or ask an administrator to reactivate it.",
         "status.empty": "the Status is empty. Write one of: {statuses}.",

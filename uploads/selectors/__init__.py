@@ -17,17 +17,18 @@ from uploads.models import PlanItem, Team
 
 
 def plan_item_rules(team: Team) -> dict[str, csvformat.PlanItemRule]:
-    """The organization's External ID mapping, as seen by one team's upload.
+    """One team's External ID mapping, as its uploads are checked against it.
 
-    Items of other teams are included (own=False) so an upload naming one is told
-    "not one of this team's items" rather than "unknown".
+    Only the team's own items: another team's ID is then exactly as unknown as an
+    ID nobody has (same message, same work), so an upload cannot tell which IDs
+    other teams have.
     """
-    rows = PlanItem.objects.values_list(
-        "external_id", "team_id", "active", "has_metric"
+    rows = PlanItem.objects.filter(team=team).values_list(
+        "external_id", "active", "has_metric"
     )
     return {
         external_id: csvformat.PlanItemRule(
-            own=team_id == team.pk, active=active, has_metric=has_metric
+            own=True, active=active, has_metric=has_metric
         )
-        for external_id, team_id, active, has_metric in rows.iterator(chunk_size=5000)
+        for external_id, active, has_metric in rows.iterator(chunk_size=5000)
     }

@@ -108,6 +108,7 @@ def last_updates(
             "value",
             "as_of_date",
             "upload__id",
+            "upload__public_id",
             "upload__state",
             "upload__team_id",
             "upload__confirmed_at",

@@ -30,6 +30,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
+from uploads import csvformat
 from uploads.models import (
     AuditEvent,
     Membership,
@@ -441,7 +442,18 @@ def read_mapping(data: bytes) -> list[MappingRow]:
             )
             continue
         if not external_id:
-            problems.append(MappingProblem(line, "External ID", "it is empty."))
+            problems.append(
+                MappingProblem(
+                    line,
+                    "External ID",
+                    "it is empty. Write the plan item's External ID as AchieveIt"
+                    " has it, or delete the row.",
+                )
+            )
+            continue
+        id_problem = _id_problem(external_id, line)
+        if id_problem is not None:
+            problems.append(id_problem)
             continue
         if external_id in seen:
             problems.append(
@@ -462,11 +474,35 @@ def read_mapping(data: bytes) -> list[MappingRow]:
     return items
 
 
+def _id_problem(external_id: str, line: int) -> MappingProblem | None:
+    """The upload's rules for an External ID (``csvformat.id_problem``): an ID the
+    mapping takes must be one an upload, the team's template and AchieveIt can
+    carry as it is."""
+    problem = csvformat.id_problem(external_id.strip())
+    if problem is not None:
+        return MappingProblem(line, "External ID", problem.detail)
+    if external_id != external_id.strip():
+        return MappingProblem(
+            line, "External ID", f"{external_id!r} has spaces around it: remove them."
+        )
+    return None
+
+
 def plan_items_import_preview(*, team: Team, items: list[MappingRow]) -> ImportPreview:
     """What `plan_items_import` would do with these items; writes nothing.
 
-    Another team's External IDs are listed in `problems` (the import refuses them).
+    Another team's External IDs, and IDs an upload could not carry (see
+    `read_mapping`), are listed in `problems` (the import refuses them).
     """
+    # Items read from a file were checked by read_mapping; others (seed_demo's)
+    # are checked here, so no way in stores an ID that breaks the rules.
+    id_problems = [
+        problem
+        for item in items
+        if (problem := _id_problem(item.external_id, item.line)) is not None
+    ]
+    if id_problems:
+        return ImportPreview([], [], 0, id_problems)
     ids = [item.external_id for item in items]
     if len(set(ids)) != len(ids):
         duplicates = sorted(id_ for id_, count in Counter(ids).items() if count > 1)

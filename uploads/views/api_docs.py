@@ -31,7 +31,7 @@ _JOB_ID = "3f1c9a52-8d4e-4b7a-9a51-0c2f6e1d7b90"
 # The answers as they come back (the page shows them too).
 EXAMPLE_QUEUED = {
     "jobId": _JOB_ID,
-    "portalUrl": "{base}/uploads/42/",
+    "portalUrl": "{base}/uploads/" + _JOB_ID + "/",
     "rows": 2,
     "findings": [],
 }
@@ -49,7 +49,7 @@ EXAMPLE_FINDINGS = {
             "suggestion": "Achieved",
         }
     ],
-    "portalUrl": "{base}/uploads/43/",
+    "portalUrl": "{base}/uploads/9b2e4f3a-1c7d-4e8b-b6a0-5d3f2c1e0a47/",
 }
 EXAMPLE_STATUS = {
     "jobId": _JOB_ID,
@@ -65,7 +65,7 @@ EXAMPLE_STATUS = {
         "body": '{"jobId": "job-8812"}',
     },
     "findings": [],
-    "portalUrl": "{base}/uploads/42/",
+    "portalUrl": "{base}/uploads/" + _JOB_ID + "/",
 }
 
 
@@ -182,7 +182,10 @@ def _schemas() -> dict[str, Any]:
             "properties": {
                 "jobId": {
                     "type": "string",
-                    "description": "The portal's job ID: ask for the outcome with it.",
+                    "format": "uuid",
+                    "description": "The portal's job ID: ask for the outcome with it."
+                    " An opaque identifier (a random UUID, not a count of uploads);"
+                    " the upload's page in the portal has the same one.",
                 },
                 "portalUrl": {
                     "type": "string",
@@ -223,7 +226,7 @@ def _schemas() -> dict[str, Any]:
             "type": "object",
             "required": ["jobId", "state", "stateLabel", "message"],
             "properties": {
-                "jobId": {"type": "string"},
+                "jobId": {"type": "string", "format": "uuid"},
                 "state": {
                     "type": "string",
                     "description": "The upload's state in the portal.",
@@ -387,7 +390,8 @@ def openapi_document() -> dict[str, Any]:
                             "name": "jobId",
                             "in": "path",
                             "required": True,
-                            "description": "The jobId the POST answered.",
+                            "description": "The jobId the POST answered (opaque:"
+                            " a random UUID).",
                             "schema": {"type": "string"},
                             "example": _JOB_ID,
                         }

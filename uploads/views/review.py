@@ -2,13 +2,14 @@
 the actions (send again, resolve, cancel, and several at once). Staff only: to
 everyone else these pages and actions are a plain 404.
 
-The older POST endpoints under /uploads/<id>/ (retry, resolve, cancel) answer as
+The older POST endpoints under /uploads/<public id>/ (retry, resolve, cancel) answer as
 the review's own actions do, by the same rules.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -108,8 +109,8 @@ def review_bulk(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def review_upload(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = get_upload_for(request, upload_id, need=Need.STAFF)
+def review_upload(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    upload = get_upload_for(request, public_id, need=Need.STAFF)
     return _render_review(request, upload)
 
 
@@ -138,8 +139,8 @@ def _render_review(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def review_send_again(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = get_upload_for(request, upload_id, need=Need.STAFF)
+def review_send_again(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    upload = get_upload_for(request, public_id, need=Need.STAFF)
     if request.method == "GET":
         return _render_send_again(request, upload, SendAgainForm(upload=upload))
     return _send_again(request, upload)
@@ -150,7 +151,7 @@ def _send_again(request: HttpRequest, upload: Upload) -> HttpResponse:
     and sends nothing."""
     if upload.state not in Upload.REVIEWABLE_STATES:
         messages.warning(request, "Only failed or needs-review uploads can be retried.")
-        return redirect("review_upload", upload.pk)
+        return redirect("review_upload", upload.public_id)
     form = SendAgainForm(request.POST, upload=upload)
     if not form.is_valid():
         return _render_send_again(request, upload, form, status=400)
@@ -163,7 +164,7 @@ def _send_again(request: HttpRequest, upload: Upload) -> HttpResponse:
         )
     except ServiceError as error:
         messages.warning(request, str(error))
-        return redirect("review_upload", upload.pk)
+        return redirect("review_upload", upload.public_id)
     messages.success(request, f"Upload #{upload.pk} is queued to be sent again.")
     return redirect("review_queue")
 
@@ -185,8 +186,8 @@ def _render_send_again(
 
 @login_required
 @require_POST
-def review_resolve(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = get_upload_for(request, upload_id, need=Need.STAFF)
+def review_resolve(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    upload = get_upload_for(request, public_id, need=Need.STAFF)
     form = ResolveForm(request.POST)
     if not form.is_valid():
         return _render_review(request, upload, resolve_form=form, status=400)
@@ -199,15 +200,15 @@ def review_resolve(request: HttpRequest, upload_id: int) -> HttpResponse:
         )
     except ServiceError as error:
         messages.warning(request, str(error))
-        return redirect("review_upload", upload.pk)
+        return redirect("review_upload", upload.public_id)
     messages.success(request, f"Upload #{upload.pk} is resolved.")
     return redirect("review_queue")
 
 
 @login_required
 @require_POST
-def review_cancel(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = get_upload_for(request, upload_id, need=Need.STAFF)
+def review_cancel(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    upload = get_upload_for(request, public_id, need=Need.STAFF)
     form = CancelForm(request.POST)
     if not form.is_valid():
         return _render_review(request, upload, cancel_form=form, status=400)
@@ -217,7 +218,7 @@ def review_cancel(request: HttpRequest, upload_id: int) -> HttpResponse:
         )
     except ServiceError as error:
         messages.warning(request, str(error))
-        return redirect("review_upload", upload.pk)
+        return redirect("review_upload", upload.public_id)
     messages.info(request, f"Upload #{upload.pk} is canceled.")
     return redirect("review_queue")
 
@@ -228,8 +229,8 @@ def review_cancel(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload_retry(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = get_upload_for(request, upload_id, need=Need.STAFF)
+def upload_retry(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    upload = get_upload_for(request, public_id, need=Need.STAFF)
     return _send_again(request, upload)
 
 

@@ -24,11 +24,18 @@ from uploads.forms import (
 )
 from uploads.models import Membership, PlanItem, Team
 from uploads.permissions import Need, get_team_for
-from uploads.selectors.teams import managed_teams, team_members, team_plan_items
+from uploads.selectors.teams import (
+    managed_teams,
+    team_members,
+    team_plan_items,
+    unwritable_plan_items,
+)
 from uploads.services import ServiceError
 from uploads.services import teams as team_services
 
 ITEMS_PER_PAGE = 50
+# External IDs named in the warning about items no file can carry.
+UNWRITABLE_SHOWN = 20
 # Rows of each kind of change the preview lists (the counts cover them all).
 PREVIEW_ROWS = 100
 
@@ -226,6 +233,7 @@ def _manage_page(
     items = Paginator(team_plan_items(team, search=search), ITEMS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    unwritable = unwritable_plan_items(team)
     context: dict[str, Any] = {
         "team": team,
         "members": team_members(team),
@@ -235,6 +243,9 @@ def _manage_page(
         "search": search,
         "search_query": urlencode({"q": search}) if search else "",
         "all_items": team.plan_items.count() if search else items.paginator.count,
+        "unwritable": unwritable,
+        "unwritable_shown": UNWRITABLE_SHOWN,
+        "unwritable_more": max(0, len(unwritable) - UNWRITABLE_SHOWN),
     }
     return render(request, "teams/team_manage.html", context, status=status)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,9 +15,9 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from uploads import csvformat, services
-from uploads.csvformat.writing import safe_cell
+from uploads.csvformat.writing import safe_cell, safe_normalized_csv
 from uploads.forms import FixRowsForm, UploadFileForm
-from uploads.models import PlanItem, Upload
+from uploads.models import Upload
 from uploads.permissions import (
     Need,
     can_upload,
@@ -25,6 +26,7 @@ from uploads.permissions import (
     team_accesses,
 )
 from uploads.selectors import uploads as selectors_uploads
+from uploads.selectors.teams import template_external_ids
 
 # The updates listed on an upload's page; the file as sent holds them all.
 ROWS_SHOWN = 500
@@ -61,20 +63,21 @@ def upload_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def team_template(request: HttpRequest, slug: str) -> HttpResponse:
+    """The team's active External IDs to fill in. An ID stored before imports
+    checked it, and that no upload could carry, is left out (the team's page
+    lists it for its managers) rather than failing the whole file."""
     team = get_team_for(request, slug)
-    external_ids = PlanItem.objects.filter(team=team, active=True).values_list(
-        "external_id", flat=True
-    )
     response = HttpResponse(
-        csvformat.render_template(external_ids), content_type="text/csv"
+        csvformat.render_template(template_external_ids(team)),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{team.slug}-updates.csv"'
     return response
 
 
 @login_required
-def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = get_upload_for(request, upload_id)
+def upload_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    upload = get_upload_for(request, public_id)
     findings = upload.findings
     errors = [f for f in findings if f["severity"] == csvformat.ERROR]
     may_send = can_upload(request.user, upload.team)
@@ -107,13 +110,13 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 
 @login_required
-def upload_state(request: HttpRequest, upload_id: int) -> HttpResponse:
+def upload_state(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The live state badge (htmx polls it while the upload is on its way).
 
     When the state has moved on, the whole page reloads so the calls and history
     shown beside the badge move on with it.
     """
-    upload = get_upload_for(request, upload_id)
+    upload = get_upload_for(request, public_id)
     response = render(
         request,
         "uploads/_state_badge.html",
@@ -131,9 +134,9 @@ def upload_state(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload_revise(request: HttpRequest, upload_id: int) -> HttpResponse:
+def upload_revise(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Save the cells corrected in the browser as a new draft, checked again."""
-    upload = get_upload_for(request, upload_id, need=Need.UPLOAD)
+    upload = get_upload_for(request, public_id, need=Need.UPLOAD)
     bad_rows = selectors_uploads.rows_with_errors(upload)[:FIX_ROWS_SHOWN]
     form = FixRowsForm(request.POST, bad_rows=bad_rows)
     if not form.is_valid():
@@ -165,9 +168,9 @@ def upload_revise(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def upload_problems(request: HttpRequest, upload_id: int) -> HttpResponse:
+def upload_problems(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Every finding of an upload as CSV, formula-safe for spreadsheets."""
-    upload = get_upload_for(request, upload_id)
+    upload = get_upload_for(request, public_id)
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(PROBLEMS_HEADER)
@@ -186,9 +189,9 @@ def upload_problems(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def upload_original(request: HttpRequest, upload_id: int) -> HttpResponse:
+def upload_original(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The file exactly as it was received, under its own name."""
-    upload = get_upload_for(request, upload_id)
+    upload = get_upload_for(request, public_id)
     data = selectors_uploads.original_bytes(upload)
     if data is None:
         raise Http404("The original file of this upload is not kept.")
@@ -201,13 +204,17 @@ def upload_original(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def upload_sent_file(request: HttpRequest, upload_id: int) -> HttpResponse:
-    """The normalized CSV: exactly the bytes sent (or to be sent) to AchieveIt."""
-    upload = get_upload_for(request, upload_id)
+def upload_sent_file(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The normalized CSV: exactly the bytes sent (or to be sent) to AchieveIt.
+
+    Such a file has no cell a spreadsheet would run; one kept from before
+    External IDs were checked for formula triggers has them quoted."""
+    upload = get_upload_for(request, public_id)
     if not upload.normalized_csv:
         raise Http404("This upload has no file to send.")
     response = HttpResponse(
-        upload.normalized_csv.encode("utf-8"), content_type="text/csv; charset=utf-8"
+        safe_normalized_csv(upload.normalized_csv).encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = content_disposition_header(
         True, f"upload-{upload.pk}-as-sent.csv"
@@ -218,8 +225,8 @@ def upload_sent_file(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload_confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = get_upload_for(request, upload_id, need=Need.UPLOAD)
+def upload_confirm(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    upload = get_upload_for(request, public_id, need=Need.UPLOAD)
     try:
         services.upload_confirm(upload=upload, user=request.user)
     except services.ServiceError as error:
@@ -231,8 +238,8 @@ def upload_confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload_exclude_invalid(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = get_upload_for(request, upload_id, need=Need.UPLOAD)
+def upload_exclude_invalid(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    upload = get_upload_for(request, public_id, need=Need.UPLOAD)
     try:
         clean = services.upload_exclude_invalid(upload=upload, user=request.user)
     except services.ServiceError as error:
@@ -247,8 +254,8 @@ def upload_exclude_invalid(request: HttpRequest, upload_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def upload_discard(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = get_upload_for(request, upload_id, need=Need.UPLOAD)
+def upload_discard(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    upload = get_upload_for(request, public_id, need=Need.UPLOAD)
     if services.upload_reject(upload=upload, user=request.user):
         messages.info(request, "Discarded: nothing was sent. The file is kept.")
     return redirect(upload)
