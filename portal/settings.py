@@ -50,11 +50,15 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "csp",
     "uploads",
 ]
 
 MIDDLEWARE = [
+    # First: a body over the limit is refused before anything reads it.
+    "portal.limits.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -191,6 +195,46 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# --- HTTPS -------------------------------------------------------------------
+# With DEBUG off the portal is HTTPS only: plain HTTP is redirected, and browsers
+# are told (HSTS) never to try it again. Each can be turned off for a setup that
+# needs it. Behind a proxy that terminates TLS (the compose file's nginx), set
+# BEHIND_TLS_PROXY=true: the proxy's X-Forwarded-Proto then says whether the
+# visitor used HTTPS, and X-Forwarded-For who they are (for login throttling).
+# The proxy must set both headers itself, never pass on a visitor's.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int(
+    "SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# `preload` only makes the host eligible for the browsers' built-in HTTPS list;
+# nothing is listed until someone submits the domain at hstspreload.org.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+if env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and pictures come
+# from the portal's own static files only; no inline script or style, no eval, no
+# framing, forms post only to the portal. Tabler and Chart.js set styles from
+# JavaScript (CSSOM), which a policy does not restrict.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# A DEBUG error page hides every address (they may hold passwords), not only
+# settings named like KEY or PASSWORD.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.debug.PortalExceptionReporterFilter"
+
 # --- AchieveIt ---------------------------------------------------------------
 ACHIEVEIT_BASE_URL = env_str("ACHIEVEIT_BASE_URL", "https://api.achieveit.com")
 ACHIEVEIT_API_KEY = env_secret("ACHIEVEIT_API_KEY")
@@ -219,7 +263,18 @@ DRAFT_MAX_AGE_DAYS = env_int("DRAFT_MAX_AGE_DAYS", 7, minimum=1)
 # CSV limits.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10_000_000, minimum=1)
 UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 100_000, minimum=1)
-DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1_000_000
+# The largest request body: one file plus room for the form around it. Bigger
+# bodies get a 413 from their Content-Length (portal.limits), and deploy/nginx.conf
+# refuses them too (client_max_body_size: change both together).
+REQUEST_BODY_MAX_BYTES = UPLOAD_MAX_BYTES + 1_000_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# The limit handler comes first, so a file past UPLOAD_MAX_BYTES is stopped before
+# Django's handlers keep it in memory or spool it to disk.
+FILE_UPLOAD_HANDLERS = [
+    "portal.limits.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # The script API (/api/): calls a minute one token may make before a 429.

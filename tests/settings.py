@@ -13,6 +13,8 @@ os.environ.setdefault("PORTAL_ENV_FILE", "")
 os.environ.setdefault("SECRET_KEY", "test-only-secret")
 os.environ.setdefault("ACHIEVEIT_API_KEY", "test-secret-key-4f9d")
 os.environ.setdefault("ACHIEVEIT_BASE_URL", "http://127.0.0.1:9")
+# The test client and the live server speak plain HTTP (DEBUG is off in CI).
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 # Tests (and the workers they start) keep mail in memory or in a folder.
 os.environ.setdefault("ALLOW_LOCAL_EMAIL", "true")
 # The pipeline tests need a real Redis; the local one is the default.

@@ -1,11 +1,20 @@
 """docker-compose cannot start here (no Docker engine), so check what can be
-checked: the containers run the same command lines as `make run`."""
+checked: the containers run the same command lines as `make run`, nginx stands in
+front of gunicorn with the portal's limits, and production settings pass Django's
+deployment checks."""
 
 from __future__ import annotations
 
+import os
+import re
+import secrets
 import shlex
+import subprocess
+import sys
 
 import yaml
+from django.conf import settings
+from django.test import Client
 
 from tests.helpers import REPO
 
@@ -52,3 +61,119 @@ def test_the_simulator_container_runs_the_simulator_module():
     argv = shlex.split(command)[-1]
     assert "python -m simulator" in argv
     assert "python -m simulator" in procfile()["simulator"]
+
+
+# --- production settings --------------------------------------------------------
+
+
+def test_production_settings_pass_the_deployment_checks(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO,
+        env={
+            "PATH": os.environ["PATH"],
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "PORTAL_ENV_FILE": "",
+            "PORTAL_VAR_DIR": str(tmp_path / "var"),
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "portal.example.org",
+            "EMAIL_HOST": "smtp.example.org",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def policy_of(response) -> dict[str, list[str]]:
+    directives = {}
+    for directive in response["Content-Security-Policy"].split(";"):
+        name, *values = directive.split()
+        directives[name] = values
+    return directives
+
+
+def test_every_page_carries_a_policy_without_inline_script_or_style(db):
+    response = Client().get("/accounts/login/")
+
+    policy = policy_of(response)
+    assert policy["default-src"] == ["'self'"]
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == ["'self'"]
+    assert policy["img-src"] == ["'self'", "data:"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["form-action"] == ["'self'"]
+    assert "unsafe" not in response["Content-Security-Policy"]
+
+
+def test_behind_the_tls_proxy_only_its_https_header_avoids_the_redirect(db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+    plain = Client().get("/accounts/login/", HTTP_HOST="127.0.0.1")
+    proxied = Client().get(
+        "/accounts/login/", HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https"
+    )
+
+    assert plain.status_code == 301
+    assert plain["Location"] == "https://127.0.0.1/accounts/login/"
+    assert proxied.status_code == 200
+    assert proxied["Strict-Transport-Security"].startswith("max-age=3600")
+
+
+# --- nginx in front of gunicorn -------------------------------------------------
+
+
+def nginx_conf() -> str:
+    return (REPO / "deploy" / "nginx.conf").read_text()
+
+
+def nginx_setting(name: str) -> str:
+    found = re.findall(rf"^\s*{name}\s+([^;{{]+);", nginx_conf(), flags=re.MULTILINE)
+    assert len(found) == 1, f"{name}: {found}"
+    return found[0]
+
+
+def seconds(value: str) -> int:
+    return int(value.removesuffix("s"))
+
+
+def test_only_nginx_is_published_and_it_serves_the_portal():
+    services = compose()["services"]
+    nginx = services["nginx"]
+
+    assert "ports" not in services["web"]
+    assert re.fullmatch(r"nginx:\d+\.\d+[\w.-]*", nginx["image"])
+    assert {"80:80", "443:443"} == set(nginx["ports"])
+    assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in nginx["volumes"]
+    assert services["web"]["environment"]["BEHIND_TLS_PROXY"] == "true"
+    bind = shlex.split(services["web"]["command"])[-1].split("--bind ")[1].split()[0]
+    assert nginx_setting("server") == "web:" + bind.rsplit(":", 1)[1]
+
+
+def test_nginx_refuses_what_the_portal_refuses_and_gives_up_before_gunicorn():
+    web = compose()["services"]["web"]["command"]
+    gunicorn_timeout = int(re.search(r"--timeout (\d+)", web).group(1))
+
+    assert int(nginx_setting("client_max_body_size")) == (
+        settings.REQUEST_BODY_MAX_BYTES
+    )
+    assert seconds(nginx_setting("proxy_read_timeout")) < gunicorn_timeout
+    assert seconds(nginx_setting("client_body_timeout")) <= 60
+    assert seconds(nginx_setting("client_header_timeout")) <= 60
+
+
+def test_nginx_sets_the_forwarded_headers_itself():
+    conf = nginx_conf()
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
+    # Replaced, not appended to: a visitor cannot pick the address axes counts.
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+
+
+def test_the_tls_key_never_goes_into_the_image():
+    ignored = (REPO / ".dockerignore").read_text().split()
+    assert "deploy/certs" in ignored

@@ -349,3 +349,135 @@ def test_a_cache_url_that_is_not_redis_is_refused(tmp_path):
     )
     assert result.returncode != 0
     assert "CACHE_URL='memcached://cache:11211' is not a redis://" in result.stderr
+
+
+# --- HTTPS, behind a proxy or not ----------------------------------------------
+
+HTTPS_SNIPPET = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'redirect': settings.SECURE_SSL_REDIRECT, "
+    "'hsts': settings.SECURE_HSTS_SECONDS, "
+    "'subdomains': settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
+    "'preload': settings.SECURE_HSTS_PRELOAD, "
+    "'proxy_header': getattr(settings, 'SECURE_PROXY_SSL_HEADER', None), "
+    "'axes_ip_from': getattr(settings, 'AXES_IPWARE_META_PRECEDENCE_ORDER', None)}))"
+)
+
+
+def load_https_settings(tmp_path, **env: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", HTTPS_SNIPPET],
+        cwd=REPO,
+        env={
+            "PATH": os.environ["PATH"],
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "PORTAL_VAR_DIR": str(tmp_path / "var"),
+            "PORTAL_ENV_FILE": "",
+            "EMAIL_HOST": "smtp.example.org",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_production_is_https_only_with_hsts(tmp_path):
+    loaded = load_https_settings(tmp_path, SECRET_KEY="x" * 50)
+    assert loaded["redirect"] is True
+    assert loaded["hsts"] >= 365 * 24 * 3600
+    assert loaded["subdomains"] is True
+    assert loaded["preload"] is True
+    assert loaded["proxy_header"] is None
+
+
+def test_the_local_run_stays_plain_http(tmp_path):
+    loaded = load_https_settings(tmp_path, DEBUG="true")
+    assert loaded["redirect"] is False
+    assert loaded["hsts"] == 0
+
+
+def test_each_https_setting_can_be_switched_off(tmp_path):
+    loaded = load_https_settings(
+        tmp_path,
+        SECRET_KEY="x" * 50,
+        SECURE_SSL_REDIRECT="false",
+        SECURE_HSTS_SECONDS="0",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="no",
+        SECURE_HSTS_PRELOAD="off",
+    )
+    assert loaded["redirect"] is False
+    assert loaded["hsts"] == 0
+    assert loaded["subdomains"] is False
+    assert loaded["preload"] is False
+
+
+def test_behind_a_tls_proxy_its_headers_say_the_scheme_and_the_visitor(tmp_path):
+    loaded = load_https_settings(tmp_path, SECRET_KEY="x" * 50, BEHIND_TLS_PROXY="true")
+    assert loaded["proxy_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert loaded["axes_ip_from"] == ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+
+# --- what a DEBUG error page shows of the settings -----------------------------
+
+PASSWORD = "hunter2-in-a-url"
+
+
+@pytest.fixture
+def settings_with_passwords(settings):
+    settings.DATABASE_URL = f"postgres://portal:{PASSWORD}@db.internal:5432/portal"
+    settings.CELERY_BROKER_URL = f"redis://:{PASSWORD}@cache.internal:6379/0"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://:{PASSWORD}@cache.internal:6379/1",
+        }
+    }
+    settings.EMAIL_HOST_PASSWORD = PASSWORD
+    settings.ACHIEVEIT_API_KEY = PASSWORD
+    settings.SENTRY_DSN = f"https://{PASSWORD}@o1.ingest.example.io/1"
+    # Named like nothing secret, but holding user:password@.
+    settings.REPORTS_MIRROR = f"sftp://reports:{PASSWORD}@files.internal/"
+    return settings
+
+
+def test_the_settings_dump_masks_every_address_that_may_hold_a_password(
+    settings_with_passwords,
+):
+    from django.test import RequestFactory
+    from django.views.debug import get_exception_reporter_filter
+
+    from portal.debug import PortalExceptionReporterFilter
+
+    request = RequestFactory().get("/")
+    reporter_filter = get_exception_reporter_filter(request)
+    safe = reporter_filter.get_safe_settings()
+
+    assert isinstance(reporter_filter, PortalExceptionReporterFilter)
+    assert PASSWORD not in repr(safe)
+    assert safe["DATABASE_URL"] == reporter_filter.cleansed_substitute
+    assert safe["CACHES"]["default"]["LOCATION"] == reporter_filter.cleansed_substitute
+    # What holds no password stays readable.
+    assert safe["TIME_ZONE"] == settings_with_passwords.TIME_ZONE
+
+
+def test_a_debug_error_page_shows_no_password(settings_with_passwords):
+    import sys as system
+
+    from django.test import RequestFactory
+    from django.views.debug import technical_500_response
+
+    settings_with_passwords.DEBUG = True
+    request = RequestFactory().get("/")
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        response = technical_500_response(request, *system.exc_info())
+
+    page = response.content.decode()
+    assert "boom" in page
+    assert "DATABASE_URL" in page
+    assert PASSWORD not in page

@@ -49,7 +49,7 @@ def test_a_plan_owner_enters_two_updates_and_sends_them(
     assert "Row 4 (SALES-Q4-02), Current Value: 45% was converted to 0.45" in preview
     page.click("[data-testid=confirm]")
     page.wait_for_function(
-        "document.querySelector('[data-testid=state]').innerText === 'Succeeded'",
+        "() => document.querySelector('[data-testid=state]').innerText === 'Succeeded'",
         timeout=40_000,
     )
     upload = Upload.objects.get(source=Upload.Source.FORM)

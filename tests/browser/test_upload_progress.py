@@ -22,7 +22,7 @@ def test_the_badge_follows_the_upload_to_its_verdict(
 
     pipeline.start_worker()
     page.wait_for_function(
-        "document.querySelector('[data-testid=state]').innerText === 'Succeeded'",
+        "() => document.querySelector('[data-testid=state]').innerText === 'Succeeded'",
         timeout=40_000,
     )
     attempts = page.inner_text("[data-testid=attempts]")
@@ -55,7 +55,7 @@ def test_a_plan_owner_fixes_a_messy_file_and_sends_it(
     page.click("[data-testid=exclude-invalid]")
     page.click("[data-testid=confirm]")
     page.wait_for_function(
-        "document.querySelector('[data-testid=state]').innerText === 'Succeeded'",
+        "() => document.querySelector('[data-testid=state]').innerText === 'Succeeded'",
         timeout=40_000,
     )
     assert len(pipeline.posts()) == 1
