@@ -18,6 +18,7 @@ from uploads.models import (
     AuditEvent,
     Membership,
     PlanItem,
+    Team,
     Upload,
     UploadRow,
 )
@@ -325,3 +326,21 @@ def test_a_team_name_with_a_line_break_is_refused_there(admin_client, team):
     assert "no line breaks" in response.content.decode()
     team.refresh_from_db()
     assert team.name == "Sales"
+
+
+def test_a_team_deleted_there_is_an_audit_event_that_names_it(admin_client, db):
+    team = Team.objects.create(slug="pilots", name="Pilots")
+
+    response = admin_client.post(
+        f"/admin/uploads/team/{team.pk}/delete/", {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not Team.objects.filter(pk=team.pk).exists()
+    event = AuditEvent.objects.get(action=Action.ADMIN_CHANGED)
+    assert (event.team, event.details["object"], event.details["object_id"]) == (
+        None,
+        "Pilots",
+        team.pk,
+    )
+    assert event.sentence == "admin deleted the team 'Pilots' in the admin"

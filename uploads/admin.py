@@ -93,9 +93,10 @@ def _values(instance: models.Model, names: list[str]) -> dict[str, list[Any]]:
     }
 
 
-def _team_of(instance: models.Model) -> Team | None:
+def _team_of(instance: models.Model, operation: str) -> Team | None:
     if isinstance(instance, Team):
-        return instance if instance.pk else None
+        # A deleted team is named in the details; the event cannot point at it.
+        return None if operation == "deleted" else instance
     return getattr(instance, "team", None)
 
 
@@ -109,7 +110,7 @@ def audit_admin_change(
     deleted), the changed fields with old and new values, and who."""
     return audit(
         action=AuditEvent.Action.ADMIN_CHANGED,
-        team=_team_of(instance),
+        team=_team_of(instance, operation),
         actor=request.user,
         model=str(instance._meta.verbose_name),
         object=str(instance),
@@ -314,6 +315,7 @@ class AttemptAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "action", "actor", "team", "upload"]
+    # Who and which upload as written (the snapshots, not today's names).
+    list_display = ["at", "action", "actor_username", "team", "upload_number"]
     list_filter = ["action", "team"]
-    list_select_related = ["actor", "team", "upload"]
+    list_select_related = ["team"]
