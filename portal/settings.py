@@ -267,6 +267,9 @@ UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 100_000, minimum=1)
 # bodies get a 413 from their Content-Length (portal.limits), and deploy/nginx.conf
 # refuses them too (client_max_body_size: change both together).
 REQUEST_BODY_MAX_BYTES = UPLOAD_MAX_BYTES + 1_000_000
+# A file bigger than this is stored at once and checked by a worker, so no web
+# worker is held by a big file (its page follows the check).
+CHECK_IN_WORKER_BYTES = env_int("CHECK_IN_WORKER_BYTES", 1_000_000, minimum=0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 # The limit handler comes first, so a file past UPLOAD_MAX_BYTES is stopped before
 # Django's handlers keep it in memory or spool it to disk.

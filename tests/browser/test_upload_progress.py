@@ -60,3 +60,29 @@ def test_a_plan_owner_fixes_a_messy_file_and_sends_it(
     )
     assert len(pipeline.posts()) == 1
     assert pipeline.posts()[0]["body"].count("\n") == 3  # header and two rows
+
+
+def test_a_big_file_is_checked_by_a_worker_while_its_page_waits(
+    page, workers, plan_items, alice, tmp_path, settings
+):
+    from tests.browser.checks import look_at
+    from tests.helpers import MESSY_CSV
+
+    settings.CHECK_IN_WORKER_BYTES = 10  # every file counts as big here
+    messy = tmp_path / "export.csv"
+    messy.write_bytes(MESSY_CSV)
+    log_in(page, "alice")
+    page.click("[data-testid=upload-sales]")
+    page.set_input_files("input[type=file]", str(messy))
+    page.click("input[type=submit], button[type=submit][name=check]")
+
+    # No worker yet: the file is kept and the page says it is being checked.
+    assert page.inner_text("[data-testid=state]") == "Checking"
+    assert "being checked" in page.inner_text("[data-testid=summary]")
+    assert page.locator("[data-testid=rows-checked]").count() == 1
+    look_at(page, "upload-checking")
+
+    workers.start(beat=False)
+    page.wait_for_selector("[data-testid=errors]", timeout=40_000)
+    assert page.inner_text("[data-testid=state]") == "Draft"
+    assert "Did you mean 'Achieved'?" in page.inner_text("[data-testid=errors]")

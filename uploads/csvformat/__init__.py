@@ -44,20 +44,23 @@ the whole sentence: ``"Row 14, Status: ..."`` for a cell, ``"Row 4: ..."`` for a
 no prefix for the file. ``line`` is the row number a spreadsheet shows (the header
 is row 1), ``column`` an AchieveIt column name, ``code`` a key of ``MESSAGES``.
 ``PlanItemRule(own, active, has_metric)``: what the team's mapping says about an
-``Result(updates, findings, encoding, delimiter)``: ``updates`` holds only the rows
-without errors, so "send the valid rows only" is ``render_csv(result.updates)``;
-``errors``, ``warnings`` and ``fixes`` filter the findings, and ``is_valid`` is true
-when there is no error. ``encoding`` is how the bytes were read ("utf-8",
-"utf-8-sig", "utf-16", "utf-32", "windows-1252"; None from ``parse_rows``).
 External ID; ``own=False`` means another team's, which is reported exactly as an
 unknown ID is (same code, same message, never suggested), so an upload cannot tell
 which IDs other teams have.
+``Result(updates, findings, encoding, delimiter, error_total)``: ``updates`` holds only
+the rows without errors, so "send the valid rows only" is
+``render_csv(result.updates)``; ``errors``, ``warnings`` and ``fixes`` filter the
+findings, and ``is_valid`` is true when there is no error. ``encoding`` is how the bytes
+were read ("utf-8", "utf-8-sig", "utf-16", "utf-32", "windows-1252"; None from
+``parse_rows``).
 ``MESSAGES`` holds the wording of every finding, by severity and code.
 
-Only the first ``NOTES_PER_KIND`` fixes and warnings of each kind are listed, then
-one summary finding, so a file with thousands of percentages stays readable. Errors
-are always listed in full. ``Problem`` (a ``ValueError``) is raised by the
-``render_*`` functions and ``format_value`` for data that cannot be written.
+Only the first ``NOTES_PER_KIND`` fixes and warnings of each kind are listed, and
+the first ``ERRORS_PER_KIND`` errors, then one summary finding of the rest, so a file
+with thousands of percentages stays readable and a file wrong on every row costs no
+more to check than a clean one; ``Result.error_count`` counts every error.
+``Problem`` (a ``ValueError``) is raised by the ``render_*`` functions and
+``format_value`` for data that cannot be written.
 
 Modules
 -------
@@ -71,7 +74,12 @@ Modules
 from __future__ import annotations
 
 from uploads.csvformat.cells import format_value, id_problem
-from uploads.csvformat.checker import MAX_ROWS, NOTES_PER_KIND, parse_rows
+from uploads.csvformat.checker import (
+    ERRORS_PER_KIND,
+    MAX_ROWS,
+    NOTES_PER_KIND,
+    parse_rows,
+)
 from uploads.csvformat.messages import (
     ERROR,
     FIXED,
@@ -94,6 +102,7 @@ from uploads.csvformat.writing import (
 
 __all__ = [
     "ERROR",
+    "ERRORS_PER_KIND",
     "FIXED",
     "HEADER",
     "MAX_BYTES",

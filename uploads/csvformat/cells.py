@@ -135,14 +135,18 @@ def closest(written: str, candidates: Iterable[str], cutoff: float) -> str | Non
 # --- Status --------------------------------------------------------------------------
 
 
-def check_status(raw_status: str) -> StatusCheck:
-    """Any case and spacing of a status is that status; anything else is an error."""
+def check_status(raw_status: str, *, explain: bool = True) -> StatusCheck:
+    """Any case and spacing of a status is that status; anything else is an error.
+
+    With ``explain`` false an unknown status gets no suggestion, which is most of
+    the cost of an error (for the rows of a file past those a person reads).
+    """
     written = raw_status.strip()
     status = _STATUS_BY_LOWER.get(" ".join(written.split()).lower(), "")
     if not written:
         return StatusCheck("", note("status.empty", statuses=STATUS_LIST))
     if not status:
-        suggestion = closest(written, STATUSES, cutoff=0.6)
+        suggestion = closest(written, STATUSES, cutoff=0.6) if explain else None
         hint = (
             f"Did you mean {suggestion!r}?"
             if suggestion
@@ -273,8 +277,12 @@ class _Day:
     ambiguous: bool = False
 
 
-def check_date(raw_date: str) -> DateCheck:
-    """Any ISO 8601 date, or US month/day/year; a time after it is left out."""
+def check_date(raw_date: str, *, explain: bool = True) -> DateCheck:
+    """Any ISO 8601 date, or US month/day/year; a time after it is left out.
+
+    With ``explain`` false a date in no accepted form is not tried against the
+    other forms people write (the costly part), so it gets no suggestion.
+    """
     written = raw_date.strip()
     if not written:
         return DateCheck(None, note("date.empty"))
@@ -291,6 +299,8 @@ def check_date(raw_date: str) -> DateCheck:
     shown = shorten(written)
     if day.date is None:
         if day.problem == "date.other_form":  # which form, if any: spell it out
+            if not explain:
+                return DateCheck(None, note("date.invalid", written=shown))
             return DateCheck(None, _unaccepted_date(written))
         # The suggestion's first form (the ISO date of a day-first one) is the fix.
         fix = day.suggestion.partition(" ")[0]

@@ -3,6 +3,12 @@
 Rows are checked one at a time and only what is needed is kept: the valid updates,
 and for each kind of finding a count and its first rows. A fix repeated on 50,000
 rows is one count and ``NOTES_PER_KIND`` listed rows, which is all a person reads.
+
+Errors are listed up to ``ERRORS_PER_KIND`` of each kind, then counted the same way,
+and past that many errors in a column the costly part of an explanation (finding
+the status or date that was meant) is skipped. So the work a file makes is bounded
+by its size, not by how wrong it is: a file with an error in every cell of 100,000
+rows is checked about as fast as a clean one.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from uploads.csvformat.records import Finding, PlanItemRule, Result, Update
 
 MAX_ROWS = 100_000
 NOTES_PER_KIND = 50
+ERRORS_PER_KIND = 1_000
 
 _HEADER_LOWER = tuple(name.lower() for name in HEADER)
 # Words people head columns 2-4 with; they give away a header row that lacks
@@ -95,8 +102,8 @@ class IdCheck:
 
 @dataclass(slots=True)
 class _Kind:
-    """The findings of one code: how many, every row of an error, otherwise the
-    first NOTES_PER_KIND rows and the last one."""
+    """The findings of one code: how many, the first rows (ERRORS_PER_KIND of an
+    error, NOTES_PER_KIND otherwise) and the last one."""
 
     severity: Severity
     count: int = 0
@@ -170,9 +177,12 @@ class RowChecker:
         self.updates_by_id: dict[str, dict[date, Update]] = {}
         self.conflicting: set[tuple[str, date]] = set()
         self.ids: Memo[IdCheck] = Memo(self._check_id)
-        self.statuses: Memo[StatusCheck] = Memo(check_status, _SMALL_MEMO_SIZE)
+        self.statuses: Memo[StatusCheck] = Memo(self._check_status, _SMALL_MEMO_SIZE)
         self.values: Memo[ValueCheck] = Memo(check_value)
-        self.dates: Memo[DateCheck] = Memo(check_date, _SMALL_MEMO_SIZE)
+        self.dates: Memo[DateCheck] = Memo(self._check_date, _SMALL_MEMO_SIZE)
+        # Distinct statuses and dates with an error so far, each fully explained.
+        self.explained_statuses = 0
+        self.explained_dates = 0
         self.own_ids: dict[str, str] | None = None  # lower case -> as mapped
         self.suggestions_made = 0
         self.file_findings: list[Finding] = []
@@ -244,7 +254,7 @@ class RowChecker:
         if kind is None:
             kind = self.kinds[note.code] = _Kind(note.severity)
         count = kind.count = kind.count + 1
-        if count <= NOTES_PER_KIND or kind.severity == ERROR:
+        if count <= (ERRORS_PER_KIND if kind.severity == ERROR else NOTES_PER_KIND):
             kind.listed.append((line, column, note, value))
         kind.last = (line, column, note)
 
@@ -279,11 +289,14 @@ class RowChecker:
         if not updates and not any(finding.severity == ERROR for finding in findings):
             no_updates = note("file.no_updates", header=HEADER_LIST)
             findings.append(Finding.of(None, None, no_updates))
-        return Result(updates, findings, encoding, delimiter)
+        error_count = sum(
+            kind.count for kind in self.kinds.values() if kind.severity == ERROR
+        ) + sum(finding.severity == ERROR for finding in self.file_findings)
+        return Result(updates, findings, encoding, delimiter, error_count)
 
     def _list_findings(self) -> list[Finding]:
-        """All findings in row order: every error, and of each kind of fix or warning
-        the first NOTES_PER_KIND, then one summary of the rest."""
+        """The findings listed of each kind in row order, then one summary of the
+        rest of each kind."""
         listed = [
             Finding.of(line, column, note, value)
             for kind in self.kinds.values()
@@ -488,6 +501,20 @@ class RowChecker:
             date=update.as_of_date.isoformat(),
         )
         self.add(update.line, COLUMN_ID, conflict, update.external_id)
+
+    def _check_status(self, raw_status: str) -> StatusCheck:
+        explain = self.explained_statuses < ERRORS_PER_KIND
+        status = check_status(raw_status, explain=explain)
+        if status.note is not None and status.note.severity == ERROR:
+            self.explained_statuses += 1
+        return status
+
+    def _check_date(self, raw_date: str) -> DateCheck:
+        explain = self.explained_dates < ERRORS_PER_KIND
+        as_of = check_date(raw_date, explain=explain)
+        if as_of.note is not None and as_of.note.severity == ERROR:
+            self.explained_dates += 1
+        return as_of
 
     def _check_id(self, raw_id: str) -> IdCheck:
         external_id = raw_id.strip()

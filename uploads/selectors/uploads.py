@@ -307,6 +307,13 @@ def upload_summary(
 ) -> Summary:
     """What happened to the upload and what the person can do next, in words."""
     match upload.state:
+        case State.CHECKING:
+            return Summary(
+                "info",
+                "loader",
+                "The file is kept and being checked. Nothing has been sent.",
+                "This page shows the check's findings as soon as it ends.",
+            )
         case State.DRAFT if errors:
             lines = sorted({f["line"] for f in errors if f["line"]})
             if lines:

@@ -58,6 +58,13 @@ def publish_poll(upload_id: int, *, countdown: float | None = None) -> bool:
     return _publish(poll_upload, upload_id, countdown)
 
 
+def publish_check(upload_id: int) -> bool:
+    """Ask a worker to check a stored file (state checking); see _publish."""
+    from uploads.tasks import check_upload
+
+    return _publish(check_upload, upload_id, None)
+
+
 def _publish(task: Any, upload_id: int, countdown: float | None) -> bool:
     """Publish once, without waiting on the broker. An outage only delays the
     upload: its due time is in the database and the sweep publishes it again, so
@@ -359,12 +366,13 @@ def _trailing_status_500s(upload: Upload) -> int:
 def upload_sweep() -> dict[str, int]:
     """The periodic safety net (Celery beat): nothing is lost, nothing stays stuck.
 
-    Publishes queued uploads no worker took, polls that are overdue, and moves
-    uploads left in `submitting` by a dead worker to needs_review.
+    Publishes queued uploads no worker took, polls that are overdue and checks of
+    files left unchecked, and moves uploads left in `submitting` by a dead worker
+    to needs_review.
     """
     now = timezone.now()
     grace = timedelta(seconds=settings.REQUEUE_AFTER)
-    counts = {"requeued": 0, "polled": 0, "stuck": 0}
+    counts = {"requeued": 0, "polled": 0, "stuck": 0, "checks": 0}
 
     counts["requeued"] = _republish_overdue(
         State.QUEUED, "next_attempt_at", now - grace, now, publish_submit
@@ -374,6 +382,16 @@ def upload_sweep() -> dict[str, int]:
     )
 
     stuck_before = now - timedelta(seconds=settings.SUBMIT_STUCK_AFTER)
+    # A file stored and never checked (a lost message, a worker killed mid-check).
+    for upload_id in Upload.objects.filter(
+        state=State.CHECKING, updated_at__lte=stuck_before
+    ).values_list("pk", flat=True):
+        # Touched, so the next sweep waits as long again before publishing again.
+        if Upload.objects.filter(pk=upload_id, state=State.CHECKING).update(
+            updated_at=now
+        ):
+            publish_check(upload_id)
+            counts["checks"] += 1
     for upload in Upload.objects.filter(
         state=State.SUBMITTING, submitting_since__lte=stuck_before
     ):

@@ -6,6 +6,7 @@ import csv
 import io
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -51,12 +52,15 @@ def upload_new(request: HttpRequest, slug: str) -> HttpResponse:
     form = UploadFileForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["file"]
-        upload = services.upload_create(
-            team=team,
-            user=request.user,
-            data=uploaded.read(),
-            original_name=uploaded.name,
+        data = uploaded.read()
+        upload = services.upload_receive(
+            team=team, user=request.user, data=data, original_name=uploaded.name
         )
+        if len(data) > settings.CHECK_IN_WORKER_BYTES:
+            # A big file is checked by a worker; its page follows the check.
+            services.check_later(upload)
+        else:
+            upload = services.upload_check(upload=upload, data=data)
         return redirect(upload)
     return render(request, "uploads/upload_new.html", {"team": team, "form": form})
 
