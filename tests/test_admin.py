@@ -344,3 +344,29 @@ def test_a_team_deleted_there_is_an_audit_event_that_names_it(admin_client, db):
         team.pk,
     )
     assert event.sentence == "admin deleted the team 'Pilots' in the admin"
+
+
+def test_a_user_who_made_an_upload_gets_the_cannot_delete_page(admin_client, bob):
+    UploadFactory(created_by=bob, state=State.SUCCEEDED)
+
+    response = admin_client.post(f"/admin/auth/user/{bob.pk}/delete/", {"post": "yes"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Cannot delete user" in page
+    assert "protected related objects" in page
+    assert User.objects.filter(pk=bob.pk).exists()
+
+
+def test_plan_items_deleted_in_bulk_are_one_event_each(admin_client, plan_items):
+    chosen = [item.pk for item in plan_items[:2]]
+
+    admin_client.post(
+        "/admin/uploads/planitem/",
+        {"action": "delete_selected", "_selected_action": chosen, "post": "yes"},
+    )
+
+    events = AuditEvent.objects.filter(action=Action.ADMIN_CHANGED)
+    assert sorted(event.details["object_id"] for event in events) == sorted(chosen)
+    assert {event.details["operation"] for event in events} == {"deleted"}
+    assert not PlanItem.objects.filter(pk__in=chosen).exists()
