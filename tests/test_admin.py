@@ -139,8 +139,15 @@ def test_nobody_can_add_change_or_delete_an_audit_event(admin_client, failed):
     assert AuditEvent.objects.get(pk=event.pk).action == "upload.failed"
 
 
-def test_a_non_staff_user_is_sent_to_the_admin_login(client, alice, failed):
+def test_a_non_staff_user_gets_a_404_not_the_admin_login(client, alice, failed):
+    """A staff page is a 404 for anyone else signed in (DESIGN.md), never a login
+    form that confirms it and invites them to sign in as someone else."""
     client.force_login(alice)
+    for url in (f"/admin/uploads/upload/{failed.pk}/change/", "/admin/login/"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_a_visitor_not_signed_in_is_sent_to_the_admin_login(client, failed):
     response = client.get(f"/admin/uploads/upload/{failed.pk}/change/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
