@@ -2,8 +2,8 @@
 accessibility violation (axe-core, vendored under tests/vendor/), nothing wider
 than the window at a laptop's and a phone's width, and nothing the
 Content-Security-Policy refused (an inline script, style or event attribute, an
-eval) on this page or any the test saw before it. And the one step every browser
-test starts with, `log_in`.
+eval) on this page or any the test saw since it logged in. And the one step every
+browser test starts with, `log_in`.
 
 `look_at(page, name)` runs the checks at 1366 and 390 px and, when the
 SCREENSHOTS_DIR variable is set (`make screenshots`), keeps a picture at each width.
@@ -49,14 +49,34 @@ def accessibility_violations(page: Any) -> list[str]:
     ]
 
 
+def _is_refusal(text: str) -> bool:
+    return "Content Security Policy" in text
+
+
+def watch_policy(page: Any) -> None:
+    """From now on, keep every refusal of the Content-Security-Policy in this tab
+    (the browser's own console list starts again at each page)."""
+    if hasattr(page, "policy_refusals"):
+        return
+    page.policy_refusals = []
+    page.on(
+        "console",
+        lambda message: (
+            page.policy_refusals.append(message.text)
+            if _is_refusal(message.text)
+            else None
+        ),
+    )
+
+
 def policy_violations(page: Any) -> list[str]:
-    """What the browser refused under the Content-Security-Policy, on this page
-    and every page the test visited before it in this tab."""
-    return [
-        message.text
-        for message in page.console_messages()
-        if "Content Security Policy" in message.text
-    ]
+    """What the browser refused under the Content-Security-Policy: on this page,
+    and on every page since `log_in` (or `watch_policy`)."""
+    refused = list(getattr(page, "policy_refusals", []))
+    for message in page.console_messages():
+        if _is_refusal(message.text) and message.text not in refused:
+            refused.append(message.text)
+    return refused
 
 
 def too_wide(page: Any) -> list[str]:
@@ -88,6 +108,7 @@ def look_at(page: Any, name: str) -> None:
 def log_in(page: Any, username: str, password: str = "", *, then: str = "") -> None:
     """Log in through the login page (the named users' password is
     '<username>-pass-1'), landing on `then` when given, else on the dashboard."""
+    watch_policy(page)
     page.goto("/accounts/login/" + (f"?next={then}" if then else ""))
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password or f"{username}-pass-1")
