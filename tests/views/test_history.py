@@ -297,6 +297,24 @@ def test_a_page_costs_the_same_queries_on_page_one_and_page_five(
     assert page_ids(response) == list(range(60, 10, -1))  # the fifth page
 
 
+def test_a_page_link_does_not_give_away_how_many_events_there_are(
+    client, alice, team, other_team
+):
+    # Event ids are global and sequential: a bare one in a link would tell each
+    # team how much happens in the others.
+    many_events(other_team, 30)
+    many_events(team, 60)
+    client.force_login(alice)
+
+    older = link(client.get("/history/"), "older")
+
+    cursor = older.removeprefix("?older=")
+    last_shown = AuditEvent.objects.filter(team=team).order_by("-at", "-id")[49]
+    assert not cursor.endswith(f"-{last_shown.pk}")
+    assert int(cursor.split("-")[1], 16) != last_shown.pk
+    assert len(page_ids(client.get(f"/history/{older}"))) == 10
+
+
 def test_paging_keeps_the_filters(client, alice, team):
     many_events(team, 60)
     other = UploadFactory(team=team)

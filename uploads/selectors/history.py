@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.db.models.query import QuerySet
+from django.utils.crypto import salted_hmac
 
 from uploads.filters import HistoryFilter
 from uploads.models import AuditEvent
@@ -45,13 +46,22 @@ class InvalidCursor(ValueError):
     """A page link whose cursor this portal did not write."""
 
 
-_CURSOR = re.compile(r"^(\d{8}T\d{12})-(\d+)$")
+_CURSOR = re.compile(r"^(\d{8}T\d{12})-([0-9a-f]{16})$")
 _UTC = ZoneInfo("UTC")
 
 
 def history_cursor(event: AuditEvent) -> str:
-    """The position of one event in the history, for a page link."""
-    return f"{event.at.astimezone(_UTC):%Y%m%dT%H%M%S%f}-{event.pk}"
+    """The position of one event in the history, for a page link: its time, and
+    its id masked (ids are global and sequential, so a bare one in a link would
+    tell each team how much happens in the others)."""
+    moment = f"{event.at.astimezone(_UTC):%Y%m%dT%H%M%S%f}"
+    return f"{moment}-{event.pk ^ _mask(moment):016x}"
+
+
+def _mask(moment: str) -> int:
+    """A secret 64-bit mask for the events of one moment (the id only settles
+    ties between events written in the same microsecond)."""
+    return int(salted_hmac("history-cursor", moment).hexdigest()[:16], 16)
 
 
 def _parse_cursor(cursor: str) -> tuple[datetime, int]:
@@ -62,7 +72,7 @@ def _parse_cursor(cursor: str) -> tuple[datetime, int]:
         at = datetime.strptime(match[1], "%Y%m%dT%H%M%S%f").replace(tzinfo=_UTC)
     except ValueError as error:
         raise InvalidCursor(cursor) from error
-    return at, int(match[2])
+    return at, int(match[2], 16) ^ _mask(match[1])
 
 
 @dataclass(frozen=True)
