@@ -200,7 +200,7 @@ SETUP = (
 
 @pytest.fixture(scope="module")
 def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gunicorn]:
-    """gunicorn as deployed (sync workers, 60 s timeout) on its own SQLite file,
+    """gunicorn as deployed (gunicorn.conf.py, 60 s timeout) on its own SQLite file,
     with a sales team and an API token."""
     folder = tmp_path_factory.mktemp("gunicorn")
     (folder / "var").mkdir()
