@@ -315,6 +315,19 @@ def test_a_page_link_does_not_give_away_how_many_events_there_are(
     assert len(page_ids(client.get(f"/history/{older}"))) == 10
 
 
+@pytest.mark.parametrize("token", ["ffffffffffffffff", "8000000000000000", "0" * 16])
+@pytest.mark.parametrize("direction", ["older", "newer"])
+def test_a_made_up_page_link_is_a_page_or_a_400_never_an_error(
+    client, alice, team, token, direction
+):
+    many_events(team, 60)
+    client.force_login(alice)
+
+    response = client.get(f"/history/?{direction}=20260101T010000000000-{token}")
+
+    assert response.status_code in (200, 400)
+
+
 def test_paging_keeps_the_filters(client, alice, team):
     many_events(team, 60)
     other = UploadFactory(team=team)
