@@ -85,7 +85,12 @@ def _walk(
 
 
 def all_endpoints() -> list[Endpoint]:
-    return list(_walk(get_resolver().url_patterns))
+    """Every pattern, once per key: a pattern a former one shadows (the portal's
+    throttled password pages before django.contrib.auth's) is the same URL."""
+    found: dict[str, Endpoint] = {}
+    for endpoint in _walk(get_resolver().url_patterns):
+        found.setdefault(endpoint.key, endpoint)
+    return list(found.values())
 
 
 # --- what each may do -------------------------------------------------------------
