@@ -130,6 +130,8 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The name kept of a failed attempt, cut to a username's length (portal/logins.py).
+AXES_USERNAME_CALLABLE = "portal.logins.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Password throttling (django-ratelimit, counted in the shared cache below): reset
 # links an hour per address typed and per account; wrong current passwords an hour

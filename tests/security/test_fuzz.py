@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
+from axes.models import AccessAttempt
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
@@ -425,3 +426,16 @@ def test_the_status_call_answers_random_job_ids_with_json_below_500(
         assert response["Content-Type"] == "application/json", url
 
     call()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
+def test_a_huge_username_is_a_failed_login_not_a_500(url: str, client: Client) -> None:
+    """Found by the fuzzing on PostgreSQL: Django's login form passes a name of any
+    length to authenticate(), and django-axes kept it in a 255-character column."""
+    response = client.post(url, {"username": "x" * 100_000, "password": "secret"})
+
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()
+    (attempt,) = AccessAttempt.objects.all()
+    assert attempt.username == "x" * 150
