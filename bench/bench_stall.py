@@ -317,7 +317,7 @@ def main() -> None:
     from bench.bench_pipeline import print_table
 
     print_table(
-        "Stall attack: three worst-case files at once (gunicorn, 3 workers)", run()
+        "Stall attack: three worst-case files at once (gunicorn, 3 x 4 threads)", run()
     )
 
 
