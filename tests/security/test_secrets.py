@@ -30,10 +30,11 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from tests.helpers import post_file
-from tests.pipeline import CLEAN_CSV
+from tests.helpers import API_KEY, post_file, wait_until
+from tests.pipeline import CLEAN_CSV, Pipeline
 from uploads import services
 from uploads.models import ApiToken, Upload
+from uploads.services.tokens import token_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -302,5 +303,55 @@ def test_no_secret_is_written_anywhere(
             assert leaks({needle_name: needle}, planted), (source, needle_name)
     # The token page showed the token it made (and only there may it be).
     assert page_token in shown_once["the page that made it"]
+
+    assert leaks(needles, haystack) == []
+
+
+@pytest.mark.slow
+def test_a_worker_delivering_to_the_simulator_writes_no_secret(
+    workers: Any,
+    simulator: Any,
+    processes: Any,
+    plan_items: Any,
+    team: Any,
+    alice: Any,
+    tmp_path: Path,
+) -> None:
+    """The real path: a script's upload and a person's go through a Celery worker
+    (logging at DEBUG) to the simulator; one is applied, one refused (its email
+    written by the worker). The worker's log, its emails, the tables and the
+    private files hold neither the key nor the token."""
+    pipeline = Pipeline(workers, simulator)
+    simulator.configure(processing_delay=0)
+    worker = pipeline.start_worker(LOG_LEVEL="DEBUG")
+    _, plaintext = token_create(team=team, name="nightly", actor=alice)
+    answer = Client().generic(
+        "POST",
+        "/api/progressupdates/nightly.csv",
+        CLEAN_CSV,
+        headers={"Authorization": f"API-KEY {plaintext}"},
+    )
+    assert answer.status_code == 200, answer.content
+    from_script = Upload.objects.get(public_id=answer.json()["jobId"])
+    assert pipeline.wait_for_state(from_script).state == Upload.State.SUCCEEDED
+    simulator.configure(processing_delay=0, status_verdict="fail")
+    refused = pipeline.wait_for_state(pipeline.confirm(team, alice))
+    assert refused.state == Upload.State.FAILED
+    wait_until(lambda: list((tmp_path / "mail").glob("*")), timeout=20)
+
+    haystack = {
+        "worker log": {"worker": worker.log()},
+        "emails": files_text(tmp_path / "mail"),
+        "database": database_text(),
+        "private storage": files_text(tmp_path / "private"),
+    }
+    needles = {"ACHIEVEIT_API_KEY": API_KEY, "API token": plaintext}
+    assert "succeeded" in haystack["worker log"]["worker"]
+    assert any("upload" in text.lower() for text in haystack["emails"].values())
+    for source in haystack:
+        planted = {**haystack, source: {"planted": f"...{plaintext}..."}}
+        assert leaks({"API token": plaintext}, planted), source
+    # The simulator took the file: it accepts only the key, so the worker had it.
+    assert any(job["filename"] for job in simulator.jobs())
 
     assert leaks(needles, haystack) == []
