@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from tests.helpers import make_user
@@ -75,6 +76,8 @@ class World:
     users: dict[str, User]
     private_dir: Path
     tokens: dict[str, str] = field(default_factory=dict)
+    # Each person's session, made once (a test's changes to it are rolled back).
+    sessions: dict[str, str] = field(default_factory=dict)
 
     def team(self, variant: str) -> TeamWorld:
         return {"A": self.a, "B": self.b}[variant]
@@ -205,12 +208,18 @@ def build_world(private_dir: Path) -> World:
         manager=None,
     )
     Membership.objects.create(user=users["uploader_b"], team=b.team, role=Role.UPLOADER)
+    sessions = {}
+    for role, user in users.items():
+        client = Client()
+        client.force_login(user)
+        sessions[role] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     return World(
         a=a,
         b=b,
         users=users,
         private_dir=private_dir,
         tokens={"script_a": a.token_plaintext, "script_b": b.token_plaintext},
+        sessions=sessions,
     )
 
 

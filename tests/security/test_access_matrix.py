@@ -26,6 +26,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.http import HttpResponse
 from django.test import Client
@@ -446,7 +447,7 @@ def sign_in(client: Client, role: str, world: World) -> dict[str, str]:
     if role in SCRIPTS:
         return {"Authorization": f"API-KEY {world.tokens[role]}"}
     if role != "anonymous":
-        client.force_login(world.users[role])
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
     return {}
 
 
