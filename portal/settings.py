@@ -375,5 +375,8 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
         # django-axes announces itself at INFO in every process.
         "axes": {"level": "WARNING"},
+        # At DEBUG the template engine logs the context of a failed lookup, which
+        # on the tokens page holds a token just made: never below INFO.
+        "django.template": {"level": "INFO"},
     },
 }
