@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,7 +36,7 @@ import psycopg
 import redis
 import requests
 
-from bench.scratch import ScratchDatabase
+from bench.scratch import ScratchDatabase, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -68,12 +67,6 @@ def make_mapping(rows: int = ROWS) -> bytes:
     lines = ["External ID,Name,Has Metric"]
     lines += [f"ITEM-{n:04d},Item {n},yes" for n in range(rows)]
     return ("\n".join(lines) + "\n").encode()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _manage(env: dict[str, str], *args: str) -> str:
@@ -258,7 +251,7 @@ def run() -> list[tuple[str, str]]:
     data = make_file()
     queue = f"bench-api-{uuid.uuid4().hex[:12]}"
     broker = redis.Redis.from_url(REDIS_URL)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     DATABASE.create()
     gunicorn = None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,8 @@ from pathlib import Path
 import psycopg
 import redis
 import requests
+
+from bench.scratch import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get(
@@ -40,12 +41,6 @@ ROWS = [
     ("BENCH-09", "At Risk", "1200"),
     ("BENCH-10", "On Track", "0.7"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _csv_for(number: int) -> bytes:
@@ -83,7 +78,7 @@ def run(count: int = 1000) -> list[tuple[str, str]]:
     except (psycopg.Error, redis.RedisError) as error:
         return [("pipeline", f"skipped: needs PostgreSQL and Redis ({error})")]
 
-    port = _free_port()
+    port = free_port()
     simulator_url = f"http://127.0.0.1:{port}"
     work_dir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     env = {

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 
 import requests
 
-from bench.scratch import ScratchDatabase
+from bench.scratch import ScratchDatabase, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 DATABASE = ScratchDatabase("portal_bench_stall")
@@ -45,12 +44,6 @@ def worst_case(rows: int = ROWS) -> bytes:
     lines = ["External ID,Status,Current Value,As Of Date"]
     lines += [f"Q{i},Acheivd{i},x{i},{i % 28 + 1} Octobre 2026" for i in range(rows)]
     return ("\n".join(lines) + "\n").encode()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _environment(var_dir: str, check_in_worker_bytes: int) -> dict[str, str]:
@@ -109,7 +102,7 @@ for n in range({UPLOADERS}):
 @contextmanager
 def _portal(env: dict[str, str]):
     """gunicorn (its own config file) and one Celery worker; yields the base URL."""
-    port = _free_port()
+    port = free_port()
     logs = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
     processes = [
         subprocess.Popen(

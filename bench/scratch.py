@@ -1,8 +1,10 @@
-"""A PostgreSQL database of a bench's own, made fresh and dropped after."""
+"""What the benches share: a PostgreSQL database of a bench's own, made fresh and
+dropped after, and a free port for the servers they start."""
 
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 
 import psycopg
@@ -29,3 +31,10 @@ class ScratchDatabase:
     def drop(self) -> None:
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, for a server a bench starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
