@@ -73,7 +73,7 @@ def test_a_long_check_reports_how_far_it_got(team, alice, plan_items, monkeypatc
     upload = services.upload_receive(team=team, user=alice, data=CLEAN_CSV)
     assert upload.rows_checked == 0
 
-    services.upload_check(upload=upload, data=CLEAN_CSV)
+    services.upload_check(upload=upload, data=CLEAN_CSV, report_progress=True)
 
     # The header and four rows: the count was written at rows 2 and 4 while the
     # upload was checking, and the draft keeps the last one.

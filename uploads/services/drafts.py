@@ -105,13 +105,18 @@ def check_later(upload: Upload) -> None:
 
 
 def upload_check(
-    *, upload: Upload, data: bytes | None = None, max_rows: int | None = None
+    *,
+    upload: Upload,
+    data: bytes | None = None,
+    max_rows: int | None = None,
+    report_progress: bool = False,
 ) -> Upload:
     """Check a stored upload (state checking) and make it a draft.
 
     `data` is the file when the caller still holds it (else it is read back from
-    storage). Returns the upload as it now is: unchanged when it was no longer
-    checking (another worker got there first).
+    storage). With `report_progress` (a worker's check) the rows read so far are
+    written to the upload as it goes, for its page. Returns the upload as it now
+    is: unchanged when it was no longer checking (another worker got there first).
     """
     if data is None:
         data = selectors_uploads.original_bytes(upload) or b""
@@ -126,9 +131,9 @@ def upload_check(
         plan_items=plan_item_rules(upload.team),
         max_bytes=settings.UPLOAD_MAX_BYTES,
         max_rows=max_rows or settings.UPLOAD_MAX_ROWS,
-        progress=note_progress,
+        progress=note_progress if report_progress else None,
     )
-    _save_draft(
+    return _save_draft(
         team=upload.team,
         user=upload.created_by,
         source=upload.source,
@@ -143,8 +148,6 @@ def upload_check(
         # The preview says how many more there are than it shows.
         found=len(result.findings),
     )
-    upload.refresh_from_db()
-    return upload
 
 
 def upload_check_by_id(*, upload_id: int) -> None:
@@ -155,7 +158,7 @@ def upload_check_by_id(*, upload_id: int) -> None:
         .first()
     )
     if upload is not None:
-        upload_check(upload=upload)
+        upload_check(upload=upload, report_progress=True)
 
 
 def _kept_findings(result: csvformat.Result) -> list[dict[str, Any]]:
@@ -315,8 +318,11 @@ def _save_draft(
             )
         elif checking.transition(expected=State.CHECKING, **fields):
             upload = checking
+            for name, value in fields.items():
+                setattr(upload, name, value)
         else:
-            return checking  # another worker checked it first
+            checking.refresh_from_db()  # another worker checked it first
+            return checking
         _store_rows(upload, updates)
         audit(
             action=Action.UPLOAD_CREATED,
