@@ -271,6 +271,8 @@ def run() -> list[tuple[str, str]]:
                 "ALLOWED_HOSTS": "127.0.0.1",
                 "PORTAL_BASE_URL": base,
                 "CELERY_BROKER_URL": REDIS_URL,
+                # The rate limit counts in Redis, as the compose file deploys it.
+                "CACHE_URL": REDIS_URL,
                 "API_RATE_LIMIT_PER_MINUTE": "1000000",
                 "PRIVATE_STORAGE_DIR": str(Path(scratch) / "private"),
                 "LOG_LEVEL": "WARNING",
@@ -304,7 +306,8 @@ def _table(
     rows = [
         (
             "setup",
-            f"gunicorn, {WORKERS} sync workers; {THREADS} client threads; "
+            f"gunicorn, {WORKERS} workers of gunicorn.conf.py's threads; "
+            f"{THREADS} client threads; Redis cache; "
             f"PostgreSQL; a {ROWS}-row file of {size / 1024:.1f} KB",
         )
     ]
