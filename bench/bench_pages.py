@@ -29,6 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
+from bench.scratch import ADMIN_URL
+
 # WhiteNoise looks for collected static files, which a bench does not need.
 warnings.filterwarnings("ignore", message="No directory at")
 
@@ -64,15 +66,18 @@ PAGES: list[Page] = [
         "history, half a year back",
         "member",
         lambda now: (
-            f"/history/?older={now - datetime.timedelta(days=182):%Y%m%dT%H%M%S%f}-0"
+            # Any id settles the tie (it is masked, 16 hex digits).
+            f"/history/?older={now - datetime.timedelta(days=182):%Y%m%dT%H%M%S%f}"
+            "-0000000000000000"
         ),
     ),
 ]
 
 
 def _database_urls() -> tuple[str, str]:
-    """(the server as DATABASE_URL names it, the bench's own database on it)."""
-    url = os.environ.get("DATABASE_URL", "")
+    """(the server as DATABASE_URL names it, else the local one the other benches
+    use, and the bench's own database on it)."""
+    url = os.environ.get("DATABASE_URL") or ADMIN_URL
     if not url.startswith(("postgres://", "postgresql://")):
         raise RuntimeError("DATABASE_URL must point at a PostgreSQL database")
     parts = urlsplit(url)
@@ -101,6 +106,8 @@ def run(sizes: tuple[int, int] = SIZES) -> list[tuple[str, ...]]:
             "DEBUG": "false",
             "ALLOWED_HOSTS": "testserver",
             "SECURE_COOKIES": "false",
+            # The test client speaks plain HTTP (TLS is the proxy's).
+            "SECURE_SSL_REDIRECT": "false",
             "ACHIEVEIT_API_KEY": "bench",
             "LOG_LEVEL": "ERROR",
         }
