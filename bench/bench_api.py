@@ -36,7 +36,7 @@ import psycopg
 import redis
 import requests
 
-from bench.scratch import ScratchDatabase, free_port
+from bench.scratch import ScratchDatabase, free_port, manage
 
 REPO = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -67,21 +67,6 @@ def make_mapping(rows: int = ROWS) -> bytes:
     lines = ["External ID,Name,Has Metric"]
     lines += [f"ITEM-{n:04d},Item {n},yes" for n in range(rows)]
     return ("\n".join(lines) + "\n").encode()
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"manage.py {args[0]} failed:\n{result.stderr}")
-    return result.stdout
 
 
 def _token_from(output: str) -> str:
@@ -279,11 +264,11 @@ def run() -> list[tuple[str, str]]:
             }
             mapping = Path(scratch) / "mapping.csv"
             mapping.write_bytes(make_mapping())
-            _manage(env, "migrate", "--no-input", "-v", "0")
-            _manage(env, "create_team", "bench", "--name", "Bench")
-            _manage(env, "import_plan_items", str(mapping), "--team", "bench")
+            manage(env, "migrate", "--no-input", "-v", "0")
+            manage(env, "create_team", "bench", "--name", "Bench")
+            manage(env, "import_plan_items", str(mapping), "--team", "bench")
             token = _token_from(
-                _manage(env, "create_api_token", "bench", "--name", "bench")
+                manage(env, "create_api_token", "bench", "--name", "bench")
             )
             log = Path(scratch) / "gunicorn.log"
             gunicorn = _start_gunicorn(env, port, log)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import requests
 
-from bench.scratch import ScratchDatabase, free_port
+from bench.scratch import ScratchDatabase, free_port, manage
 
 REPO = Path(__file__).resolve().parent.parent
 DATABASE = ScratchDatabase("portal_bench_stall")
@@ -70,20 +70,10 @@ def _environment(var_dir: str, check_in_worker_bytes: int) -> dict[str, str]:
     }
 
 
-def _manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-
-
 def _prepare(env: dict[str, str]) -> None:
     """Migrate; a team with 2,000 plan items and three uploaders."""
-    _manage(env, "migrate", "--no-input")
-    _manage(env, "collectstatic", "--no-input")
+    manage(env, "migrate", "--no-input")
+    manage(env, "collectstatic", "--no-input")
     script = f"""
 from django.contrib.auth.models import User
 from uploads.models import Membership, PlanItem, Team
@@ -96,7 +86,7 @@ for n in range({UPLOADERS}):
     user = User.objects.create_user(f"uploader{{n}}", password={PASSWORD!r})
     Membership.objects.create(user=user, team=team, role="uploader")
 """
-    _manage(env, "shell", "-c", script)
+    manage(env, "shell", "-c", script)
 
 
 @contextmanager
