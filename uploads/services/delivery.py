@@ -383,15 +383,9 @@ def upload_sweep() -> dict[str, int]:
 
     stuck_before = now - timedelta(seconds=settings.SUBMIT_STUCK_AFTER)
     # A file stored and never checked (a lost message, a worker killed mid-check).
-    for upload_id in Upload.objects.filter(
-        state=State.CHECKING, updated_at__lte=stuck_before
-    ).values_list("pk", flat=True):
-        # Touched, so the next sweep waits as long again before publishing again.
-        if Upload.objects.filter(pk=upload_id, state=State.CHECKING).update(
-            updated_at=now
-        ):
-            publish_check(upload_id)
-            counts["checks"] += 1
+    counts["checks"] = _republish_overdue(
+        State.CHECKING, "updated_at", stuck_before, now, publish_check
+    )
     for upload in Upload.objects.filter(
         state=State.SUBMITTING, submitting_since__lte=stuck_before
     ):
