@@ -19,7 +19,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -435,15 +435,7 @@ def notify_problem(*, upload_id: int) -> bool:
     lease (NOTIFY_RETRY_AFTER) has passed. Raises nothing for a mail failure.
     """
     now = timezone.now()
-    due = Q(notify_claimed_at__isnull=True) | Q(
-        notify_claimed_at__lte=now - NOTIFY_RETRY_AFTER
-    )
-    if not Upload.objects.filter(
-        due,
-        pk=upload_id,
-        notified_at__isnull=True,
-        state__in=Upload.REVIEWABLE_STATES,
-    ).update(notify_claimed_at=now):
+    if not _notification_due(now).filter(pk=upload_id).update(notify_claimed_at=now):
         return False
     upload = Upload.objects.select_related("team", "created_by").get(pk=upload_id)
     recipients = [
@@ -491,15 +483,20 @@ def notify_problem(*, upload_id: int) -> bool:
 def _notify_overdue() -> int:
     """Send the emails about problems that are still due (a failed send, a worker
     stopped before sending); how many went out."""
-    now = timezone.now()
-    due = Upload.objects.filter(
-        Q(notify_claimed_at__isnull=True)
-        | Q(notify_claimed_at__lte=now - NOTIFY_RETRY_AFTER),
-        state__in=Upload.REVIEWABLE_STATES,
-        notified_at__isnull=True,
-    )
+    due = _notification_due(timezone.now())
     # A bounded few per sweep: while mail is down each try may take EMAIL_TIMEOUT.
     return sum(
         notify_problem(upload_id=upload_id)
         for upload_id in due.values_list("pk", flat=True)[:NOTIFY_PER_SWEEP]
+    )
+
+
+def _notification_due(now: datetime) -> QuerySet[Upload]:
+    """The failed or needs-review uploads whose email has not gone out and that no
+    worker holds the lease on (unclaimed, or claimed over NOTIFY_RETRY_AFTER ago)."""
+    return Upload.objects.filter(
+        Q(notify_claimed_at__isnull=True)
+        | Q(notify_claimed_at__lte=now - NOTIFY_RETRY_AFTER),
+        state__in=Upload.REVIEWABLE_STATES,
+        notified_at__isnull=True,
     )
