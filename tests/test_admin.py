@@ -208,10 +208,11 @@ def test_a_membership_changed_there_is_an_audit_event(admin_client, team, alice)
 
 def test_saving_without_a_change_writes_no_event(admin_client, team, alice):
     membership = Membership.objects.get(user=alice, team=team)
-    admin_client.post(
+    response = admin_client.post(
         f"/admin/uploads/membership/{membership.pk}/change/",
         {"user": alice.pk, "team": team.pk, "role": "uploader"},
     )
+    assert response.status_code == 302  # saved, not sent back with an error
     assert not AuditEvent.objects.filter(action=Action.ADMIN_CHANGED).exists()
 
 
