@@ -44,8 +44,6 @@ from uploads.services.errors import ServiceError
 logger = logging.getLogger(__name__)
 
 Action = AuditEvent.Action
-# Actions AuditEvent.Action does not list yet (adding them needs a migration, which
-# belongs to the models' owner); the history shows them by these names until then.
 # Rows per INSERT of an import: large enough to be few statements, small enough
 # to stay well under PostgreSQL's 65,535 parameters.
 IMPORT_BATCH = 5000
