@@ -169,28 +169,10 @@ def test_a_secret_set_twice_is_refused(tmp_path, monkeypatch):
 
 def test_the_secret_key_file_is_used_by_the_settings(tmp_path):
     (tmp_path / "key").write_text("from-a-file\n")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; from django.conf import settings; django.setup(); "
-            "print(settings.SECRET_KEY)",
-        ],
-        cwd=REPO,
-        env={
-            "PATH": os.environ["PATH"],
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "PORTAL_VAR_DIR": str(tmp_path / "var"),
-            "PORTAL_ENV_FILE": "",
-            "SECRET_KEY_FILE": str(tmp_path / "key"),
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = read_settings(
+        tmp_path, "SECRET_KEY", SECRET_KEY_FILE=str(tmp_path / "key")
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "from-a-file"
+    assert loaded(result)["SECRET_KEY"] == "from-a-file"
 
 
 @pytest.mark.parametrize(
@@ -353,55 +335,40 @@ def test_a_cache_url_that_is_not_redis_is_refused(tmp_path):
 
 # --- HTTPS, behind a proxy or not ----------------------------------------------
 
-HTTPS_SNIPPET = (
-    "import json, django; from django.conf import settings; django.setup(); "
-    "print(json.dumps({'redirect': settings.SECURE_SSL_REDIRECT, "
-    "'hsts': settings.SECURE_HSTS_SECONDS, "
-    "'subdomains': settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
-    "'preload': settings.SECURE_HSTS_PRELOAD, "
-    "'proxy_header': getattr(settings, 'SECURE_PROXY_SSL_HEADER', None), "
-    "'axes_ip_from': getattr(settings, 'AXES_IPWARE_META_PRECEDENCE_ORDER', None)}))"
+HTTPS = (
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_PROXY_SSL_HEADER",
 )
 
 
-def load_https_settings(tmp_path, **env: str) -> dict:
-    result = subprocess.run(
-        [sys.executable, "-c", HTTPS_SNIPPET],
-        cwd=REPO,
-        env={
-            "PATH": os.environ["PATH"],
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "PORTAL_VAR_DIR": str(tmp_path / "var"),
-            "PORTAL_ENV_FILE": "",
-            "EMAIL_HOST": "smtp.example.org",
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+def load_https_settings(tmp_path, *names: str, **env: str) -> dict:
+    """The HTTPS settings (and any other `names`) with an SMTP host set."""
+    result = read_settings(
+        tmp_path, *HTTPS, *names, EMAIL_HOST="smtp.example.org", **env
     )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.splitlines()[-1])
+    return loaded(result)
 
 
 def test_production_is_https_only_with_hsts(tmp_path):
-    loaded = load_https_settings(tmp_path, SECRET_KEY="x" * 50)
-    assert loaded["redirect"] is True
-    assert loaded["hsts"] >= 365 * 24 * 3600
-    assert loaded["subdomains"] is True
-    assert loaded["preload"] is True
-    assert loaded["proxy_header"] is None
+    https = load_https_settings(tmp_path, SECRET_KEY="x" * 50)
+    assert https["SECURE_SSL_REDIRECT"] is True
+    assert https["SECURE_HSTS_SECONDS"] >= 365 * 24 * 3600
+    assert https["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert https["SECURE_HSTS_PRELOAD"] is True
+    assert https["SECURE_PROXY_SSL_HEADER"] is None
 
 
 def test_the_local_run_stays_plain_http(tmp_path):
-    loaded = load_https_settings(tmp_path, DEBUG="true")
-    assert loaded["redirect"] is False
-    assert loaded["hsts"] == 0
+    https = load_https_settings(tmp_path, DEBUG="true")
+    assert https["SECURE_SSL_REDIRECT"] is False
+    assert https["SECURE_HSTS_SECONDS"] == 0
 
 
 def test_each_https_setting_can_be_switched_off(tmp_path):
-    loaded = load_https_settings(
+    https = load_https_settings(
         tmp_path,
         SECRET_KEY="x" * 50,
         SECURE_SSL_REDIRECT="false",
@@ -409,16 +376,24 @@ def test_each_https_setting_can_be_switched_off(tmp_path):
         SECURE_HSTS_INCLUDE_SUBDOMAINS="no",
         SECURE_HSTS_PRELOAD="off",
     )
-    assert loaded["redirect"] is False
-    assert loaded["hsts"] == 0
-    assert loaded["subdomains"] is False
-    assert loaded["preload"] is False
+    assert https["SECURE_SSL_REDIRECT"] is False
+    assert https["SECURE_HSTS_SECONDS"] == 0
+    assert https["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False
+    assert https["SECURE_HSTS_PRELOAD"] is False
 
 
 def test_behind_a_tls_proxy_its_headers_say_the_scheme_and_the_visitor(tmp_path):
-    loaded = load_https_settings(tmp_path, SECRET_KEY="x" * 50, BEHIND_TLS_PROXY="true")
-    assert loaded["proxy_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
-    assert loaded["axes_ip_from"] == ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    https = load_https_settings(
+        tmp_path,
+        "AXES_IPWARE_META_PRECEDENCE_ORDER",
+        SECRET_KEY="x" * 50,
+        BEHIND_TLS_PROXY="true",
+    )
+    assert https["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert https["AXES_IPWARE_META_PRECEDENCE_ORDER"] == [
+        "HTTP_X_FORWARDED_FOR",
+        "REMOTE_ADDR",
+    ]
 
 
 # --- what a DEBUG error page shows of the settings -----------------------------
