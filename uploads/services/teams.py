@@ -174,6 +174,11 @@ def _is_own(user: AbstractBaseUser, actor: AbstractBaseUser | None) -> bool:
     return actor is not None and actor.pk == user.pk and not actor.is_staff
 
 
+def with_article(role: str) -> str:
+    """A role's name as said of a person: 'a viewer', 'an uploader'."""
+    return f"{'an' if role[:1] in 'aeiou' else 'a'} {role}"
+
+
 # --- invitations ----------------------------------------------------------------
 
 
@@ -213,7 +218,7 @@ def invitation_send(
     context = {
         "user": user,
         "team": team,
-        "role": f"{'an' if role[:1] in 'aeiou' else 'a'} {role}" if role else "",
+        "role": with_article(role) if role else "",
         "inviter": actor.get_username() if actor else "",
         "link": set_password_link(user),
         "login_link": settings.PORTAL_BASE_URL + reverse("login"),

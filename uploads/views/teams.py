@@ -117,9 +117,8 @@ def team_member_role(
         messages.error(request, str(error))
     else:
         role = Membership.Role(form.cleaned_data["role"]).label.lower()
-        messages.success(
-            request, f"{membership.user.get_username()} is now {_a(role)}."
-        )
+        role = team_services.with_article(role)
+        messages.success(request, f"{membership.user.get_username()} is now {role}.")
     return redirect("team_manage", slug=team.slug)
 
 
@@ -252,19 +251,19 @@ def _manage_page(
 
 def _say_added(request: HttpRequest, added: team_services.MemberAdded) -> None:
     user = added.membership.user
-    role = added.membership.get_role_display().lower()
+    role = team_services.with_article(added.membership.get_role_display().lower())
     if added.created_user and added.invited:
         said = (
-            f"Invited {user.email} as {_a(role)}: they are user {user.get_username()} "
+            f"Invited {user.email} as {role}: they are user {user.get_username()} "
             "and have an email with a link to set their password."
         )
     elif added.invited:
         said = (
-            f"{user.get_username()} is {_a(role)}; they have not set a password yet, "
+            f"{user.get_username()} is {role}; they have not set a password yet, "
             "so the invitation was sent again."
         )
     else:
-        said = f"{user.get_username()} is {_a(role)} of {added.membership.team.name}."
+        said = f"{user.get_username()} is {role} of {added.membership.team.name}."
     if not user.has_usable_password() and not added.invited:
         messages.warning(
             request,
@@ -280,7 +279,3 @@ def _back_to_items(request: HttpRequest, team: Team) -> str:
     url = reverse("team_manage", kwargs={"slug": team.slug})
     query = {key: request.POST[key] for key in ("q", "page") if request.POST.get(key)}
     return url + (f"?{urlencode(query)}" if query else "") + "#plan-items"
-
-
-def _a(role: str) -> str:
-    return f"{'an' if role[:1] in 'aeiou' else 'a'} {role}"
