@@ -37,6 +37,7 @@ from uploads.models import (
     PlanItem,
     Team,
     validate_no_control_characters,
+    without_control_characters,
 )
 from uploads.services.audit import audit
 from uploads.services.errors import ServiceError
@@ -224,8 +225,8 @@ def invitation_send(
         "login_link": settings.PORTAL_BASE_URL + reverse("login"),
         "days": f"{settings.PASSWORD_RESET_TIMEOUT / 86400:g}",
     }
-    subject = " ".join(
-        render_to_string("emails/invitation-subject.txt", context).split()
+    subject = without_control_characters(
+        render_to_string("emails/invitation-subject.txt", context)
     )
     body = render_to_string("emails/invitation-body.txt", context)
     try:
