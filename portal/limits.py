@@ -14,14 +14,13 @@
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import format_html
 
 # The script API answers JSON, whatever went wrong.
@@ -40,11 +39,7 @@ def too_large_response(request: HttpRequest) -> HttpResponse:
     """413 with the message: JSON for the script API, else a short page or text."""
     message = too_large_message()
     if request.path.startswith(_API_PREFIX):
-        response = HttpResponse(
-            json.dumps({"error": message}),
-            status=413,
-            content_type="application/json",
-        )
+        response = JsonResponse({"error": message}, status=413)
     elif "text/html" in request.headers.get("Accept", ""):
         response = HttpResponse(
             format_html(
