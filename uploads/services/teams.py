@@ -12,6 +12,7 @@ import logging
 import re
 import secrets
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -657,35 +658,30 @@ def _columns(rows: list[MappingRow]) -> list[list[str] | list[bool]]:
 def _write_orm(team: Team, preview: ImportPreview) -> None:
     """The same writes through the ORM, in batches (SQLite caps parameters)."""
     PlanItem.objects.bulk_create(
-        (
-            PlanItem(
-                team=team,
-                external_id=row.external_id,
-                name=row.name,
-                has_metric=row.has_metric,
-            )
-            for row in preview.new
-        ),
-        batch_size=IMPORT_BATCH,
+        _plan_items(team, preview.new), batch_size=IMPORT_BATCH
     )
     if preview.changed:
         # INSERT ... ON CONFLICT (external_id) DO UPDATE: one statement per
         # batch, where bulk_update would build a CASE per row.
         PlanItem.objects.bulk_create(
-            (
-                PlanItem(
-                    team=team,
-                    external_id=change.row.external_id,
-                    name=change.row.name,
-                    has_metric=change.row.has_metric,
-                )
-                for change in preview.changed
-            ),
+            _plan_items(team, [change.row for change in preview.changed]),
             batch_size=IMPORT_BATCH,
             update_conflicts=True,
             unique_fields=["external_id"],
             update_fields=["name", "has_metric", "active", "updated_at"],
         )
+
+
+def _plan_items(team: Team, rows: list[MappingRow]) -> Iterator[PlanItem]:
+    return (
+        PlanItem(
+            team=team,
+            external_id=row.external_id,
+            name=row.name,
+            has_metric=row.has_metric,
+        )
+        for row in rows
+    )
 
 
 def plan_item_set_active(
