@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.html import format_html
+from django.template.loader import render_to_string
 
 # The script API answers JSON, whatever went wrong.
 _API_PREFIX = "/api/"
@@ -41,17 +41,10 @@ def too_large_response(request: HttpRequest) -> HttpResponse:
     if request.path.startswith(_API_PREFIX):
         response = JsonResponse({"error": message}, status=413)
     elif "text/html" in request.headers.get("Accept", ""):
-        response = HttpResponse(
-            format_html(
-                '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-                "<title>Too large · AchieveIt update portal</title></head>"
-                "<body><main><h1>The file is too large</h1><p>{}</p>"
-                '<p><a href="{}">Back to the page</a></p></main></body></html>',
-                message,
-                request.path,
-            ),
-            status=413,
-        )
+        # A page like the other error pages (templates/500.html), on its own: it is
+        # answered before sessions and users are loaded.
+        page = render_to_string("413.html", {"message": message, "back": request.path})
+        response = HttpResponse(page, status=413)
     else:
         response = HttpResponse(
             message + "\n", status=413, content_type="text/plain; charset=utf-8"
