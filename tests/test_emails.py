@@ -146,3 +146,16 @@ def test_the_subject_is_one_clean_line_whatever_the_team_name_holds(problem_uplo
         "Sales Bcc: x@example.com [31m Ops failed"
     )
     assert message.bcc == []
+
+
+def test_an_uploader_who_is_the_point_of_contact_gets_one_email_counted_once(
+    problem_upload, alice, settings
+):
+    settings.POINT_OF_CONTACT_EMAIL = alice.email
+    Upload.objects.filter(pk=problem_upload.pk).update(state=State.FAILED)
+
+    assert delivery.notify_problem(upload_id=problem_upload.pk)
+
+    assert [message.to for message in mail.outbox] == [[alice.email]]
+    sent = problem_upload.events.get(action=AuditEvent.Action.NOTIFICATION_SENT)
+    assert sent.details["recipients"] == 1

@@ -438,14 +438,17 @@ def notify_problem(*, upload_id: int) -> bool:
     if not _notification_due(now).filter(pk=upload_id).update(notify_claimed_at=now):
         return False
     upload = Upload.objects.select_related("team", "created_by").get(pk=upload_id)
-    recipients = [
-        address
-        for address in (
-            upload.created_by.email if upload.created_by else "",
-            settings.POINT_OF_CONTACT_EMAIL,
-        )
-        if address
-    ]
+    # The uploader may be the point of contact: one email each, counted once.
+    recipients = sorted(
+        {
+            address
+            for address in (
+                upload.created_by.email if upload.created_by else "",
+                settings.POINT_OF_CONTACT_EMAIL,
+            )
+            if address
+        }
+    )
     if not recipients:
         # Nobody to tell: nothing stays due.
         Upload.objects.filter(pk=upload_id).update(
@@ -463,7 +466,7 @@ def notify_problem(*, upload_id: int) -> bool:
     )
     body = render_to_string("emails/upload_problem-body.txt", context)
     try:
-        send_mail(subject, body, None, sorted(set(recipients)))
+        send_mail(subject, body, None, recipients)
     except (OSError, ValueError):  # smtplib errors; BadHeaderError is a ValueError
         logger.exception(
             "could not email about upload %s; the sweep will try again", upload_id
