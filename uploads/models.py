@@ -457,20 +457,10 @@ class AuditEvent(models.Model):
 
     @property
     def description(self) -> str:
-        """The event in a person's words, with the detail that makes it specific."""
-        label = self.get_action_display()
-        details = self.details or {}
-        if self.action == self.Action.UPLOAD_EXPIRED and details.get("days"):
-            return f"Draft discarded: not sent within {details['days']} days"
-        if self.action == self.Action.SUBMIT_QUEUED and details.get("job_id"):
-            return f"AchieveIt accepted the file as job {details['job_id']}"
-        if self.action == self.Action.SUBMIT_STARTED and details.get("attempt", 1) > 1:
-            return f"{label} (attempt {details['attempt']})"
-        if details.get("reason"):
-            return f"{label}: {details['reason']}"
-        if details.get("note"):
-            return f"{label}: {details['note']}"
-        return label
+        """The event in a person's words (uploads/wording/history.py)."""
+        from uploads.wording import history  # it reads this module's actions
+
+        return history.description(self)
 
     @property
     def actor_name(self) -> str:
@@ -480,140 +470,8 @@ class AuditEvent(models.Model):
 
     @property
     def sentence(self) -> str:
-        """The event as one sentence with who did it first ("alice sent 4 updates",
-        "AchieveIt accepted job 73a0b6"), for the history page and its export.
+        """The event as one sentence, who did it first, for the history pages
+        (uploads/wording/history.py). Reads `upload.row_count`: select it along."""
+        from uploads.wording import history
 
-        Reads `upload.row_count` when the event has an upload: select it along.
-        """
-        Action = self.Action
-        details = self.details or {}
-        who = self.actor_username
-        rows = self.upload.row_count if self.upload_id else 0
-        free_text = details.get("note") or details.get("reason") or ""
-        said = f": {free_text}" if free_text else ""
-        match self.action:
-            case Action.UPLOAD_CREATED:
-                found = _count(details.get("rows", rows), "update")
-                if details.get("errors"):
-                    found += f", {_count(details['errors'], 'error')}"
-                if details.get("source") == "api" and details.get("api_token"):
-                    token = details["api_token"]
-                    script = f"A script (token '{token}')"
-                    return f"{script} sent a file through the API ({found})"
-                verb = {
-                    "form": "entered updates in the form",
-                    "api": "sent a file through the API",
-                }.get(details.get("source", ""), "checked a file")
-                return f"{who or 'The portal'} {verb} ({found})"
-            case Action.UPLOAD_REJECTED if details.get("replaced_by"):
-                what = details.get("note") or "left out the rows with errors"
-                return (
-                    f"{who or 'The portal'} {what} "
-                    f"(new draft #{details['replaced_by']})"
-                )
-            case Action.UPLOAD_REJECTED:
-                return f"{who or 'The portal'} discarded the draft"
-            case Action.UPLOAD_EXPIRED:
-                days = details.get("days")
-                within = f"within {days} days" if days else "in time"
-                return f"The portal discarded the draft: not sent {within}"
-            case Action.UPLOAD_CONFIRMED:
-                return f"{who or 'The portal'} sent {_count(rows, 'update')}"
-            case Action.SUBMIT_STARTED:
-                attempt = details.get("attempt", 1)
-                again = f" (attempt {attempt})" if attempt > 1 else ""
-                return f"The portal delivered the file to AchieveIt{again}"
-            case Action.SUBMIT_QUEUED if details.get("job_id"):
-                return f"AchieveIt accepted job {details['job_id']}"
-            case Action.SUBMIT_QUEUED:
-                return "AchieveIt accepted the file"
-            case Action.SUBMIT_RETRY_SCHEDULED:
-                delay = details.get("delay_seconds")
-                later = f" in {delay} s" if delay else " later"
-                return f"AchieveIt could not take the file{said}; sending again{later}"
-            case Action.UPLOAD_SUCCEEDED:
-                return "AchieveIt processed the updates"
-            case Action.UPLOAD_FAILED:
-                return f"Sending failed{said}"
-            case Action.UPLOAD_NEEDS_REVIEW:
-                return f"The upload needs a person's review{said}"
-            case Action.UPLOAD_RETRIED:
-                return f"{who or 'The portal'} queued it to be sent again{said}"
-            case Action.UPLOAD_RESOLVED:
-                outcome = {
-                    "applied": " (applied in AchieveIt)",
-                    "not_applied": " (not applied)",
-                }.get(details.get("outcome", ""), "")
-                return f"{who or 'The portal'} resolved{outcome}{said}"
-            case Action.UPLOAD_CANCELED:
-                return f"{who or 'The portal'} canceled the upload{said}"
-            case Action.NOTIFICATION_SENT:
-                people = _count(details.get("recipients", 0), "person", "people")
-                return f"The portal emailed {people} about the problem"
-            case Action.TEAM_CREATED:
-                return f"{who or 'The portal'} created the team"
-            case Action.MEMBERSHIP_SET:
-                role = details.get("role", "member")
-                article = "an" if role[:1] in "aeiou" else "a"
-                user = details.get("username")
-                return f"{who or 'The portal'} made {user} {article} {role}"
-            case Action.MEMBERSHIP_REMOVED:
-                user = details.get("username")
-                return f"{who or 'The portal'} removed {user} from the team"
-            case Action.USER_INVITED:
-                user = details.get("username") or details.get("email")
-                return f"{who or 'The portal'} invited {user}"
-            case Action.PLAN_ITEM_DEACTIVATED | Action.PLAN_ITEM_REACTIVATED:
-                verb = (
-                    "deactivated"
-                    if self.action == Action.PLAN_ITEM_DEACTIVATED
-                    else "reactivated"
-                )
-                return f"{who or 'The portal'} {verb} {details.get('external_id')}"
-            case Action.USER_CREATED:
-                staff = " (staff)" if details.get("staff") else ""
-                user = details.get("username")
-                return f"{who or 'The portal'} created user {user}{staff}"
-            case Action.API_TOKEN_CREATED:
-                token = f"'{details.get('name')}'" if details.get("name") else ""
-                return f"{who or 'The portal'} created the API token {token}".strip()
-            case Action.API_TOKEN_REVOKED:
-                token = f"'{details.get('name')}'" if details.get("name") else ""
-                return f"{who or 'The portal'} revoked the API token {token}".strip()
-            case Action.PLAN_ITEMS_IMPORTED:
-                return (
-                    f"{who or 'The portal'} imported plan items "
-                    f"({details.get('created', 0)} new, "
-                    f"{details.get('updated', 0)} changed)"
-                )
-            case Action.ADMIN_CHANGED:
-                what = f"the {details.get('model', 'record')} '{details.get('object')}'"
-                changes = "; ".join(
-                    f"{name} {_shown(old)} → {_shown(new)}"
-                    for name, (old, new) in sorted(details.get("changes", {}).items())
-                )
-                return (
-                    f"{who or 'The portal'} {details.get('operation', 'changed')} "
-                    f"{what} in the admin" + (f": {changes}" if changes else "")
-                )
-            case Action.UPLOAD_ARCHIVED:
-                return (
-                    f"{who or 'The portal'} archived upload #{self.upload_number} "
-                    f"({_count(details.get('rows', 0), 'update')}, "
-                    f"{_count(details.get('events', 0), 'event')}) "
-                    f"to {details.get('archive', 'an archive')}"
-                )
-        # An action added later still reads: who, then its words.
-        return f"{who}: {self.description}" if who else self.description
-
-
-def _count(number: int, singular: str, plural: str = "") -> str:
-    return f"{number} {singular if number == 1 else plural or singular + 's'}"
-
-
-def _shown(value: Any) -> str:
-    if value in (None, ""):
-        return "(empty)"
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value) or "(none)"
-    return str(value)
+        return history.sentence(self)

@@ -1,0 +1,155 @@
+"""Each audit event in a person's words: a short description after the action's
+label, and a sentence with who did it first, for the history pages and export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from uploads.models import AuditEvent
+from uploads.wording.common import count, with_article
+
+Action = AuditEvent.Action
+
+
+def description(event: AuditEvent) -> str:
+    """The event in a person's words, with the detail that makes it specific."""
+    label = event.get_action_display()
+    details = event.details or {}
+    if event.action == Action.UPLOAD_EXPIRED and details.get("days"):
+        return f"Draft discarded: not sent within {details['days']} days"
+    if event.action == Action.SUBMIT_QUEUED and details.get("job_id"):
+        return f"AchieveIt accepted the file as job {details['job_id']}"
+    if event.action == Action.SUBMIT_STARTED and details.get("attempt", 1) > 1:
+        return f"{label} (attempt {details['attempt']})"
+    if details.get("reason"):
+        return f"{label}: {details['reason']}"
+    if details.get("note"):
+        return f"{label}: {details['note']}"
+    return label
+
+
+def sentence(event: AuditEvent) -> str:
+    """The event as one sentence with who did it first ("alice sent 4 updates",
+    "AchieveIt accepted job 73a0b6"), for the history page and its export.
+
+    Reads `event.upload.row_count` when the event has an upload: select it along.
+    """
+    details = event.details or {}
+    who = event.actor_username
+    someone = who or "The portal"
+    rows = event.upload.row_count if event.upload_id else 0
+    free_text = details.get("note") or details.get("reason") or ""
+    said = f": {free_text}" if free_text else ""
+    match event.action:
+        case Action.UPLOAD_CREATED:
+            found = count(details.get("rows", rows), "update")
+            if details.get("errors"):
+                found += f", {count(details['errors'], 'error')}"
+            if details.get("source") == "api" and details.get("api_token"):
+                token = details["api_token"]
+                script = f"A script (token '{token}')"
+                return f"{script} sent a file through the API ({found})"
+            verb = {
+                "form": "entered updates in the form",
+                "api": "sent a file through the API",
+            }.get(details.get("source", ""), "checked a file")
+            return f"{someone} {verb} ({found})"
+        case Action.UPLOAD_REJECTED if details.get("replaced_by"):
+            what = details.get("note") or "left out the rows with errors"
+            return f"{someone} {what} (new draft #{details['replaced_by']})"
+        case Action.UPLOAD_REJECTED:
+            return f"{someone} discarded the draft"
+        case Action.UPLOAD_EXPIRED:
+            days = details.get("days")
+            within = f"within {days} days" if days else "in time"
+            return f"The portal discarded the draft: not sent {within}"
+        case Action.UPLOAD_CONFIRMED:
+            return f"{someone} sent {count(rows, 'update')}"
+        case Action.SUBMIT_STARTED:
+            attempt = details.get("attempt", 1)
+            again = f" (attempt {attempt})" if attempt > 1 else ""
+            return f"The portal delivered the file to AchieveIt{again}"
+        case Action.SUBMIT_QUEUED if details.get("job_id"):
+            return f"AchieveIt accepted job {details['job_id']}"
+        case Action.SUBMIT_QUEUED:
+            return "AchieveIt accepted the file"
+        case Action.SUBMIT_RETRY_SCHEDULED:
+            delay = details.get("delay_seconds")
+            later = f" in {delay} s" if delay else " later"
+            return f"AchieveIt could not take the file{said}; sending again{later}"
+        case Action.UPLOAD_SUCCEEDED:
+            return "AchieveIt processed the updates"
+        case Action.UPLOAD_FAILED:
+            return f"Sending failed{said}"
+        case Action.UPLOAD_NEEDS_REVIEW:
+            return f"The upload needs a person's review{said}"
+        case Action.UPLOAD_RETRIED:
+            return f"{someone} queued it to be sent again{said}"
+        case Action.UPLOAD_RESOLVED:
+            outcome = {
+                "applied": " (applied in AchieveIt)",
+                "not_applied": " (not applied)",
+            }.get(details.get("outcome", ""), "")
+            return f"{someone} resolved{outcome}{said}"
+        case Action.UPLOAD_CANCELED:
+            return f"{someone} canceled the upload{said}"
+        case Action.NOTIFICATION_SENT:
+            people = count(details.get("recipients", 0), "person", "people")
+            return f"The portal emailed {people} about the problem"
+        case Action.TEAM_CREATED:
+            return f"{someone} created the team"
+        case Action.MEMBERSHIP_SET:
+            role = with_article(details.get("role", "member"))
+            return f"{someone} made {details.get('username')} {role}"
+        case Action.MEMBERSHIP_REMOVED:
+            return f"{someone} removed {details.get('username')} from the team"
+        case Action.USER_INVITED:
+            user = details.get("username") or details.get("email")
+            return f"{someone} invited {user}"
+        case Action.PLAN_ITEM_DEACTIVATED:
+            return f"{someone} deactivated {details.get('external_id')}"
+        case Action.PLAN_ITEM_REACTIVATED:
+            return f"{someone} reactivated {details.get('external_id')}"
+        case Action.USER_CREATED:
+            staff = " (staff)" if details.get("staff") else ""
+            return f"{someone} created user {details.get('username')}{staff}"
+        case Action.API_TOKEN_CREATED:
+            token = f"'{details.get('name')}'" if details.get("name") else ""
+            return f"{someone} created the API token {token}".strip()
+        case Action.API_TOKEN_REVOKED:
+            token = f"'{details.get('name')}'" if details.get("name") else ""
+            return f"{someone} revoked the API token {token}".strip()
+        case Action.PLAN_ITEMS_IMPORTED:
+            return (
+                f"{someone} imported plan items "
+                f"({details.get('created', 0)} new, "
+                f"{details.get('updated', 0)} changed)"
+            )
+        case Action.ADMIN_CHANGED:
+            what = f"the {details.get('model', 'record')} '{details.get('object')}'"
+            changes = "; ".join(
+                f"{name} {_shown(old)} → {_shown(new)}"
+                for name, (old, new) in sorted(details.get("changes", {}).items())
+            )
+            return (
+                f"{someone} {details.get('operation', 'changed')} "
+                f"{what} in the admin" + (f": {changes}" if changes else "")
+            )
+        case Action.UPLOAD_ARCHIVED:
+            return (
+                f"{someone} archived upload #{event.upload_number} "
+                f"({count(details.get('rows', 0), 'update')}, "
+                f"{count(details.get('events', 0), 'event')}) "
+                f"to {details.get('archive', 'an archive')}"
+            )
+    # An action added later still reads: who, then its words.
+    return f"{who}: {description(event)}" if who else description(event)
+
+
+def _shown(value: Any) -> str:
+    """A value an admin change set or replaced, as the sentence shows it."""
+    if value in (None, ""):
+        return "(empty)"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "(none)"
+    return str(value)
