@@ -243,6 +243,19 @@ ACHIEVEIT_BASE_URL = env_str("ACHIEVEIT_BASE_URL", "https://api.achieveit.com")
 ACHIEVEIT_API_KEY = env_secret("ACHIEVEIT_API_KEY")
 ACHIEVEIT_CONNECT_TIMEOUT = env_float("ACHIEVEIT_CONNECT_TIMEOUT", 5.0, minimum=0.1)
 ACHIEVEIT_READ_TIMEOUT = env_float("ACHIEVEIT_READ_TIMEOUT", 30.0, minimum=0.1)
+# Where a metric update's job is polled. An assumption: the vendor's "Submitting
+# Metric Updates" page shows the POST but not its status call, so the default is
+# the progress status path by analogy; change it when AchieveIt documents another.
+ACHIEVEIT_METRIC_STATUS_PATH = env_str(
+    "ACHIEVEIT_METRIC_STATUS_PATH", "/api/metricupdates/status/{job_id}"
+)
+if not ACHIEVEIT_METRIC_STATUS_PATH.startswith("/") or (
+    ACHIEVEIT_METRIC_STATUS_PATH.count("{job_id}") != 1
+):
+    raise ConfigError(
+        "ACHIEVEIT_METRIC_STATUS_PATH must be a path starting with / that holds "
+        "{job_id} once, e.g. /api/metricupdates/status/{job_id}"
+    )
 POINT_OF_CONTACT_EMAIL = env_str("POINT_OF_CONTACT_EMAIL")
 
 # Submission and polling schedule (seconds).

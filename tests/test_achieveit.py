@@ -756,6 +756,85 @@ def test_status_without_an_answer_is_a_transport_error_to_try_later(
     assert len(server.finish()) == 1
 
 
+# --- metric updates ------------------------------------------------------------------
+
+METRIC_CSV = (
+    b"External ID,Current Metric Value,As Of Date\r\nFIN-001,0.2,2024-03-05\r\n"
+)
+
+
+def test_a_metric_file_is_posted_to_the_metric_updates_path(
+    client: AchieveItClient, achieveit: responses.RequestsMock
+) -> None:
+    achieveit.post(
+        f"{BASE_URL}/api/metricupdates/{FILENAME}", status=200, json={"jobId": "m-1"}
+    )
+
+    result = client.submit(filename=FILENAME, csv_bytes=METRIC_CSV, kind="metric")
+
+    assert result.outcome is SubmitOutcome.QUEUED
+    assert result.job_id == "m-1"
+    assert result.url_path == f"/api/metricupdates/{FILENAME}"
+    request = achieveit.calls[0].request
+    assert request.body == METRIC_CSV
+    assert request.headers["Authorization"] == f"API-KEY {API_KEY}"
+
+
+def test_a_progress_file_still_goes_to_the_progress_updates_path(
+    client: AchieveItClient, achieveit: responses.RequestsMock
+) -> None:
+    achieveit.post(SUBMIT_URL, status=200, json={"jobId": "p-1"})
+
+    result = client.submit(filename=FILENAME, csv_bytes=CSV_BYTES, kind="progress")
+
+    assert result.url_path == f"/api/progressupdates/{FILENAME}"
+    assert result.job_id == "p-1"
+
+
+def test_a_metric_job_is_polled_at_the_metric_status_path(
+    client: AchieveItClient, achieveit: responses.RequestsMock
+) -> None:
+    achieveit.get(f"{BASE_URL}/api/metricupdates/status/m%2F1", status=200)
+
+    result = client.status(job_id="m/1", kind="metric")
+
+    assert result.outcome is StatusOutcome.SUCCEEDED
+    assert achieveit.calls[0].request.headers["Authorization"] == f"API-KEY {API_KEY}"
+
+
+def test_the_metric_status_path_comes_from_the_setting(
+    settings: Any, achieveit: responses.RequestsMock
+) -> None:
+    settings.ACHIEVEIT_BASE_URL = BASE_URL
+    settings.ACHIEVEIT_API_KEY = API_KEY
+    settings.ACHIEVEIT_METRIC_STATUS_PATH = "/api/v2/metrics/{job_id}/status"
+    achieveit.get(f"{BASE_URL}/api/v2/metrics/m-2/status", status=400, body="bad row")
+
+    result = client_from_settings().status(job_id="m-2", kind="metric")
+
+    assert result.outcome is StatusOutcome.FAILED
+    assert result.body == "bad row"
+
+
+@pytest.mark.parametrize("path", ["api/metricupdates/{job_id}", "/api/status", ""])
+def test_a_metric_status_path_without_one_job_id_is_a_configuration_error(
+    path: str,
+) -> None:
+    with pytest.raises(ConfigurationError, match="must be a path holding"):
+        AchieveItClient(base_url=BASE_URL, api_key=API_KEY, metric_status_path=path)
+
+
+def test_an_unknown_kind_is_refused_before_anything_is_sent(
+    client: AchieveItClient, achieveit: responses.RequestsMock
+) -> None:
+    with pytest.raises(ValueError, match="kind must be 'progress' or 'metric'"):
+        client.submit(filename=FILENAME, csv_bytes=CSV_BYTES, kind="metrics")
+    with pytest.raises(ValueError, match="kind must be 'progress' or 'metric'"):
+        client.status(job_id="job-1", kind="")
+
+    assert len(achieveit.calls) == 0
+
+
 # --- the API key stays secret ---------------------------------------------------------
 
 

@@ -456,3 +456,37 @@ def test_a_debug_error_page_shows_no_password(settings_with_passwords):
     assert "boom" in page
     assert "DATABASE_URL" in page
     assert PASSWORD not in page
+
+
+# --- AchieveIt's metric status path (issue 16: an assumption, so a setting) ---------
+
+
+def test_the_metric_status_path_defaults_to_the_progress_one_by_analogy(tmp_path):
+    default = loaded(read_settings(tmp_path, "ACHIEVEIT_METRIC_STATUS_PATH", DEBUG="1"))
+    changed = loaded(
+        read_settings(
+            tmp_path,
+            "ACHIEVEIT_METRIC_STATUS_PATH",
+            DEBUG="1",
+            ACHIEVEIT_METRIC_STATUS_PATH="/api/v2/metrics/{job_id}",
+        )
+    )
+
+    assert default["ACHIEVEIT_METRIC_STATUS_PATH"] == (
+        "/api/metricupdates/status/{job_id}"
+    )
+    assert changed["ACHIEVEIT_METRIC_STATUS_PATH"] == "/api/v2/metrics/{job_id}"
+
+
+def test_a_metric_status_path_without_the_job_id_stops_start_up(tmp_path):
+    result = read_settings(
+        tmp_path,
+        "ACHIEVEIT_METRIC_STATUS_PATH",
+        DEBUG="1",
+        ACHIEVEIT_METRIC_STATUS_PATH="/api/metricupdates/status/",
+    )
+
+    assert result.returncode != 0
+    assert "ACHIEVEIT_METRIC_STATUS_PATH must be a path starting with /" in (
+        result.stderr
+    )

@@ -1,7 +1,11 @@
 """HTTP client for the AchieveIt progress-update API: two calls, typed results, no ORM.
 
 ``AchieveItClient.submit`` POSTs one CSV file and ``AchieveItClient.status`` asks how
-its job went. Neither raises for anything AchieveIt or the network does: every answer,
+its job went. Both take the file's ``kind``: a progress update goes to
+``/api/progressupdates/``, a metric update (values only) to ``/api/metricupdates/``,
+whose status path is a setting because the vendor does not document it.
+
+Neither call raises for anything AchieveIt or the network does: every answer,
 including a timeout or a dropped connection, comes back as a frozen result carrying
 the status code, the (bounded, redacted) body and one operator-readable sentence, so
 the caller can record an audit Attempt whatever happened.
@@ -38,6 +42,14 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 30.0
+
+PROGRESS = "progress"
+METRIC = "metric"
+_SUBMIT_PATHS = {PROGRESS: "/api/progressupdates/", METRIC: "/api/metricupdates/"}
+PROGRESS_STATUS_PATH = "/api/progressupdates/status/{job_id}"
+# Assumed by analogy with the progress call: AchieveIt's metric page shows no status
+# call (ACHIEVEIT_METRIC_STATUS_PATH overrides it).
+DEFAULT_METRIC_STATUS_PATH = "/api/metricupdates/status/{job_id}"
 
 MAX_BODY_CHARS = 4000
 BODY_TRUNCATED_MARKER = "\n[... truncated by the portal]"
@@ -232,8 +244,10 @@ class AchieveItClient:
         api_key: str,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
+        metric_status_path: str = DEFAULT_METRIC_STATUS_PATH,
     ) -> None:
-        """Raises ConfigurationError when the base URL or the API key is unusable."""
+        """Raises ConfigurationError when the base URL, the API key or the metric
+        status path (a path holding ``{job_id}`` once) is unusable."""
         parts = urlsplit(base_url.strip())
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ConfigurationError(
@@ -251,18 +265,31 @@ class AchieveItClient:
         # requests would refuse such a header with an error message quoting the key.
         if not api_key.isprintable():
             raise ConfigurationError("ACHIEVEIT_API_KEY contains control characters.")
+        if not metric_status_path.startswith("/") or (
+            metric_status_path.count("{job_id}") != 1
+        ):
+            raise ConfigurationError(
+                "ACHIEVEIT_METRIC_STATUS_PATH must be a path holding {job_id} once."
+            )
         self.base_url = base_url.strip().rstrip("/")
+        self.metric_status_path = metric_status_path
         self._api_key = api_key
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
 
-    def submit(self, *, filename: str, csv_bytes: bytes) -> SubmitResult:
-        """POST ``csv_bytes`` as-is to ``/api/progressupdates/{filename}``, once.
+    def submit(
+        self, *, filename: str, csv_bytes: bytes, kind: str = PROGRESS
+    ) -> SubmitResult:
+        """POST ``csv_bytes`` as-is to ``/api/progressupdates/{filename}`` (or
+        ``/api/metricupdates/{filename}`` for ``kind="metric"``), once.
 
         Returns a SubmitResult whatever AchieveIt or the network did; see
         SubmitOutcome for what each outcome allows next. Raises ValueError, before
-        anything is sent, for an unsafe or non-``.csv`` filename or an empty file.
+        anything is sent, for an unsafe or non-``.csv`` filename, an empty file or
+        an unknown kind.
         """
+        if kind not in _SUBMIT_PATHS:
+            raise ValueError(f"kind must be 'progress' or 'metric', got {kind!r}")
         if not _SAFE_FILENAME.fullmatch(filename):
             raise ValueError(
                 "filename must be made of [A-Za-z0-9._-] and end in .csv "
@@ -270,7 +297,7 @@ class AchieveItClient:
             )
         if not csv_bytes:
             raise ValueError("refusing to send an empty file")
-        url = f"{self.base_url}/api/progressupdates/{filename}"
+        url = f"{self.base_url}{_SUBMIT_PATHS[kind]}{filename}"
         url_path = urlsplit(url).path
         return self._call(
             "POST",
@@ -280,15 +307,22 @@ class AchieveItClient:
             headers={"Content-Type": "text/csv", "Connection": "close"},
         )
 
-    def status(self, *, job_id: str) -> StatusResult:
-        """GET ``/api/progressupdates/status/{job_id}`` (the ID is URL-quoted).
+    def status(self, *, job_id: str, kind: str = PROGRESS) -> StatusResult:
+        """GET ``/api/progressupdates/status/{job_id}`` (the ID is URL-quoted), or
+        for ``kind="metric"`` the metric status path (``metric_status_path``).
 
         Returns a StatusResult whatever AchieveIt or the network did. Raises
-        ValueError for an empty job ID or one that is a dot path segment.
+        ValueError for an empty job ID, one that is a dot path segment, or an
+        unknown kind.
         """
+        if kind not in _SUBMIT_PATHS:
+            raise ValueError(f"kind must be 'progress' or 'metric', got {kind!r}")
         if job_id.strip() in {"", ".", ".."}:
             raise ValueError("job_id must be a non-empty identifier")
-        url = f"{self.base_url}/api/progressupdates/status/{quote(job_id, safe='')}"
+        template = PROGRESS_STATUS_PATH if kind == PROGRESS else self.metric_status_path
+        # replace(), not format(): a configured path may hold other braces.
+        path = template.replace("{job_id}", quote(job_id, safe=""))
+        url = f"{self.base_url}{path}"
         return self._call("GET", url, lambda answer: _status_result(answer, job_id))
 
     def _call(
@@ -400,14 +434,15 @@ def client_from_settings() -> AchieveItClient:
     """Return an AchieveItClient for the tenant in Django settings; it opens nothing.
 
     portal/settings.py guarantees the timeouts; the URL and key are plain strings
-    there. Raises ConfigurationError when ``ACHIEVEIT_BASE_URL`` or
-    ``ACHIEVEIT_API_KEY`` is missing or unusable.
+    there. Raises ConfigurationError when ``ACHIEVEIT_BASE_URL``,
+    ``ACHIEVEIT_API_KEY`` or ``ACHIEVEIT_METRIC_STATUS_PATH`` is unusable.
     """
     return AchieveItClient(
         base_url=settings.ACHIEVEIT_BASE_URL,
         api_key=settings.ACHIEVEIT_API_KEY,
         connect_timeout=settings.ACHIEVEIT_CONNECT_TIMEOUT,
         read_timeout=settings.ACHIEVEIT_READ_TIMEOUT,
+        metric_status_path=settings.ACHIEVEIT_METRIC_STATUS_PATH,
     )
 
 

@@ -113,6 +113,12 @@ class Upload(models.Model):
         FORM = "form", "Web form"
         API = "api", "API"
 
+    class Kind(models.TextChoices):
+        # AchieveIt's two kinds of file: a status (and value) per item, or a value
+        # only (sent to /api/metricupdates/).
+        PROGRESS = "progress", "progress update"
+        METRIC = "metric", "metric update"
+
     class State(models.TextChoices):
         # Stored, not yet checked: a big file is checked by a worker.
         CHECKING = "checking", "Checking"
@@ -155,6 +161,7 @@ class Upload(models.Model):
         related_name="uploads",
     )
     source = models.CharField(max_length=8, choices=Source.choices)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PROGRESS)
     # The upload's identifier outside the portal's pages (the API's job ID): opaque,
     # so it says nothing about how many uploads other teams send.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -270,6 +277,9 @@ class UploadRow(models.Model):
     # The value exactly as sent (a plain decimal), empty when absent.
     value = models.CharField(max_length=64, blank=True)
     as_of_date = models.DateField()
+    # The narrative sent with the update ("" when none); a metric update's status
+    # is "".
+    comment = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["upload", "line"]
