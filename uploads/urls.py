@@ -59,15 +59,6 @@ urlpatterns = [
         uploads.upload_discard,
         name="upload_discard",
     ),
-    path("uploads/<uuid:public_id>/retry/", review.upload_retry, name="upload_retry"),
-    path(
-        "uploads/<uuid:public_id>/resolve/",
-        review.upload_resolve,
-        name="upload_resolve",
-    ),
-    path(
-        "uploads/<uuid:public_id>/cancel/", review.upload_cancel, name="upload_cancel"
-    ),
     path("review/", review.review_queue, name="review_queue"),
     path("review/bulk/", review.review_bulk, name="review_bulk"),
     path("review/<uuid:public_id>/", review.review_upload, name="review_upload"),

@@ -35,6 +35,29 @@ def test_the_bad_rows_are_read_back_as_written_with_their_suggestions(messy):
     assert bad[1].bad[3].suggestion == "2026-10-31"
 
 
+def _cell_messages(upload: Upload) -> list[tuple[int, int, list[str]]]:
+    return [
+        (row.line, index, cell.messages)
+        for row in rows_with_errors(upload)
+        for index, cell in row.bad.items()
+    ]
+
+
+def test_a_draft_stored_before_findings_kept_their_detail_reads_the_same(messy):
+    shown = _cell_messages(messy)
+    assert shown[0][:2] == (5, 1)
+    assert shown[0][2][0].startswith("'Acheived' is not an AchieveIt status.")
+
+    # As a draft stored then holds them: the whole sentence, no detail.
+    messy.findings = [
+        {key: value for key, value in finding.items() if key != "detail"}
+        for finding in messy.findings
+    ]
+    messy.save(update_fields=["findings"])
+
+    assert _cell_messages(messy) == shown
+
+
 def test_correcting_every_error_makes_a_clean_revision(messy, alice):
     revision = services.upload_revise(upload=messy, user=alice, corrections=FIXES)
 

@@ -86,6 +86,30 @@ def test_a_finished_upload_has_nothing_to_do(client, operator, team):
     assert "Why cancel it" not in page
 
 
+def test_a_bare_post_for_a_failed_upload_only_asks_for_the_tick(
+    client, operator, failed, django_capture_on_commit_callbacks
+):
+    client.force_login(operator)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(review_url(failed, "send-again"))
+    assert response.status_code == 400
+    assert "Tick the box to send it again." in response.content.decode()
+    assert state_of(failed) == State.FAILED
+    assert callbacks == []
+
+
+def test_a_succeeded_upload_is_not_sent_again(client, operator, team):
+    done = UploadFactory(team=team, state=State.SUCCEEDED)
+    client.force_login(operator)
+    response = client.post(
+        review_url(done, "send-again"), {"confirm": "on"}, follow=True
+    )
+    assert response.redirect_chain == [(review_url(done), 302)]
+    page = response.content.decode()
+    assert "Only failed or needs-review uploads can be retried." in page
+    assert state_of(done) == State.SUCCEEDED
+
+
 # --- send again: the two steps for an unknown outcome ---------------------------
 
 
@@ -173,6 +197,36 @@ def test_resolve_stores_the_outcome_and_audits_it(client, operator, unknown):
     assert "Applied in AchieveIt: Found it applied in AchieveIt" in page
 
 
+def test_resolve_a_failed_upload_keeps_the_note_and_goes_back_to_the_queue(
+    client, operator, failed
+):
+    client.force_login(operator)
+    response = client.post(review_url(failed, "resolve"), RESOLVE, follow=True)
+    assert response.redirect_chain == [("/review/", 302)]
+    assert f"Upload #{failed.pk} is resolved." in response.content.decode()
+    failed.refresh_from_db()
+    assert failed.state == State.RESOLVED
+    assert failed.resolution_note == "Found it applied in AchieveIt"
+    assert failed.resolution_outcome == Upload.ResolutionOutcome.APPLIED
+
+
+def test_a_resolution_needs_a_note(client, operator, failed):
+    client.force_login(operator)
+    response = client.post(review_url(failed, "resolve"), {**RESOLVE, "note": ""})
+    assert response.status_code == 400
+    assert "a resolution needs a note" in response.content.decode()
+    assert state_of(failed) == State.FAILED
+
+
+def test_a_draft_cannot_be_resolved(client, operator, draft):
+    client.force_login(operator)
+    response = client.post(review_url(draft, "resolve"), RESOLVE, follow=True)
+    assert response.redirect_chain == [(review_url(draft), 302)]
+    page = response.content.decode()
+    assert "Only failed or needs-review uploads can be resolved." in page
+    assert state_of(draft) == State.DRAFT
+
+
 def test_resolve_without_an_outcome_keeps_the_note(client, operator, failed):
     client.force_login(operator)
     response = client.post(review_url(failed, "resolve"), {"note": "Looked"})
@@ -194,6 +248,26 @@ def test_cancel_needs_a_reason_and_audits_it(client, operator, failed):
     assert state_of(failed) == State.CANCELED
     event = failed.events.get(action="upload.canceled")
     assert (event.actor, event.details) == (operator, CANCEL)
+
+
+def test_staff_cancel_an_upload_on_its_way_with_a_reason(client, operator, team):
+    queued = UploadFactory(team=team, state=State.QUEUED)
+    client.force_login(operator)
+    response = client.post(review_url(queued, "cancel"), CANCEL, follow=True)
+    assert response.redirect_chain == [("/review/", 302)]
+    assert f"Upload #{queued.pk} is canceled." in response.content.decode()
+    assert state_of(queued) == State.CANCELED
+    event = queued.events.get(action="upload.canceled")
+    assert (event.actor, event.details) == (operator, CANCEL)
+
+
+def test_a_finished_upload_cannot_be_canceled(client, operator, team):
+    done = UploadFactory(team=team, state=State.SUCCEEDED)
+    client.force_login(operator)
+    response = client.post(review_url(done, "cancel"), CANCEL, follow=True)
+    assert response.redirect_chain == [(review_url(done), 302)]
+    assert "This upload has already finished." in response.content.decode()
+    assert state_of(done) == State.SUCCEEDED
 
 
 # --- bulk -----------------------------------------------------------------------

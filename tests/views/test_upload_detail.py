@@ -89,7 +89,7 @@ def test_only_staff_get_the_review_link(client, alice, bob, operator, failed):
     page = client.get(f"/uploads/{failed.public_id}/").content.decode()
     assert f'href="/review/{failed.public_id}/"' in page
     # Every action goes through the review page and its rules: no one-click forms.
-    assert f'action="/uploads/{failed.public_id}/retry/"' not in page
+    assert f'action="/review/{failed.public_id}/' not in page
 
 
 def test_staff_see_any_teams_upload(client, operator, charlie, other_team):

@@ -37,12 +37,18 @@ Data
 ``Update(external_id, status, value, as_of_date, line)``: one valid, normalized row,
 an immutable NamedTuple (fast to make by the 100,000); ``line`` is where it was
 written and takes no part in equality or hashing.
-``Finding(line, column, severity, message, code)``: ``severity`` is ``"error"`` (the
-file cannot be sent as it is), ``"warning"`` (something was left out, or may not be
-what was meant) or ``"fixed"`` (corrected, e.g. ``45%`` to ``0.45``). ``message`` is
-the whole sentence: ``"Row 14, Status: ..."`` for a cell, ``"Row 4: ..."`` for a row,
-no prefix for the file. ``line`` is the row number a spreadsheet shows (the header
-is row 1), ``column`` an AchieveIt column name, ``code`` a key of ``MESSAGES``.
+``Finding(line, column, severity, detail, code, suggestion, value, external_id)``:
+``severity`` is ``"error"`` (the file cannot be sent as it is), ``"warning"``
+(something was left out, or may not be what was meant) or ``"fixed"`` (corrected,
+e.g. ``45%`` to ``0.45``). ``line`` is the row number a spreadsheet shows (the
+header is row 1), ``column`` an AchieveIt column name, ``code`` a key of
+``MESSAGES``, ``detail`` the text of the finding, ``external_id`` the row's ID when
+the row is named by it (a form's rows). ``message`` is composed from them, the
+whole sentence: ``"Row 14, Status: ..."`` for a cell, ``"Row 4: ..."`` for a row,
+``"Row 4 (HR-1), Status: ..."`` for a form's cell, no prefix for the file; so
+re-numbering a finding (``dataclasses.replace(finding, line=...)``) never edits its
+text. ``asdict(finding)`` is the stored form (``Upload.findings``), ``message``
+included.
 ``PlanItemRule(own, active, has_metric)``: what the team's mapping says about an
 External ID; ``own=False`` means another team's, which is reported exactly as an
 unknown ID is (same code, same message, never suggested), so an upload cannot tell

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -24,6 +24,15 @@ _SUGGESTION_FIELDS = {
     "date.day_first": "fix",
     "date.ambiguous": "suggestion",
 }
+
+
+def where(line: int | None, column: str | None, external_id: str = "") -> str:
+    """How a message starts by saying where it is: "Row 14, Status: " for a cell,
+    "Row 4: " for a row, "Row 4 (HR-1): " for a form's row, "" for the file."""
+    if line is None:
+        return ""
+    row = f"Row {line} ({external_id})" if external_id else f"Row {line}"
+    return f"{row}, {column}: " if column is not None else f"{row}: "
 
 
 class Update(NamedTuple):
@@ -57,17 +66,36 @@ class Update(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One thing a plan owner should know about their file."""
+    """One thing a plan owner should know about their file.
+
+    Where it is (``line``, ``column``, and for a row a person finds by its item,
+    ``external_id``) is data beside ``detail``, the text of the finding itself;
+    ``message`` is the whole sentence, composed from them ("Row 14, Status: ...").
+    Re-numbering a finding (``dataclasses.replace(finding, line=...)``) therefore
+    changes only its number.
+    """
 
     line: int | None
     column: str | None
     severity: Severity
-    message: str
+    detail: str
     code: str = ""
     # What the cell should say instead, when the message suggests one thing.
     suggestion: str | None = None
     # The cell as written, for a finding about a cell of a row.
     value: str | None = None
+    # The External ID named beside the row number (a form's row), or "".
+    external_id: str = ""
+    # Composed from the fields above; a field (not a property) so that the stored
+    # form of a finding, ``asdict(finding)``, holds the sentence every page shows.
+    message: str = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "message",
+            where(self.line, self.column, self.external_id) + self.detail,
+        )
 
     @classmethod
     def of(
@@ -78,14 +106,7 @@ class Finding:
         value: str | None = None,
     ) -> Finding:
         """The finding ``note`` makes about a cell, a row (no column) or the file
-        (no line), its message prefixed with where it is; ``value`` is the cell as
-        written."""
-        if line is None:
-            message = note.detail
-        elif column is None:
-            message = f"Row {line}: {note.detail}"
-        else:
-            message = f"Row {line}, {column}: {note.detail}"
+        (no line); ``value`` is the cell as written."""
         # Only made for the findings listed, never for every row of a file.
         field_name = _SUGGESTION_FIELDS.get(note.code)
         suggestion = note.fields.get(field_name) if field_name else None
@@ -93,7 +114,7 @@ class Finding:
             line,
             column,
             note.severity,
-            message,
+            note.detail,
             note.code,
             str(suggestion) if suggestion else None,
             value,

@@ -211,8 +211,10 @@ def upload_create_from_form(
         line: str(row[0]).strip() for line, row in zip(lines, rows, strict=True)
     }
     findings = [
-        asdict(_with_external_id(_at_form_row(finding, by_index), external_ids))
-        for finding in result.findings[:MAX_STORED_FINDINGS]
+        asdict(finding)
+        for finding in _renumbered(
+            result.findings[:MAX_STORED_FINDINGS], by_index, external_ids
+        )
     ]
     try:
         return _save_draft(
@@ -232,33 +234,6 @@ def upload_create_from_form(
         raise FormAlreadySent(
             Upload.objects.get(team=team, form_token=form_token)
         ) from None
-
-
-def _at_form_row(
-    finding: csvformat.Finding, by_index: dict[int, int]
-) -> csvformat.Finding:
-    """The finding about the i-th row checked, named by the form's row number."""
-    if finding.line is None or finding.line not in by_index:
-        return finding
-    line = by_index[finding.line]
-    written = f"Row {finding.line}"
-    message = finding.message
-    if message.startswith(written):
-        message = f"Row {line}{message.removeprefix(written)}"
-    return replace(finding, line=line, message=message)
-
-
-def _with_external_id(
-    finding: csvformat.Finding, external_ids: dict[int, str]
-) -> csvformat.Finding:
-    """The finding with its row's External ID beside the row number, since the
-    person looks for the item in the form, not for a row of a file."""
-    external_id = external_ids.get(finding.line or 0)
-    where = f"Row {finding.line}"
-    if not external_id or not finding.message.startswith(where):
-        return finding
-    message = f"{where} ({external_id}){finding.message.removeprefix(where)}"
-    return replace(finding, message=message)
 
 
 def _entered_csv(rows: Sequence[Sequence[str]]) -> bytes:
@@ -504,10 +479,12 @@ def upload_revise(
     if is_form or lines != list(range(1, len(lines) + 1)):
         by_index = dict(enumerate(lines, 1))
         updates = [update._replace(line=by_index[update.line]) for update in updates]
-        findings = [
-            _renumbered(finding, by_index, rows if is_form else None)
-            for finding in findings
-        ]
+        external_ids = (
+            {line: cells[0].strip() for line, cells in rows.items() if cells}
+            if is_form
+            else {}
+        )
+        findings = _renumbered(findings, by_index, external_ids)
     fixed = sum(len(cells) for cells in corrections.values())
     with transaction.atomic():
         if not upload.transition(
@@ -540,22 +517,22 @@ def upload_revise(
 
 
 def _renumbered(
-    finding: csvformat.Finding,
+    findings: Sequence[csvformat.Finding],
     by_index: dict[int, int],
-    rows: dict[int, list[str]] | None,
-) -> csvformat.Finding:
-    """The finding about the i-th row checked, named by that row's own number (and
-    for a form's row, its External ID, as the form's draft names it)."""
-    if finding.line is None or finding.line not in by_index:
-        return finding
-    line = by_index[finding.line]
-    written = f"Row {finding.line}"
-    external_id = rows[line][0].strip() if rows and rows[line] else ""
-    shown = f"Row {line} ({external_id})" if external_id else f"Row {line}"
-    message = finding.message
-    if message.startswith(written):
-        message = shown + message.removeprefix(written)
-    return replace(finding, line=line, message=message)
+    external_ids: dict[int, str],
+) -> list[csvformat.Finding]:
+    """The findings about the i-th row checked, named by that row's own number
+    (``by_index[i]``) and, for a form's row, by its External ID too (the person
+    looks for the item in the form, not for a row of a file)."""
+    renumbered = []
+    for finding in findings:
+        if finding.line is not None and finding.line in by_index:
+            line = by_index[finding.line]
+            finding = replace(
+                finding, line=line, external_id=external_ids.get(line, "")
+            )
+        renumbered.append(finding)
+    return renumbered
 
 
 def _rows_csv(rows: Sequence[Sequence[str]]) -> bytes:

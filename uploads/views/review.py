@@ -1,9 +1,6 @@
 """The operators' review: the queue of failures, each upload's review page, and
 the actions (send again, resolve, cancel, and several at once). Staff only: to
 everyone else these pages and actions are a plain 404.
-
-The older POST endpoints under /uploads/<public id>/ (retry, resolve, cancel) answer as
-the review's own actions do, by the same rules.
 """
 
 from __future__ import annotations
@@ -221,18 +218,3 @@ def review_cancel(request: HttpRequest, public_id: UUID) -> HttpResponse:
         return redirect("review_upload", upload.public_id)
     messages.info(request, f"Upload #{upload.pk} is canceled.")
     return redirect("review_queue")
-
-
-# The older endpoints (once the upload page's one-click buttons): POST only, by
-# the same rules as the review's actions.
-
-
-@login_required
-@require_POST
-def upload_retry(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    upload = get_upload_for(request, public_id, need=Need.STAFF)
-    return _send_again(request, upload)
-
-
-upload_resolve = review_resolve
-upload_cancel = review_cancel
