@@ -1,7 +1,10 @@
-"""A stand-in AchieveIt progress-update API over real HTTP, standard library only.
+"""A stand-in AchieveIt API over real HTTP, standard library only.
 
-It answers the two calls of ACHIEVEIT_API.md (POST a CSV, GET a job's status) and adds
-its own endpoints under /_simulator/ to inspect what it received and to inject faults.
+It answers the calls of ACHIEVEIT_API.md and of the vendor's current help pages:
+POST a progress or a metric update file (CSV or JSON) and GET its job's status, and
+GET a plan's items. Its own endpoints under /_simulator/ inspect what it received,
+seed plans and inject faults. simulator/README.md lists them all, and says which
+behaviour the vendor documents and which is assumed.
 """
 
 from __future__ import annotations
@@ -9,266 +12,58 @@ from __future__ import annotations
 import contextlib
 import hmac
 import json
-import math
 import re
-import secrets
 import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
+from urllib.parse import parse_qs
 
-from simulator.csvrules import CheckResult, RowError, check_progress_csv
+from simulator.config import (
+    JOB_ID_SHAPES,
+    KNOB_NAMES,
+    PLAN_ITEMS_SHAPES,
+    ConfigError,
+    SimulatorConfig,
+)
+from simulator.csvrules import METRIC, PROGRESS
+from simulator.plans import PageRequest, PlanError
+from simulator.state import SimulatorState, redact
 
-UPLOAD_PREFIX = "/api/progressupdates/"
-STATUS_PREFIX = "/api/progressupdates/status/"
+__all__ = [
+    "JOB_ID_SHAPES",
+    "KNOB_NAMES",
+    "PLAN_ITEMS_SHAPES",
+    "ConfigError",
+    "SimulatorConfig",
+    "SimulatorHandler",
+    "SimulatorServer",
+    "SimulatorState",
+    "make_server",
+    "redact",
+    "serve_in_thread",
+]
+
+UPLOAD_PREFIXES = {
+    PROGRESS: "/api/progressupdates/",
+    METRIC: "/api/metricupdates/",
+}
+# The metric status path is an assumption: the vendor's page does not show it.
+STATUS_PREFIXES = {
+    PROGRESS: "/api/progressupdates/status/",
+    METRIC: "/api/metricupdates/status/",
+}
+PLAN_ITEMS_PATH = re.compile(r"/plans/(?P<plan_id>[^/?#]+)/items")
+SIMULATOR_PLANS = "/_simulator/plans"
 SAFE_FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.csv")
 MAX_BODY_BYTES = 20 * 1024 * 1024
-JOB_ID_SHAPES = ("json", "text", "quoted")
-STATUS_VERDICTS = (None, "succeed", "fail")
-KNOB_NAMES = (
-    "processing_delay",
-    "job_id_shape",
-    "fail_next_posts",
-    "post_delay",
-    "post_hang",
-    "status_500",
-    "status_500_next",
-    "status_verdict",
-)
 # A hung POST waits for shutdown, but not forever if nobody ever stops the server.
 HANG_LIMIT_SECONDS = 3600.0
 # Idle keep-alive connections are dropped after this, so their threads do not pile up.
 IDLE_CONNECTION_SECONDS = 120.0
-
-
-class ConfigError(ValueError):
-    """A fault-knob value was rejected (the message names the knob)."""
-
-
-@dataclass(frozen=True)
-class SimulatorConfig:
-    """Everything that decides how the simulator answers.
-
-    `api_key` and `mapping` are fixed at start-up; the rest are the fault knobs that
-    POST /_simulator/config may change at run time.
-    """
-
-    api_key: str
-    mapping: Mapping[str, bool] | None = None
-    processing_delay: float = 2.0
-    job_id_shape: str = "json"
-    fail_next_posts: int = 0
-    post_delay: float = 0.0
-    post_hang: bool = False
-    status_500: bool = False
-    # The next this many status answers are 500, then answers go back to normal.
-    status_500_next: int = 0
-    status_verdict: str | None = None
-
-    def __post_init__(self) -> None:
-        for name, value in self.knobs().items():
-            _check_knob(name, value)
-
-    def __repr__(self) -> str:
-        # Keep the key out of any traceback or debug print of a config.
-        return f"SimulatorConfig({self.knobs()!r}, mapping={self.mapping is not None})"
-
-    def knobs(self) -> dict[str, Any]:
-        """The run-time settings, as POST /_simulator/config reads and answers them."""
-        return {name: getattr(self, name) for name in KNOB_NAMES}
-
-    def with_changes(self, changes: Mapping[str, Any]) -> SimulatorConfig:
-        """A copy with some knobs changed; raises ConfigError on a bad name or value."""
-        unknown = sorted(set(changes) - set(KNOB_NAMES))
-        if unknown:
-            raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
-        return replace(self, **changes)
-
-
-def _check_knob(name: str, value: object) -> None:
-    if name in ("processing_delay", "post_delay"):
-        valid = (
-            isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and math.isfinite(value)
-            and value >= 0
-        )
-        expected = "a number of seconds >= 0"
-    elif name in ("fail_next_posts", "status_500_next"):
-        valid = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-        expected = "a whole number >= 0"
-    elif name in ("post_hang", "status_500"):
-        valid = isinstance(value, bool)
-        expected = "true or false"
-    elif name == "job_id_shape":
-        valid = value in JOB_ID_SHAPES
-        expected = " | ".join(JOB_ID_SHAPES)
-    elif name == "status_verdict":
-        valid = value in STATUS_VERDICTS
-        expected = 'null | "succeed" | "fail"'
-    else:
-        valid, expected = False, "a known setting"
-    if not valid:
-        raise ConfigError(f"{name} must be {expected}, not {value!r}")
-
-
-@dataclass
-class ReceivedPost:
-    """One upload POST as the simulator saw it, queued or not."""
-
-    filename: str
-    body: bytes
-    received_at: datetime
-    job_id: str | None = None
-    answered_status: int | None = None
-    # time.monotonic() after which the job counts as processed.
-    ready_at: float = 0.0
-    result: CheckResult = field(default_factory=lambda: CheckResult(0))
-    polls: int = 0
-
-    @property
-    def state(self) -> str:
-        """not_queued, processing, succeeded or failed."""
-        if self.job_id is None:
-            return "not_queued"
-        if time.monotonic() < self.ready_at:
-            return "processing"
-        return "succeeded" if self.result.ok else "failed"
-
-
-class SimulatorState:
-    """The job store and the live config, shared by all request threads."""
-
-    def __init__(self, config: SimulatorConfig) -> None:
-        self._lock = threading.Lock()
-        self._startup_config = config
-        self._config = config
-        self._posts: list[ReceivedPost] = []
-        self._jobs: dict[str, ReceivedPost] = {}
-
-    @property
-    def config(self) -> SimulatorConfig:
-        """The config in force now (an immutable snapshot)."""
-        with self._lock:
-            return self._config
-
-    def update_config(self, changes: Mapping[str, Any]) -> SimulatorConfig:
-        """Merge knob changes into the live config; raises ConfigError."""
-        with self._lock:
-            self._config = self._config.with_changes(changes)
-            return self._config
-
-    def reset(self) -> SimulatorConfig:
-        """Forget every POST and go back to the start-up config."""
-        with self._lock:
-            self._posts.clear()
-            self._jobs.clear()
-            self._config = self._startup_config
-            return self._config
-
-    def record_rejected(self, filename: str, body: bytes) -> ReceivedPost:
-        """Record a POST refused before queueing (bad key, name or body)."""
-        post = ReceivedPost(filename, body, datetime.now(UTC))
-        with self._lock:
-            self._posts.append(post)
-        return post
-
-    def receive(
-        self, filename: str, body: bytes
-    ) -> tuple[ReceivedPost, SimulatorConfig]:
-        """Queue a well-formed upload, unless fail_next_posts says to refuse it.
-
-        Returns the record and the config it was received under.
-        """
-        result = check_progress_csv(body, self._startup_config.mapping)
-        received_at = datetime.now(UTC)
-        with self._lock:
-            config = self._config
-            post = ReceivedPost(filename, body, received_at)
-            if config.fail_next_posts > 0:
-                self._config = replace(
-                    config, fail_next_posts=config.fail_next_posts - 1
-                )
-            else:
-                post.job_id = secrets.token_hex(8)
-                post.ready_at = time.monotonic() + config.processing_delay
-                post.result = _forced(result, config.status_verdict)
-                self._jobs[post.job_id] = post
-            self._posts.append(post)
-        return post, config
-
-    def mark_answered(self, post: ReceivedPost, status_code: int) -> None:
-        """Note the status code a POST was (about to be) answered with."""
-        with self._lock:
-            post.answered_status = status_code
-
-    def poll(self, job_id: str) -> ReceivedPost | None:
-        """Count a status request for a job; None when the job is unknown."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-            if job is not None:
-                job.polls += 1
-            return job
-
-    def take_status_500(self) -> bool:
-        """True when this status request is to be answered 500 (status_500, or
-        one of the status_500_next, which counts down)."""
-        with self._lock:
-            config = self._config
-            if config.status_500:
-                return True
-            if config.status_500_next > 0:
-                self._config = replace(
-                    config, status_500_next=config.status_500_next - 1
-                )
-                return True
-            return False
-
-    def describe_posts(self) -> list[dict[str, Any]]:
-        """Every POST received, oldest first, as /_simulator/jobs lists them."""
-        api_key = self._startup_config.api_key
-        described = []
-        with self._lock:
-            for post in self._posts:
-                state = post.state
-                described.append(
-                    {
-                        "job_id": post.job_id,
-                        "filename": redact(post.filename, api_key),
-                        "received_at": post.received_at.isoformat(
-                            timespec="milliseconds"
-                        ),
-                        "body": redact(
-                            post.body.decode("utf-8", errors="replace"), api_key
-                        ),
-                        "bytes": len(post.body),
-                        "answered_status": post.answered_status,
-                        "state": state,
-                        "rows": post.result.rows,
-                        "errors": _error_dicts(post) if state == "failed" else [],
-                        "polls": post.polls,
-                    }
-                )
-            return described
-
-
-def _forced(result: CheckResult, status_verdict: str | None) -> CheckResult:
-    if status_verdict == "succeed":
-        return CheckResult(result.rows)
-    if status_verdict == "fail":
-        message = "failed on purpose (simulator status_verdict=fail)"
-        return CheckResult(result.rows, [RowError(None, message)])
-    return result
-
-
-def _error_dicts(post: ReceivedPost) -> list[dict[str, object]]:
-    return [error.as_dict() for error in post.result.errors]
 
 
 class SimulatorServer(ThreadingHTTPServer):
@@ -342,11 +137,6 @@ class SimulatorServer(ThreadingHTTPServer):
             self.log_stream.flush()
 
 
-def redact(text: str, api_key: str) -> str:
-    """`text` with every occurrence of the API key masked."""
-    return text.replace(api_key, "[redacted]") if api_key else text
-
-
 class SimulatorHandler(BaseHTTPRequestHandler):
     """Routes one connection's requests; all state lives on the server."""
 
@@ -359,8 +149,10 @@ class SimulatorHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
-        """Health, inspection, config, and AchieveIt's status call."""
+        """Health, inspection, config, AchieveIt's status calls and plan items."""
+        self.server.state.settle()
         path = self._route_path()
+        plan_items = PLAN_ITEMS_PATH.fullmatch(path)
         if path == "/_simulator/health":
             self._answer(HTTPStatus.OK, b"ok", "text/plain")
         elif path == "/_simulator/jobs":
@@ -368,43 +160,65 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             self._answer_json(HTTPStatus.OK, {"jobs": posts})
         elif path == "/_simulator/config":
             self._answer_json(HTTPStatus.OK, self.server.state.config.knobs())
-        elif path.startswith(STATUS_PREFIX):
-            self._answer_status_request(path.removeprefix(STATUS_PREFIX))
+        elif path == SIMULATOR_PLANS:
+            plans = self.server.state.describe_plans()
+            self._answer_json(HTTPStatus.OK, {"plans": plans})
+        elif path.startswith(SIMULATOR_PLANS + "/"):
+            self._answer_plan_inspection(path.removeprefix(SIMULATOR_PLANS + "/"))
+        elif plan_items is not None:
+            self._answer_plan_items(plan_items["plan_id"])
         else:
+            for kind, prefix in STATUS_PREFIXES.items():
+                if path.startswith(prefix):
+                    self._answer_status_request(path.removeprefix(prefix), kind)
+                    return
             self._answer_error(HTTPStatus.NOT_FOUND, "no such endpoint")
 
     def do_POST(self) -> None:
-        """AchieveIt's upload call, and the simulator's config and reset."""
+        """AchieveIt's upload calls, and the simulator's config, plans and reset."""
         body = self._read_body()
         if body is None:
             return
+        self.server.state.settle()
         path = self._route_path()
         if path == "/_simulator/config":
             self._update_config(body)
         elif path == "/_simulator/reset":
             self._answer_json(HTTPStatus.OK, self.server.state.reset().knobs())
-        elif path.startswith(UPLOAD_PREFIX):
-            self._receive_upload(path.removeprefix(UPLOAD_PREFIX), body)
+        elif path == SIMULATOR_PLANS:
+            self._seed_plans(body)
         else:
+            for kind, prefix in UPLOAD_PREFIXES.items():
+                if path.startswith(prefix):
+                    self._receive_upload(path.removeprefix(prefix), body, kind)
+                    return
             self._answer_error(HTTPStatus.NOT_FOUND, "no such endpoint")
 
-    def _receive_upload(self, filename: str, body: bytes) -> None:
+    def _receive_upload(self, filename: str, body: bytes, kind: str) -> None:
         state = self.server.state
+        content_type = self.headers.get("Content-Type", "")
         auth_problem = self._auth_problem()
         if auth_problem:
             rejection = (HTTPStatus.UNAUTHORIZED, auth_problem)
         elif not SAFE_FILENAME.fullmatch(filename):
             rejection = (HTTPStatus.BAD_REQUEST, "filename must be <safe chars>.csv")
         elif not body:
-            rejection = (HTTPStatus.BAD_REQUEST, "empty body: send the CSV bytes")
+            rejection = (HTTPStatus.BAD_REQUEST, "empty body: send the file's bytes")
         else:
             rejection = None
 
         if rejection is None:
-            post, config = state.receive(filename, body)
+            post, config = state.receive(filename, body, kind, content_type)
         else:
-            post, config = state.record_rejected(filename, body), state.config
+            post = state.record_rejected(filename, body, kind, content_type)
+            config = state.config
 
+        if post.dropped and post.job_id is None:
+            # Held, then dropped, never queued: the client cannot tell this from
+            # queue_then_drop, which is the point.
+            self.server.stopping.wait(config.hold_seconds)
+            self._drop_connection()
+            return
         # Like a server that got the file but is slow (or never) to say so.
         if config.post_hang:
             self.close_connection = True
@@ -413,7 +227,9 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         if config.post_delay:
             self.server.stopping.wait(config.post_delay)
 
-        if rejection is not None:
+        if post.dropped:
+            self._drop_connection()
+        elif rejection is not None:
             state.mark_answered(post, rejection[0])
             self._answer_error(*rejection)
         elif post.job_id is None:
@@ -426,6 +242,14 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             state.mark_answered(post, HTTPStatus.OK)
             self._answer_job_id(post.job_id, config.job_id_shape)
 
+    def _drop_connection(self) -> None:
+        """End the connection without a byte of answer: the client sees the peer
+        close (RemoteDisconnected / ConnectionError), never a status code."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+        self.server.log(f"{self.command} {self._route_path()[:200]} dropped")
+
     def _answer_job_id(self, job_id: str, shape: str) -> None:
         if shape == "text":
             self._answer(HTTPStatus.OK, job_id.encode(), "text/plain")
@@ -434,12 +258,12 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         else:
             self._answer_json(HTTPStatus.OK, {"jobId": job_id})
 
-    def _answer_status_request(self, job_id: str) -> None:
+    def _answer_status_request(self, job_id: str, kind: str) -> None:
         auth_problem = self._auth_problem()
         if auth_problem:
             self._answer_error(HTTPStatus.UNAUTHORIZED, auth_problem)
             return
-        job = self.server.state.poll(job_id)
+        job = self.server.state.poll(job_id, kind)
         if self.server.state.take_status_500():
             self._answer_error(
                 HTTPStatus.INTERNAL_SERVER_ERROR, "simulated status failure"
@@ -456,10 +280,73 @@ class SimulatorHandler(BaseHTTPRequestHandler):
                 {"jobId": job_id, "status": "Succeeded", "rows": job.result.rows},
             )
         else:
+            errors = [error.as_dict() for error in job.result.errors]
             self._answer_json(
                 HTTPStatus.BAD_REQUEST,
-                {"jobId": job_id, "status": "Failed", "errors": _error_dicts(job)},
+                {"jobId": job_id, "status": "Failed", "errors": errors},
             )
+
+    def _answer_plan_items(self, plan_id: str) -> None:
+        state = self.server.state
+        auth_problem = self._auth_problem()
+        if auth_problem:
+            self._answer_error(HTTPStatus.UNAUTHORIZED, auth_problem)
+            return
+        if state.take_plan_items_500():
+            self._answer_error(
+                HTTPStatus.INTERNAL_SERVER_ERROR, "simulated plan items failure"
+            )
+            return
+        config = state.config
+        if plan_id in config.hidden_plans:
+            self._answer_error(
+                HTTPStatus.FORBIDDEN,
+                f"the API key's user may not see plan '{plan_id}'",
+            )
+            return
+        query = parse_qs(self.path.partition("?")[2], keep_blank_values=True)
+        try:
+            page_request = PageRequest.from_query(query)
+        except PlanError as error:
+            self._answer_error(HTTPStatus.BAD_REQUEST, str(error))
+            return
+        if config.plan_items_shape == "html":
+            page = b"<!doctype html><html><body><h1>Sign in</h1></body></html>"
+            self._answer(HTTPStatus.OK, page, "text/html; charset=utf-8")
+            return
+        if config.plan_items_shape == "wrong":
+            self._answer_json(
+                HTTPStatus.OK,
+                {"unexpected": "simulated wrong-shape answer (plan_items_shape)"},
+            )
+            return
+        items_json = state.plan_items_json(
+            plan_id, page_request, config.plan_items_shape
+        )
+        if items_json is None:
+            self._answer_error(HTTPStatus.NOT_FOUND, f"no plan '{plan_id}'")
+        else:
+            self._answer(HTTPStatus.OK, items_json.encode(), "application/json")
+
+    def _answer_plan_inspection(self, plan_id: str) -> None:
+        items_json = self.server.state.plan_items_json(plan_id, None)
+        if items_json is None:
+            self._answer_error(HTTPStatus.NOT_FOUND, f"no plan '{plan_id}'")
+        else:
+            self._answer(HTTPStatus.OK, items_json.encode(), "application/json")
+
+    def _seed_plans(self, body: bytes) -> None:
+        try:
+            payload = json.loads(body or b"null")
+        except ValueError:
+            self._answer_error(HTTPStatus.BAD_REQUEST, "body must be JSON")
+            return
+        try:
+            plans = self.server.state.seed_plans(payload)
+        except PlanError as error:
+            self._answer_error(HTTPStatus.BAD_REQUEST, str(error))
+            return
+        self._answer_json(HTTPStatus.OK, {"plans": plans})
 
     def _update_config(self, body: bytes) -> None:
         try:
