@@ -8,6 +8,7 @@ an embedded (filesystem) Celery broker.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -125,11 +126,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock a username+address after repeated failures.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+# Login throttling (django-axes, rules in portal/logins.py), all counted over the
+# cool-off window: a username at one address is locked after LOGIN_FAILURE_LIMIT
+# failures; an address is locked for every username after LOGIN_FAILURES_PER_ADDRESS
+# (password spraying); an account that failed LOGIN_FAILURES_PER_ACCOUNT times from
+# all addresses together gives an address it never signed in from one try, while its
+# usual addresses keep theirs (slowed, never locked out by someone else's failures).
+LOGIN_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 10, minimum=1)
+AXES_FAILURE_LIMIT = "portal.logins.failure_limit"
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The visitor's address: REMOTE_ADDR, or X-Forwarded-For when REMOTE_ADDR is one of
+# FORWARDED_ALLOW_IPS (below). django-ipware is not used.
+AXES_CLIENT_IP_CALLABLE = "portal.logins.client_ip"
 # The name kept of a failed attempt, cut to a username's length (portal/logins.py).
 AXES_USERNAME_CALLABLE = "portal.logins.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -203,8 +215,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # are told (HSTS) never to try it again. Each can be turned off for a setup that
 # needs it. Behind a proxy that terminates TLS (the compose file's nginx), set
 # BEHIND_TLS_PROXY=true: the proxy's X-Forwarded-Proto then says whether the
-# visitor used HTTPS, and X-Forwarded-For who they are (for login throttling).
-# The proxy must set both headers itself, never pass on a visitor's.
+# visitor used HTTPS. The proxy must set it itself, never pass on a visitor's.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int(
     "SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0
@@ -213,9 +224,28 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True
 # `preload` only makes the host eligible for the browsers' built-in HTTPS list;
 # nothing is listed until someone submits the domain at hstspreload.org.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# X-Forwarded-For names the visitor (login throttling) only on a connection from
+# one of these addresses or networks ("*": any), the proxies in front; from anyone
+# else the header is ignored, so a visitor cannot choose the address counted.
+# gunicorn reads the same variable for the proxies it believes about the scheme.
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", [])
+for _proxy in FORWARDED_ALLOW_IPS:
+    try:
+        if _proxy != "*":
+            ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ConfigError(
+            f"FORWARDED_ALLOW_IPS: {_proxy!r} is not an address or a network"
+        ) from None
 if env_bool("BEHIND_TLS_PROXY", False):
+    if not FORWARDED_ALLOW_IPS:
+        # Every visitor would then have the proxy's address, and five wrong
+        # passwords from anyone would lock an account for everybody.
+        raise ConfigError(
+            "BEHIND_TLS_PROXY=true needs FORWARDED_ALLOW_IPS, the proxy's address "
+            "(its X-Forwarded-For tells visitors apart)"
+        )
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 # Content-Security-Policy (django-csp): scripts, styles, fonts and pictures come
 # from the portal's own static files only; no inline script or style, no eval, no

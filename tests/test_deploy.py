@@ -5,6 +5,7 @@ deployment checks."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -172,6 +173,17 @@ def test_nginx_sets_the_forwarded_headers_itself():
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
     # Replaced, not appended to: a visitor cannot pick the address axes counts.
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+
+
+def test_the_portal_believes_x_forwarded_for_only_from_nginx():
+    config = compose()
+    services = config["services"]
+    nginx_address = services["nginx"]["networks"]["default"]["ipv4_address"]
+    [subnet] = config["networks"]["default"]["ipam"]["config"]
+
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["FORWARDED_ALLOW_IPS"] == nginx_address
+    assert ipaddress.ip_address(nginx_address) in ipaddress.ip_network(subnet["subnet"])
 
 
 def test_the_tls_key_never_goes_into_the_image():

@@ -385,15 +385,39 @@ def test_each_https_setting_can_be_switched_off(tmp_path):
 def test_behind_a_tls_proxy_its_headers_say_the_scheme_and_the_visitor(tmp_path):
     https = load_https_settings(
         tmp_path,
-        "AXES_IPWARE_META_PRECEDENCE_ORDER",
+        "FORWARDED_ALLOW_IPS",
+        "AXES_CLIENT_IP_CALLABLE",
         SECRET_KEY="x" * 50,
         BEHIND_TLS_PROXY="true",
+        FORWARDED_ALLOW_IPS="172.30.57.10, 10.1.0.0/16",
     )
     assert https["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
-    assert https["AXES_IPWARE_META_PRECEDENCE_ORDER"] == [
-        "HTTP_X_FORWARDED_FOR",
-        "REMOTE_ADDR",
-    ]
+    assert https["FORWARDED_ALLOW_IPS"] == ["172.30.57.10", "10.1.0.0/16"]
+    assert https["AXES_CLIENT_IP_CALLABLE"] == "portal.logins.client_ip"
+
+
+def test_no_proxy_is_trusted_with_the_visitors_address_unless_named(tmp_path):
+    https = load_https_settings(tmp_path, "FORWARDED_ALLOW_IPS", SECRET_KEY="x" * 50)
+    assert https["FORWARDED_ALLOW_IPS"] == []
+
+
+def test_behind_a_tls_proxy_its_address_must_be_named(tmp_path):
+    # Otherwise every visitor has the proxy's address, and anyone locks anyone out.
+    result = read_settings(
+        tmp_path, "FORWARDED_ALLOW_IPS", SECRET_KEY="x", BEHIND_TLS_PROXY="true"
+    )
+    assert result.returncode != 0
+    assert "BEHIND_TLS_PROXY=true needs FORWARDED_ALLOW_IPS" in result.stderr
+
+
+def test_a_proxy_address_that_is_not_one_stops_start_up(tmp_path):
+    result = read_settings(
+        tmp_path, "FORWARDED_ALLOW_IPS", SECRET_KEY="x", FORWARDED_ALLOW_IPS="nginx"
+    )
+    assert result.returncode != 0
+    assert "FORWARDED_ALLOW_IPS: 'nginx' is not an address or a network" in (
+        result.stderr
+    )
 
 
 # --- what a DEBUG error page shows of the settings -----------------------------
