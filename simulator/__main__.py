@@ -7,14 +7,17 @@ it out of the process list.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from simulator.csvrules import MappingError, load_mapping
+from simulator.plans import PlanError, parse_plans
 from simulator.server import (
     JOB_ID_SHAPES,
     ConfigError,
@@ -27,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The simulator's command-line options."""
     parser = argparse.ArgumentParser(
         prog="python -m simulator",
-        description="Stand-in AchieveIt progress-update API (see ACHIEVEIT_API.md).",
+        description="Stand-in AchieveIt API (see simulator/README.md).",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument(
@@ -41,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="CSV 'External ID,Name,Has Metric': unknown IDs then fail processing",
     )
+    parser.add_argument(
+        "--plans",
+        type=Path,
+        help='JSON plan seed {"plans": [...]} served by GET /plans/<id>/items',
+    )
     parser.add_argument("--processing-delay", type=float, default=2.0, metavar="S")
     parser.add_argument("--job-id-shape", choices=JOB_ID_SHAPES, default="json")
     parser.add_argument("--fail-next-posts", type=int, default=0, metavar="N")
@@ -50,6 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--status-verdict", choices=("succeed", "fail"))
     parser.add_argument("--quiet", action="store_true", help="no request log")
     return parser
+
+
+def load_plan_seed(path: Path) -> Any:
+    """The JSON plan seed in `path`, checked; raises ConfigError."""
+    try:
+        seed = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise ConfigError(f"cannot read plan seed {path}: {error}") from error
+    try:
+        parse_plans(seed)
+    except PlanError as error:
+        raise ConfigError(f"{path}: {error}") from error
+    return seed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,9 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give --api-key or set ACHIEVEIT_API_KEY")
     try:
         mapping = load_mapping(args.mapping) if args.mapping else None
+        plans = load_plan_seed(args.plans) if args.plans else None
         config = SimulatorConfig(
             api_key=api_key,
             mapping=mapping,
+            plans=plans,
             processing_delay=args.processing_delay,
             job_id_shape=args.job_id_shape,
             fail_next_posts=args.fail_next_posts,
@@ -94,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     serving_thread = threading.Thread(target=server.serve_forever, daemon=True)
     serving_thread.start()
     mapped = f", {len(mapping)} mapped External IDs" if mapping is not None else ""
+    if plans is not None:
+        mapped += f", {len(plans['plans'])} plans"
     print(
         f"AchieveIt simulator listening on {server.base_url} "
         f"(processing delay {config.processing_delay:g}s{mapped})",

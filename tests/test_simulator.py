@@ -96,21 +96,32 @@ class SimulatorClient:
         filename: str = "upload-1.csv",
         api_key: str | None = API_KEY,
         timeout: float = 5,
+        *,
+        endpoint: str = "progressupdates",
+        content_type: str | None = None,
     ) -> requests.Response:
-        """POST a file to the upload endpoint (api_key None: no Authorization)."""
+        """POST a file to an upload endpoint (api_key None: no Authorization)."""
         headers = {"Authorization": f"API-KEY {api_key}"} if api_key else {}
+        if content_type:
+            headers["Content-Type"] = content_type
         data = body.encode() if isinstance(body, str) else body
         return self.session.post(
-            f"{self.base_url}/api/progressupdates/{filename}",
+            f"{self.base_url}/api/{endpoint}/{filename}",
             data=data,
             headers=headers,
             timeout=timeout,
         )
 
-    def status(self, job_id: str, api_key: str = API_KEY) -> requests.Response:
+    def status(
+        self,
+        job_id: str,
+        api_key: str = API_KEY,
+        *,
+        endpoint: str = "progressupdates",
+    ) -> requests.Response:
         """GET a job's status."""
         return self.session.get(
-            f"{self.base_url}/api/progressupdates/status/{job_id}",
+            f"{self.base_url}/api/{endpoint}/status/{job_id}",
             headers={"Authorization": f"API-KEY {api_key}"},
             timeout=5,
         )
@@ -127,11 +138,16 @@ class SimulatorClient:
         assert answer.status_code == 200
         return answer.json()["jobs"]
 
-    def submit(self, body: str | bytes) -> str:
+    def submit(self, body: str | bytes, **post_options: Any) -> str:
         """POST a file that must be queued; returns its job id (JSON shape)."""
-        answer = self.post_csv(body)
+        answer = self.post_csv(body, **post_options)
         assert answer.status_code == 200, answer.text
         return answer.json()["jobId"]
+
+    def verdict(self, body: str | bytes, **post_options: Any) -> requests.Response:
+        """POST a file that must be queued and return its job's status answer."""
+        endpoint = post_options.get("endpoint", "progressupdates")
+        return self.status(self.submit(body, **post_options), endpoint=endpoint)
 
 
 @pytest.fixture(scope="module")
@@ -515,3 +531,398 @@ def test_serve_in_thread_without_mapping_accepts_any_id() -> None:
     assert time.monotonic() - started < 2
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(f"{server.base_url}/_simulator/health", timeout=1)
+
+
+# --- What the vendor's current pages add: comments, columns by name, JSON, metrics ---
+
+VENDOR_EXAMPLE_CSV = (
+    "External ID,Status,Metric Value,As Of Date,Comment\n"
+    'SALES-Q4-01,On Track,0.54,2025-07-03,"comment text goes here"\n'
+)
+VENDOR_EXAMPLE_JSON = json.dumps(
+    [
+        {
+            "externalId": "SALES-Q4-01",
+            "status": "On Track",
+            "metricValue": 0.54,
+            "asOfDate": "2025-07-03",
+            "comment": "comment text goes here",
+        }
+    ]
+)
+
+
+def test_the_vendors_example_with_a_comment_column_succeeds(
+    simulator: SimulatorClient,
+) -> None:
+    answer = simulator.verdict(VENDOR_EXAMPLE_CSV)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == 1
+    [received] = simulator.jobs()
+    assert received["kind"] == "progress"
+    assert received["format"] == "csv"
+
+
+def test_a_positional_fifth_column_is_a_comment(simulator: SimulatorClient) -> None:
+    # Without a header: a comment (even with a comma, a line break or the word
+    # "external"), an empty one, and a row that leaves the column out.
+    body = (
+        'SALES-Q4-01,On Track,0.5,2026-10-31,"External audit, then\nsign-off"\n'
+        "IT-MIGRATION,At Risk,,2026-10-31,\n"
+        "IT-MIGRATION,At Risk,,2026-10-31\n"
+    )
+
+    answer = simulator.verdict(body)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == 3
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Comment,As Of Date,Status,Metric Value,External ID",
+        "comment , AS OF DATE,status,CurrentMetricValue,external  id",
+        "Status,External ID,As Of Date,Current Value,Comment",
+    ],
+    ids=["reversed", "case-and-spacing", "old-value-name"],
+)
+def test_with_a_header_columns_are_read_by_name_in_any_order(
+    simulator: SimulatorClient, header: str
+) -> None:
+    columns = [
+        "".join(cell.split()).casefold().replace("current", "")
+        for cell in header.split(",")
+    ]
+    values = {
+        "externalid": "SALES-Q4-01",
+        "status": "at risk",
+        "metricvalue": "0.25",
+        "value": "0.25",
+        "asofdate": "2026-10-31",
+        "comment": "slipped a week",
+    }
+    row = ",".join(values[column] for column in columns)
+
+    answer = simulator.verdict(f"{header}\n{row}\n")
+
+    assert answer.status_code == 200, answer.text
+
+
+def test_a_header_names_the_columns_in_messages(simulator: SimulatorClient) -> None:
+    body = "Status,Current Metric Value,External ID,As Of Date\nOn Track,45%,A-1,x\n"
+
+    errors = simulator.verdict(body).json()["errors"]
+
+    assert [error["row"] for error in errors] == [2, 2, 2]
+    messages = " | ".join(error["message"] for error in errors)
+    assert "'A-1' is not mapped" in messages
+    assert "Current Metric Value '45%' is not a decimal number" in messages
+    assert "As Of Date 'x'" in messages
+
+
+@pytest.mark.parametrize(
+    ("header", "expected_message"),
+    [
+        (
+            "External ID,Status,Metric Value,As Of Date,Note",
+            "unknown column 'Note' (columns read: External ID, Status,",
+        ),
+        (
+            "External ID,Status,Metric Value,Current Value,As Of Date",
+            "column 'Current Value' repeats column 'Metric Value'",
+        ),
+        ("External ID,Metric Value,As Of Date", "the header has no 'Status' column"),
+        ("Status,Metric Value,As Of Date", "the header has no 'External ID' column"),
+    ],
+    ids=["unknown", "repeated", "no-status", "no-external-id"],
+)
+def test_a_header_it_cannot_read_fails_the_file_at_row_1(
+    simulator: SimulatorClient, header: str, expected_message: str
+) -> None:
+    answer = simulator.verdict(f"{header}\nSALES-Q4-01,On Track,0.5,2026-10-31\n")
+
+    assert answer.status_code == 400
+    [error] = answer.json()["errors"]
+    assert error["row"] == 1
+    assert expected_message in error["message"]
+
+
+def test_rows_must_match_the_header_or_the_positional_widths(
+    simulator: SimulatorClient,
+) -> None:
+    with_header = simulator.verdict(
+        VENDOR_EXAMPLE_CSV + "IT-MIGRATION,On Track,,2026-10-31\n"
+    )
+    without_header = simulator.verdict(
+        "IT-MIGRATION,On Track,,2026-10-31,comment,extra\n"
+    )
+
+    assert with_header.json()["errors"] == [
+        {"row": 3, "message": "expected 5 columns, got 4"}
+    ]
+    [error] = without_header.json()["errors"]
+    assert "expected 4 or 5 columns" in error["message"]
+    assert "got 6" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", VENDOR_EXAMPLE_JSON),
+        ("application/json; charset=utf-8", VENDOR_EXAMPLE_JSON),
+        (None, "\ufeff \n" + VENDOR_EXAMPLE_JSON),
+        ("text/csv", VENDOR_EXAMPLE_JSON),
+    ],
+    ids=["content-type", "content-type-charset", "sniffed-after-bom", "mislabelled"],
+)
+def test_a_json_array_is_accepted_instead_of_a_csv(
+    simulator: SimulatorClient, content_type: str | None, body: str
+) -> None:
+    answer = simulator.verdict(body, content_type=content_type)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == 1
+    assert simulator.jobs()[0]["format"] == "json"
+
+
+def test_json_without_metric_value_or_comment_is_fine_for_an_item_without_metric(
+    simulator: SimulatorClient,
+) -> None:
+    body = json.dumps(
+        [
+            {
+                "externalId": "IT-MIGRATION",
+                "status": "canceled",
+                "asOfDate": "2026-10-31",
+            },
+            {
+                "externalId": "IT-MIGRATION",
+                "status": "At Risk",
+                "metricValue": None,
+                "asOfDate": "10/31/2026",
+                "comment": None,
+            },
+        ]
+    )
+
+    answer = simulator.verdict(body)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == 2
+
+
+@pytest.mark.parametrize(
+    ("record", "expected_message"),
+    [
+        (
+            {
+                "externalId": "SALES-Q4-01",
+                "status": "On Track",
+                "metricValue": "0.5",
+                "asOfDate": "2026-10-31",
+            },
+            "metricValue must be a JSON number, not '0.5'",
+        ),
+        (
+            {
+                "externalId": "SALES-Q4-01",
+                "status": "On Track",
+                "metricValue": True,
+                "asOfDate": "2026-10-31",
+            },
+            "metricValue must be a JSON number, not True",
+        ),
+        (
+            {
+                "externalID": "SALES-Q4-01",
+                "status": "On Track",
+                "metricValue": 0.5,
+                "asOfDate": "2026-10-31",
+            },
+            "unknown field 'externalID' (fields: externalId, status, metricValue",
+        ),
+        (
+            {"externalId": "SALES-Q4-01", "metricValue": 0.5, "asOfDate": "2026-10-31"},
+            "status is missing",
+        ),
+        (
+            {
+                "externalId": "SALES-Q4-01",
+                "status": "Acheived",
+                "metricValue": 0.5,
+                "asOfDate": "2026-10-31",
+            },
+            "status 'Acheived' is not one of",
+        ),
+        (
+            {
+                "externalId": "SALES-Q4-01",
+                "status": "On Track",
+                "metricValue": 0.5,
+                "asOfDate": "31/10/2026",
+            },
+            "asOfDate '31/10/2026' is not an ISO-8601",
+        ),
+        (
+            {
+                "externalId": "My External Code",
+                "status": "On Track",
+                "asOfDate": "2026-10-31",
+            },
+            "externalId must not contain the word 'external'",
+        ),
+        (
+            {
+                "externalId": "SALES-Q4-01",
+                "status": "On Track",
+                "asOfDate": "2026-10-31",
+            },
+            "metricValue is required: plan item 'SALES-Q4-01' has a metric",
+        ),
+        (
+            {
+                "externalId": "SALES-Q4-01",
+                "status": "On Track",
+                "metricValue": 0.5,
+                "asOfDate": "2026-10-31",
+                "comment": 7,
+            },
+            "comment must be a string, not 7",
+        ),
+        ("SALES-Q4-01,On Track,0.5,2026-10-31", "a record must be a JSON object"),
+    ],
+    ids=[
+        "value-as-text",
+        "value-as-bool",
+        "misspelled-field",
+        "no-status",
+        "misspelled-status",
+        "day-first-date",
+        "external-in-id",
+        "metric-without-value",
+        "comment-not-text",
+        "not-an-object",
+    ],
+)
+def test_a_json_record_that_breaks_the_rules_fails_the_file(
+    simulator: SimulatorClient, record: object, expected_message: str
+) -> None:
+    good = {
+        "externalId": "IT-MIGRATION",
+        "status": "On Track",
+        "asOfDate": "2026-10-31",
+    }
+
+    answer = simulator.verdict(json.dumps([good, record]))
+
+    assert answer.status_code == 400
+    errors = answer.json()["errors"]
+    assert {error["row"] for error in errors} == {2}
+    assert any(expected_message in error["message"] for error in errors), errors
+
+
+@pytest.mark.parametrize(
+    ("body", "expected_message"),
+    [
+        ("[{", "not readable JSON"),
+        ('{"externalId": "SALES-Q4-01"}', "must be an array of update objects"),
+        ("[]", "the file holds no progress updates"),
+        ('[{"metricValue": NaN}]', "not readable JSON"),
+    ],
+    ids=["truncated", "object", "empty", "nan"],
+)
+def test_a_json_body_that_is_not_an_array_of_records_fails(
+    simulator: SimulatorClient, body: str, expected_message: str
+) -> None:
+    answer = simulator.verdict(body, content_type="application/json")
+
+    assert answer.status_code == 400
+    [error] = answer.json()["errors"]
+    assert error["row"] is None
+    assert expected_message in error["message"]
+
+
+METRIC_CSV = (
+    "External ID,Current Metric Value,As Of Date,Comment\n"
+    "SALES-Q4-01,0.61,2026-10-31,\n"
+    'IT-MIGRATION,12,2026-10-31,"weekly finance export"\n'
+)
+
+
+def test_a_metric_update_is_queued_and_polled_at_its_own_paths(
+    simulator: SimulatorClient,
+) -> None:
+    answer = simulator.post_csv(METRIC_CSV, "metrics-1.csv", endpoint="metricupdates")
+
+    assert answer.status_code == 200
+    job_id = answer.json()["jobId"]
+    status = simulator.status(job_id, endpoint="metricupdates")
+    assert status.status_code == 200
+    assert status.json() == {"jobId": job_id, "status": "Succeeded", "rows": 2}
+    # A metric job is not known at the progress status path, nor the other way.
+    assert simulator.status(job_id).status_code == 404
+    progress_job = simulator.submit(VALID_CSV)
+    assert simulator.status(progress_job, endpoint="metricupdates").status_code == 404
+    received = simulator.jobs()
+    assert [post["kind"] for post in received] == ["metric", "progress"]
+    assert received[0]["filename"] == "metrics-1.csv"
+    assert received[0]["polls"] == 1
+
+
+def test_a_metric_update_needs_the_key(simulator: SimulatorClient) -> None:
+    answer = simulator.post_csv(METRIC_CSV, api_key=WRONG_KEY, endpoint="metricupdates")
+
+    assert answer.status_code == 401
+    job_id = simulator.submit(METRIC_CSV, endpoint="metricupdates")
+    wrong = simulator.status(job_id, api_key=WRONG_KEY, endpoint="metricupdates")
+    assert wrong.status_code == 401
+
+
+def test_a_metric_update_follows_the_metric_rules(simulator: SimulatorClient) -> None:
+    positional = simulator.verdict(
+        "SALES-Q4-01,0.5,2026-10-31\nIT-MIGRATION,3,2026-10-31,a comment\n",
+        endpoint="metricupdates",
+    )
+    as_json = simulator.verdict(
+        json.dumps(
+            [{"externalId": "SALES-Q4-01", "metricValue": 1, "asOfDate": "2026-10-31"}]
+        ),
+        endpoint="metricupdates",
+    )
+    without_value = simulator.verdict(
+        "External ID,Current Metric Value,As Of Date\nIT-MIGRATION,,2026-10-31\n",
+        endpoint="metricupdates",
+    )
+    with_status = simulator.verdict(
+        HEADER + "SALES-Q4-01,On Track,0.5,2026-10-31\n", endpoint="metricupdates"
+    )
+    json_status = simulator.verdict(VENDOR_EXAMPLE_JSON, endpoint="metricupdates")
+
+    assert positional.status_code == 200, positional.text
+    assert as_json.status_code == 200, as_json.text
+    assert without_value.json()["errors"] == [
+        {"row": 2, "message": "Current Metric Value is required in a metric update"}
+    ]
+    assert with_status.json()["errors"][0]["row"] == 1
+    assert (
+        "a metric update has no Status column"
+        in (with_status.json()["errors"][0]["message"])
+    )
+    assert "a metric update has no status" in json_status.json()["errors"][0]["message"]
+
+
+def test_metric_posts_share_the_upload_fault_knobs(simulator: SimulatorClient) -> None:
+    simulator.configure(fail_next_posts=1)
+
+    codes = [
+        simulator.post_csv(METRIC_CSV, endpoint="metricupdates").status_code
+        for _ in range(2)
+    ]
+
+    assert codes == [500, 200]
+    assert (
+        simulator.post_csv(METRIC_CSV, "x.txt", endpoint="metricupdates").status_code
+        == 400
+    )
