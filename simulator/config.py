@@ -72,8 +72,8 @@ class SimulatorConfig:
     plan_items_500_next: int = 0
 
     def __post_init__(self) -> None:
-        for name, value in self.knobs().items():
-            _check_knob(name, value)
+        for name in KNOB_NAMES:
+            _check_knob(name, getattr(self, name))
         # JSON gives a list; kept as a tuple so a config stays immutable.
         object.__setattr__(self, "hidden_plans", tuple(self.hidden_plans))
 
