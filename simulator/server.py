@@ -20,7 +20,7 @@ import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from simulator.config import (
     JOB_ID_SHAPES,
@@ -164,9 +164,10 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             plans = self.server.state.describe_plans()
             self._answer_json(HTTPStatus.OK, {"plans": plans})
         elif path.startswith(SIMULATOR_PLANS + "/"):
-            self._answer_plan_inspection(path.removeprefix(SIMULATOR_PLANS + "/"))
+            plan_id = unquote(path.removeprefix(SIMULATOR_PLANS + "/"))
+            self._answer_plan_inspection(plan_id)
         elif plan_items is not None:
-            self._answer_plan_items(plan_items["plan_id"])
+            self._answer_plan_items(unquote(plan_items["plan_id"]))
         else:
             for kind, prefix in STATUS_PREFIXES.items():
                 if path.startswith(prefix):

@@ -457,3 +457,12 @@ def test_a_drop_does_not_hit_a_refused_post(simulator: PlansClient) -> None:
     assert knobs["queue_then_drop_next_posts"] == 1
     assert knobs["hold_then_drop_next_posts"] == 1
     assert simulator.configure(hold_seconds=-1).status_code == 400
+
+
+def test_a_plan_id_is_read_percent_decoded(simulator: PlansClient) -> None:
+    simulator.seed({"plans": [{"id": "plan one", "items": [{"externalId": "P-1"}]}]})
+
+    answer = simulator.items("plan one")  # requests sends plan%20one
+
+    assert answer.status_code == 200
+    assert answer.json()[0]["externalId"] == "P-1"
