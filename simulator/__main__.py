@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     serving_thread.start()
     mapped = f", {len(mapping)} mapped External IDs" if mapping is not None else ""
     if plans is not None:
-        mapped += f", {len(plans['plans'])} plans"
+        count = len(plans["plans"])
+        mapped += f", {count} plan{'' if count == 1 else 's'}"
     print(
         f"AchieveIt simulator listening on {server.base_url} "
         f"(processing delay {config.processing_delay:g}s{mapped})",
