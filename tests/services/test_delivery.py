@@ -281,3 +281,30 @@ def test_a_500_then_400_is_a_failure(queued):
     assert _poll_until_settled(queued, [500, 400, 200]) == [200, 500, 400]
     assert queued.state == State.FAILED
     assert "answer 400" in queued.error_text
+
+
+@responses.activate
+def test_a_metric_upload_goes_to_the_metric_calls(queued, settings):
+    settings.ACHIEVEIT_METRIC_STATUS_PATH = "/api/metricupdates/status/{job_id}"
+    metric_csv = (
+        "External ID,Current Metric Value,As Of Date\nSALES-Q4-01,0.5,2026-10-31\n"
+    )
+    Upload.objects.filter(pk=queued.pk).update(
+        kind=Upload.Kind.METRIC, normalized_csv=metric_csv
+    )
+    responses.post(
+        re.compile(rf"{BASE}/api/metricupdates/[^/]+\.csv"), json={"jobId": "m-9"}
+    )
+    responses.get(f"{BASE}/api/metricupdates/status/m-9", status=200, body="done")
+
+    with mock.patch("uploads.services.delivery.publish_poll"):
+        services.upload_submit(upload_id=queued.pk)
+        Upload.objects.filter(pk=queued.pk).update(next_poll_at=timezone.now())
+        services.upload_poll(upload_id=queued.pk)
+
+    queued.refresh_from_db()
+    assert queued.state == State.SUCCEEDED
+    post, poll = responses.calls
+    assert "/api/metricupdates/portal-" in post.request.url
+    assert post.request.body == metric_csv.encode()
+    assert poll.request.url == f"{BASE}/api/metricupdates/status/m-9"

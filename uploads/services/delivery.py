@@ -162,7 +162,9 @@ def upload_submit(*, upload_id: int) -> None:
     upload.submit_attempts = attempt
 
     result = client.submit(
-        filename=filename, csv_bytes=upload.normalized_csv.encode("utf-8")
+        filename=filename,
+        csv_bytes=upload.normalized_csv.encode("utf-8"),
+        kind=upload.kind,
     )
     with transaction.atomic():
         _record_attempt(
@@ -276,7 +278,9 @@ def upload_poll(*, upload_id: int) -> None:
         )
         return
 
-    result = achieveit.client_from_settings().status(job_id=upload.job_id)
+    result = achieveit.client_from_settings().status(
+        job_id=upload.job_id, kind=upload.kind
+    )
     with transaction.atomic():
         _record_attempt(
             upload=upload,
