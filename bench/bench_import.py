@@ -55,7 +55,8 @@ def measure(folder: str) -> dict[str, float]:
     from django.core.management import call_command
 
     from uploads.models import PlanItem
-    from uploads.services.teams import plan_items_import, read_mapping, team_create
+    from uploads.services.mapping import plan_items_import, read_mapping
+    from uploads.services.teams import team_create
 
     call_command("migrate", verbosity=0)
     service_team, _ = team_create(slug="bench-service")

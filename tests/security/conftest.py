@@ -40,7 +40,7 @@ from uploads.models import (
     Upload,
 )
 from uploads.services.audit import audit
-from uploads.services.teams import mapping_store
+from uploads.services.mapping import mapping_store
 from uploads.services.tokens import token_create, token_revoke
 
 MARKER_A = "MARKERA"

@@ -30,8 +30,9 @@ from uploads.selectors.teams import (
     team_plan_items,
     unwritable_plan_items,
 )
-from uploads.services import ServiceError
+from uploads.services import mapping as mapping_services
 from uploads.services import teams as team_services
+from uploads.services.errors import ServiceError
 
 ITEMS_PER_PAGE = 50
 # External IDs named in the warning about items no file can carry.
@@ -154,7 +155,7 @@ def team_item_active(request: HttpRequest, slug: str, item_id: int) -> HttpRespo
         messages.error(request, "Say whether the item should be active or not.")
     else:
         active = form.cleaned_data["active"]
-        team_services.plan_item_set_active(
+        mapping_services.plan_item_set_active(
             plan_item=plan_item, active=active, actor=request.user
         )
         messages.success(
@@ -171,7 +172,7 @@ def team_import(request: HttpRequest, slug: str) -> HttpResponse:
     team = get_team_for(request, slug, need=Need.MANAGE)
     form = MappingFileForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        token = team_services.mapping_store(
+        token = mapping_services.mapping_store(
             team=team, data=form.cleaned_data["file"].read()
         )
         return redirect("team_import_preview", slug=team.slug, token=token)
@@ -186,28 +187,28 @@ def team_import(request: HttpRequest, slug: str) -> HttpResponse:
 def team_import_preview(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     team = get_team_for(request, slug, need=Need.MANAGE)
     try:
-        data = team_services.mapping_load(team=team, token=token)
+        data = mapping_services.mapping_load(team=team, token=token)
     except ServiceError as error:
         messages.error(request, str(error))
         return redirect("team_import", slug=team.slug)
     try:
-        items = team_services.read_mapping(data)
+        items = mapping_services.read_mapping(data)
         if request.method == "POST":
-            result = team_services.plan_items_import(
+            result = mapping_services.plan_items_import(
                 team=team, items=items, actor=request.user
             )
-            team_services.mapping_discard(team=team, token=token)
+            mapping_services.mapping_discard(team=team, token=token)
             messages.success(
                 request,
                 f"Imported the mapping: {result.created} new, {result.updated} "
                 f"changed, {result.unchanged} unchanged.",
             )
             return redirect("team_manage", slug=team.slug)
-        preview = team_services.plan_items_import_preview(team=team, items=items)
-    except team_services.MappingError as error:
+        preview = mapping_services.plan_items_import_preview(team=team, items=items)
+    except mapping_services.MappingError as error:
         context = {"problems": error.problems}
     except ServiceError as error:
-        context = {"problems": [team_services.MappingProblem(0, "", str(error))]}
+        context = {"problems": [mapping_services.MappingProblem(0, "", str(error))]}
     else:
         context = {"preview": preview, "problems": preview.problems}
     status = 400 if context["problems"] else 200

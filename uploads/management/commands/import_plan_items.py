@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from uploads.models import Team
-from uploads.services import ServiceError
-from uploads.services.teams import plan_items_import, read_mapping
+from uploads.services.errors import ServiceError
+from uploads.services.mapping import plan_items_import, read_mapping
 
 
 class Command(BaseCommand):

@@ -8,12 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from uploads.models import Membership, PlanItem
-from uploads.services.teams import (
-    MappingRow,
-    membership_set,
-    plan_items_import,
-    team_create,
-)
+from uploads.services.mapping import MappingRow, plan_items_import
+from uploads.services.teams import membership_set, team_create
 
 # (external id, name, has metric): the mapping of shared/samples/plan_items.csv.
 DEMO_ITEMS = [
