@@ -148,10 +148,21 @@ def rows_with_errors(upload: Upload) -> list[BadRow]:
             index, BadCell(column, index, bad_row.cells[index])
         )
         # The form shows where the cell is: "Row 5, Status: " is said already.
-        where, separator, detail = finding["message"].partition(f", {column}: ")
-        cell.messages.append(detail if separator and len(where) < 60 else where)
+        cell.messages.append(_detail(finding))
         cell.suggestion = cell.suggestion or finding.get("suggestion")
     return [bad_rows[line] for line in sorted(bad_rows)]
+
+
+def _detail(finding: dict[str, Any]) -> str:
+    """A stored finding's text without where it is ("Row 5, Status: ").
+
+    Findings stored before they kept their ``detail`` have only the whole
+    sentence: its prefix is cut off there.
+    """
+    if "detail" in finding:
+        return finding["detail"]
+    where, separator, detail = finding["message"].partition(f", {finding['column']}: ")
+    return detail if separator and len(where) < 60 else where
 
 
 # --- The problems ------------------------------------------------------------------
