@@ -108,39 +108,13 @@ def test_an_unknown_page_says_so_in_plain_words(client, alice, settings):
     assert b"belongs to a team you are not a member of" in response.content
 
 
-# --- The summary, AchieveIt's errors, the duplicate warning, the retry badge ------
+# --- The summary on the page (its words: tests/wording/), AchieveIt's errors, the
+# duplicate warning, the retry badge ----------------------------------------------
 
 
 def summary_of(client, upload) -> str:
     page = client.get(f"/uploads/{upload.public_id}/").content.decode()
     return page.split('data-testid="summary"')[1].split("</div>\n</div>")[0]
-
-
-def test_a_draft_with_errors_says_how_many_rows_and_what_to_do(
-    client, alice, messy_draft
-):
-    client.force_login(alice)
-    summary = summary_of(client, messy_draft)
-    assert "2 rows have problems." in summary
-    assert "Fix them below, or leave those rows out." in summary
-
-
-@pytest.mark.parametrize(
-    ("state", "words"),
-    [
-        (State.QUEUED, "On its way to AchieveIt"),
-        (State.PROCESSING, "On its way to AchieveIt"),
-        (State.SUCCEEDED, "AchieveIt applied 1 update."),
-        (State.NEEDS_REVIEW, "A person must check in AchieveIt"),
-        (State.CANCELED, "Canceled: it will not be sent."),
-        (State.RESOLVED, "An operator resolved this upload."),
-        (State.REJECTED, "Discarded: nothing was sent."),
-    ],
-)
-def test_the_summary_says_what_happened(client, alice, team, state, words):
-    upload = UploadFactory(team=team, created_by=alice, state=state)
-    client.force_login(alice)
-    assert words in summary_of(client, upload)
 
 
 def test_a_failure_says_who_was_told_and_which_row_to_fix(
@@ -186,14 +160,6 @@ def test_a_failure_says_who_was_told_and_which_row_to_fix(
     # The raw answer stays one click away, in its own box.
     assert "<details><summary>Raw answer" in page
     assert '<pre class="response-body"' in page
-
-
-def test_nobody_told_is_not_claimed(client, alice, failed, settings):
-    settings.POINT_OF_CONTACT_EMAIL = ""
-    client.force_login(alice)
-    summary = summary_of(client, failed)
-    assert "AchieveIt did not apply this file." in summary
-    assert "has been told" not in summary
 
 
 @pytest.mark.parametrize(

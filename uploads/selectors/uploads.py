@@ -1,5 +1,6 @@
 """Reads for an upload's page: its rows as written, its problems, what AchieveIt
-said, what to do next, and whether the same payload was sent lately."""
+said, the facts its summary is worded from (uploads/wording/uploads.py), and
+whether the same payload was sent lately."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
@@ -276,27 +277,38 @@ def remote_errors_of(upload: Upload) -> list[RemoteError]:
     return tied
 
 
-# --- What happened, what to do -------------------------------------------------------
+# --- What happened: the facts its summary is worded from -----------------------------
+
+
+class RetryWait(NamedTuple):
+    """A send waiting to be tried again: in how many seconds, which attempt it
+    will be, and the most attempts there are."""
+
+    seconds: int
+    attempt: int
+    most: int
 
 
 @dataclass(frozen=True)
-class Summary:
-    tone: str  # a Tabler colour: info, success, warning, danger, secondary
-    icon: str
-    text: str
-    next_step: str = ""
+class StateFacts:
+    """What the page's summary of an upload's state is worded from
+    (uploads/wording/uploads.py)."""
+
+    state: str
+    row_count: int
+    is_sendable: bool
+    has_errors: bool
+    error_lines: list[int]  # the rows of a draft with errors, in order
+    retry: RetryWait | None
+    contact_told: bool  # the point of contact was emailed about the failure
+    remote_lines: list[int]  # the person's rows AchieveIt's errors came from
+    remote_rows_named: bool  # AchieveIt's errors name rows of the file as sent
+    replaced_by: int | None  # the newest draft made from a rejected one
 
 
-def _rows_phrase(lines: list[int]) -> str:
-    shown = [str(line) for line in lines[:5]]
-    more = f" and {len(lines) - 5} more" if len(lines) > 5 else ""
-    if len(shown) == 1:
-        return f"row {shown[0]}"
-    return "rows " + ", ".join(shown[:-1]) + f" and {shown[-1]}" + more
-
-
-def retry_wait(upload: Upload) -> tuple[int, int, int] | None:
-    """(seconds to wait, attempt number, most attempts) while a retry is waiting."""
+def retry_wait(upload: Upload) -> RetryWait | None:
+    """How long until a waiting retry, and which attempt it will be; None when no
+    retry is waiting."""
     if (
         upload.state != State.QUEUED
         or upload.submit_attempts < 1
@@ -306,137 +318,35 @@ def retry_wait(upload: Upload) -> tuple[int, int, int] | None:
     seconds = (upload.next_attempt_at - timezone.now()).total_seconds()
     if seconds <= 0:
         return None
-    return (
+    return RetryWait(
         max(1, round(seconds)),
         upload.submit_attempts + 1,
         settings.SUBMIT_MAX_ATTEMPTS,
     )
 
 
-def upload_summary(
+def state_facts(
     upload: Upload, *, errors: list[dict[str, Any]], remote: list[RemoteError]
-) -> Summary:
-    """What happened to the upload and what the person can do next, in words."""
-    match upload.state:
-        case State.CHECKING:
-            return Summary(
-                "info",
-                "loader",
-                "The file is kept and being checked. Nothing has been sent.",
-                "This page shows the check's findings as soon as it ends.",
-            )
-        case State.DRAFT if errors:
-            lines = sorted({f["line"] for f in errors if f["line"]})
-            if lines:
-                rows = "row has" if len(lines) == 1 else "rows have"
-                text = f"{len(lines)} {rows} problems."
-            else:
-                text = "The file has a problem that stops it being sent."
-            step = (
-                "Fix them below, or leave those rows out."
-                if lines and upload.row_count
-                else "Fix them below."
-                if lines
-                else "Correct the file and upload it again."
-            )
-            return Summary("danger", "alert-circle", text, step)
-        case State.DRAFT if upload.is_sendable:
-            updates = "update is" if upload.row_count == 1 else "updates are"
-            return Summary(
-                "info",
-                "checks",
-                f"Checked: {upload.row_count} {updates} ready. Nothing has been sent.",
-                "Look them over, then send them to AchieveIt.",
-            )
-        case State.DRAFT:
-            return Summary(
-                "warning",
-                "file-off",
-                "The file holds no updates to send.",
-                "Upload the file with your updates.",
-            )
-        case State.QUEUED | State.SUBMITTING:
-            wait = retry_wait(upload)
-            if wait:
-                return Summary(
-                    "warning",
-                    "clock",
-                    "AchieveIt could not take the file yet; the portal sends it again "
-                    f"by itself (attempt {wait[1]} of {wait[2]}).",
-                    "Nothing to do: this page follows it.",
-                )
-            return Summary(
-                "info",
-                "send",
-                "On its way to AchieveIt.",
-                "Nothing to do: this page follows it.",
-            )
-        case State.PROCESSING:
-            return Summary(
-                "info",
-                "loader",
-                "On its way to AchieveIt: AchieveIt is applying the updates.",
-                "Nothing to do: this page follows it.",
-            )
-        case State.SUCCEEDED:
-            updates = "update" if upload.row_count == 1 else "updates"
-            return Summary(
-                "success",
-                "circle-check",
-                f"AchieveIt applied {upload.row_count} {updates}.",
-                "Nothing more to do.",
-            )
-        case State.FAILED:
-            told = (
-                " The planning office has been told."
-                if settings.POINT_OF_CONTACT_EMAIL and upload.notified_at
-                else ""
-            )
-            lines = sorted({error.line for error in remote if error.line})
-            if lines:
-                step = f"Fix {_rows_phrase(lines)} and send again."
-            elif any(error.row for error in remote):
-                step = "Fix the rows AchieveIt names below and send the file again."
-            else:
-                step = "Read what AchieveIt said below; an operator will look at it."
-            return Summary(
-                "danger", "circle-x", "AchieveIt did not apply this file." + told, step
-            )
-        case State.NEEDS_REVIEW:
-            return Summary(
-                "warning",
-                "eye",
-                "A person must check in AchieveIt whether this file was applied: "
-                "the portal could not tell.",
-                "An operator will check and resolve it; it is never sent again "
-                "by itself.",
-            )
-        case State.RESOLVED:
-            return Summary(
-                "secondary",
-                "circle-check",
-                "An operator resolved this upload.",
-                "See their note below.",
-            )
-        case State.CANCELED:
-            return Summary(
-                "secondary", "ban", "Canceled: it will not be sent.", "Nothing to do."
-            )
-        case _:  # rejected
-            replaced = upload.revisions.order_by("-pk").first()
-            if replaced is not None:
-                return Summary(
-                    "secondary",
-                    "arrow-forward",
-                    "Not sent: a newer draft replaced it.",
-                    f"Continue with #{replaced.pk}.",
-                )
-            return Summary(
-                "secondary",
-                "trash",
-                "Discarded: nothing was sent. The file is kept.",
-                "Upload the file again to send it.",
-            )
+) -> StateFacts:
+    """The facts the summary of the upload's state is worded from: its findings
+    with errors, and AchieveIt's errors (`remote_errors_of`)."""
+    replaced_by = None
+    if upload.state == State.REJECTED:
+        replaced_by = (
+            upload.revisions.order_by("-pk").values_list("pk", flat=True).first()
+        )
+    return StateFacts(
+        state=upload.state,
+        row_count=upload.row_count,
+        is_sendable=upload.is_sendable,
+        has_errors=bool(errors),
+        error_lines=sorted({finding["line"] for finding in errors if finding["line"]}),
+        retry=retry_wait(upload),
+        contact_told=bool(settings.POINT_OF_CONTACT_EMAIL and upload.notified_at),
+        remote_lines=sorted({error.line for error in remote if error.line}),
+        remote_rows_named=any(error.row for error in remote),
+        replaced_by=replaced_by,
+    )
 
 
 def recent_duplicate(upload: Upload) -> Upload | None:

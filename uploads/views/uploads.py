@@ -28,6 +28,7 @@ from uploads.permissions import (
 )
 from uploads.selectors import uploads as selectors_uploads
 from uploads.selectors.teams import template_external_ids
+from uploads.wording import uploads as wording_uploads
 
 # The updates listed on an upload's page; the file as sent holds them all.
 ROWS_SHOWN = 500
@@ -87,6 +88,7 @@ def upload_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     may_send = can_upload(request.user, upload.team)
     attempts = list(upload.attempts.all())
     remote = selectors_uploads.remote_errors_of(upload) if attempts else []
+    facts = selectors_uploads.state_facts(upload, errors=errors, remote=remote)
     context = {
         "upload": upload,
         "rows": upload.rows.all()[:ROWS_SHOWN],
@@ -97,12 +99,10 @@ def upload_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "notes": [f for f in findings if f["severity"] != csvformat.ERROR],
         "more_findings": selectors_uploads.findings_total(upload) - len(findings),
         "may_send": may_send,
-        "summary": selectors_uploads.upload_summary(
-            upload, errors=errors, remote=remote
-        ),
+        "summary": wording_uploads.upload_summary(facts),
         "remote_errors": remote,
         "revisions": upload.revisions.order_by("pk"),
-        "retry_wait": selectors_uploads.retry_wait(upload),
+        "retry_wait": facts.retry,
     }
     if upload.state == Upload.State.DRAFT:
         context["duplicate"] = selectors_uploads.recent_duplicate(upload)
