@@ -165,3 +165,24 @@ def _file_error(problem: Problem) -> Result:
 
 def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:,.1f} MB"
+
+
+def read_rows(data: bytes) -> list[list[str]] | None:
+    """Every row of a stored file as ``parse`` splits it (row 1 first, cells as
+    written, nothing checked), or None when it is no CSV text at all: what the
+    fix form shows of the rows with errors, and what a correction rebuilds."""
+    try:
+        check_file_kind(data, max_bytes=len(data) + 1)
+        encoding, sample = choose_encoding(data)
+    except Problem:
+        return None
+    delimiter = sniff_delimiter(sample)
+    for attempt in (encoding, _WINDOWS_1252):
+        stream = io.TextIOWrapper(io.BytesIO(data), encoding=attempt, newline="")
+        try:
+            return list(csv.reader(stream, delimiter=delimiter))
+        except UnicodeDecodeError:
+            continue
+        except csv.Error:
+            return None
+    return None

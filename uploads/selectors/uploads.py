@@ -4,10 +4,7 @@ whether the same payload was sent lately."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -44,26 +41,6 @@ def original_bytes(upload: Upload) -> bytes | None:
         return None
 
 
-def _file_rows(data: bytes) -> list[list[str]] | None:
-    """Every row of a file as csvformat reads it (row 1 first), or None when it
-    is no CSV text at all."""
-    try:
-        reading.check_file_kind(data, max_bytes=len(data) + 1)
-        encoding, sample = reading.choose_encoding(data)
-    except csvformat.Problem:
-        return None
-    delimiter = reading.sniff_delimiter(sample)
-    for attempt in (encoding, "windows-1252"):
-        stream = io.TextIOWrapper(io.BytesIO(data), encoding=attempt, newline="")
-        try:
-            return list(csv.reader(stream, delimiter=delimiter))
-        except UnicodeDecodeError:
-            continue
-        except csv.Error:
-            return None
-    return None
-
-
 def rows_by_line(upload: Upload) -> dict[int, list[str]] | None:
     """Every row of the upload as written, by the number its findings name it with.
 
@@ -73,7 +50,7 @@ def rows_by_line(upload: Upload) -> dict[int, list[str]] | None:
     None when the file cannot be read again, or a form's rows cannot be told apart.
     """
     data = original_bytes(upload)
-    rows = _file_rows(data) if data is not None else None
+    rows = reading.read_rows(data) if data is not None else None
     if rows is None:
         return None
     if upload.source != Upload.Source.FORM:
@@ -365,16 +342,3 @@ def recent_duplicate(upload: Upload) -> Upload | None:
         .order_by("-created_at")
         .first()
     )
-
-
-def problems_rows(findings: list[dict[str, Any]]) -> Iterator[list[str]]:
-    """The findings as CSV rows: row, column, value as written, message, suggestion."""
-    for finding in findings:
-        yield [
-            str(finding.get("line") or ""),
-            finding.get("column") or "",
-            finding.get("value") or "",
-            finding.get("severity", ""),
-            finding.get("message", ""),
-            finding.get("suggestion") or "",
-        ]

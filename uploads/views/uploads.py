@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from uuid import UUID
 
 from django.conf import settings
@@ -12,11 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from uploads import csvformat, services
-from uploads.csvformat.writing import safe_cell, safe_normalized_csv
+from uploads import csvformat
+from uploads.csvformat.exports import render_problems
+from uploads.csvformat.writing import safe_normalized_csv
 from uploads.forms import FixRowsForm, UploadFileForm
 from uploads.models import Upload
 from uploads.permissions import (
@@ -28,20 +26,15 @@ from uploads.permissions import (
 )
 from uploads.selectors import uploads as selectors_uploads
 from uploads.selectors.teams import template_external_ids
+from uploads.services import drafts
+from uploads.services.errors import ServiceError
+from uploads.views.downloads import ANY_FILE, download
 from uploads.wording import uploads as wording_uploads
 
 # The updates listed on an upload's page; the file as sent holds them all.
 ROWS_SHOWN = 500
 # Rows with errors editable at once (four fields each, well under Django's 1,000).
 FIX_ROWS_SHOWN = 50
-PROBLEMS_HEADER = (
-    "Row",
-    "Column",
-    "Value as written",
-    "Severity",
-    "Problem",
-    "Suggestion",
-)
 
 
 @login_required
@@ -54,14 +47,14 @@ def upload_new(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["file"]
         data = uploaded.read()
-        upload = services.upload_receive(
+        upload = drafts.upload_receive(
             team=team, user=request.user, data=data, original_name=uploaded.name
         )
         if len(data) > settings.CHECK_IN_WORKER_BYTES:
             # A big file is checked by a worker; its page follows the check.
-            services.check_later(upload)
+            drafts.check_later(upload)
         else:
-            upload = services.upload_check(upload=upload, data=data)
+            upload = drafts.upload_check(upload=upload, data=data)
         return redirect(upload)
     return render(request, "uploads/upload_new.html", {"team": team, "form": form})
 
@@ -72,12 +65,10 @@ def team_template(request: HttpRequest, slug: str) -> HttpResponse:
     checked it, and that no upload could carry, is left out (the team's page
     lists it for its managers) rather than failing the whole file."""
     team = get_team_for(request, slug)
-    response = HttpResponse(
+    return download(
         csvformat.render_template(template_external_ids(team)),
-        content_type="text/csv; charset=utf-8",
+        filename=f"{team.slug}-updates.csv",
     )
-    response["Content-Disposition"] = f'attachment; filename="{team.slug}-updates.csv"'
-    return response
 
 
 @login_required
@@ -153,10 +144,10 @@ def upload_revise(request: HttpRequest, public_id: UUID) -> HttpResponse:
         messages.info(request, "Nothing was changed, so no new draft was made.")
         return redirect(upload)
     try:
-        revision = services.upload_revise(
+        revision = drafts.upload_revise(
             upload=upload, user=request.user, corrections=corrections
         )
-    except services.ServiceError as error:
+    except ServiceError as error:
         messages.warning(request, str(error))
         return redirect(upload)
     if revision.is_sendable:
@@ -175,20 +166,10 @@ def upload_revise(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def upload_problems(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Every finding of an upload as CSV, formula-safe for spreadsheets."""
     upload = get_upload_for(request, public_id)
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(PROBLEMS_HEADER)
-    for row in selectors_uploads.problems_rows(selectors_uploads.all_findings(upload)):
-        writer.writerow([safe_cell(cell) for cell in row])
-    # A byte-order mark, so Excel reads the file as UTF-8.
-    response = HttpResponse(
-        "\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8"
+    return download(
+        render_problems(selectors_uploads.all_findings(upload)),
+        filename=f"upload-{upload.pk}-problems.csv",
     )
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"upload-{upload.pk}-problems.csv"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
@@ -200,10 +181,7 @@ def upload_original(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if data is None:
         raise Http404("The original file of this upload is not kept.")
     name = upload.original_name or f"upload-{upload.pk}.csv"
-    response = HttpResponse(data, content_type="application/octet-stream")
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download(data, filename=name, content_type=ANY_FILE)
 
 
 @login_required
@@ -216,15 +194,10 @@ def upload_sent_file(request: HttpRequest, public_id: UUID) -> HttpResponse:
     upload = get_upload_for(request, public_id)
     if not upload.normalized_csv:
         raise Http404("This upload has no file to send.")
-    response = HttpResponse(
+    return download(
         safe_normalized_csv(upload.normalized_csv).encode("utf-8"),
-        content_type="text/csv; charset=utf-8",
+        filename=f"upload-{upload.pk}-as-sent.csv",
     )
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"upload-{upload.pk}-as-sent.csv"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
@@ -232,8 +205,8 @@ def upload_sent_file(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def upload_confirm(request: HttpRequest, public_id: UUID) -> HttpResponse:
     upload = get_upload_for(request, public_id, need=Need.UPLOAD)
     try:
-        services.upload_confirm(upload=upload, user=request.user)
-    except services.ServiceError as error:
+        drafts.upload_confirm(upload=upload, user=request.user)
+    except ServiceError as error:
         messages.warning(request, str(error))
     else:
         messages.success(request, "Sent on its way to AchieveIt.")
@@ -245,8 +218,8 @@ def upload_confirm(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def upload_exclude_invalid(request: HttpRequest, public_id: UUID) -> HttpResponse:
     upload = get_upload_for(request, public_id, need=Need.UPLOAD)
     try:
-        clean = services.upload_exclude_invalid(upload=upload, user=request.user)
-    except services.ServiceError as error:
+        clean = drafts.upload_exclude_invalid(upload=upload, user=request.user)
+    except ServiceError as error:
         messages.warning(request, str(error))
         return redirect(upload)
     # The new draft's note names the rows left out.
@@ -260,7 +233,7 @@ def upload_exclude_invalid(request: HttpRequest, public_id: UUID) -> HttpRespons
 @require_POST
 def upload_discard(request: HttpRequest, public_id: UUID) -> HttpResponse:
     upload = get_upload_for(request, public_id, need=Need.UPLOAD)
-    if services.upload_reject(upload=upload, user=request.user):
+    if drafts.upload_reject(upload=upload, user=request.user):
         messages.info(request, "Discarded: nothing was sent. The file is kept.")
     return redirect(upload)
 
