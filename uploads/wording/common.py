@@ -1,8 +1,14 @@
-"""Words every subject uses: counts, yes and no, articles, the 413 message."""
+"""Words every subject uses: counts, yes and no, articles, the 413 message, and
+the link to an upload's page from outside the portal."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from uploads.models import Upload
 
 # The one set of yes/no words: what the portal writes for a boolean, and what it
 # reads as one (a mapping file's Has Metric, the API's ?dry_run=).
@@ -46,3 +52,8 @@ def too_large_message() -> str:
         f"The file is larger than {limit:g} MB, the most one upload may be. "
         "Split the file into smaller files and send each one."
     )
+
+
+def portal_url(upload: Upload) -> str:
+    """The upload's page as a link from outside the portal (an email, a script)."""
+    return f"{settings.PORTAL_BASE_URL}{upload.get_absolute_url()}"

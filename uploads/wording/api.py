@@ -1,0 +1,266 @@
+"""The script API's answers (uploads/views/api.py): for each outcome its status
+code, its JSON body and its headers. Both calls, and every refusal on the way.
+
+The JSON keys are the API's contract (ACHIEVEIT_API.md, the OpenAPI document);
+the words in "error" and "message" are for the person reading a script's log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+
+from uploads import csvformat
+from uploads.models import Attempt, Upload
+from uploads.wording.common import count, portal_url, too_large_message
+
+if TYPE_CHECKING:
+    from uploads.services.api import Checked, Submitted
+
+State = Upload.State
+# The most of an error text or of AchieveIt's last answer a status gives back.
+ANSWER_BODY_CHARS = 2000
+# A status while the upload is on its way, or with a person (202).
+ON_ITS_WAY = frozenset(
+    {
+        State.DRAFT,
+        State.QUEUED,
+        State.SUBMITTING,
+        State.PROCESSING,
+        State.NEEDS_REVIEW,
+    }
+)
+STATE_WORDS = {
+    State.DRAFT: "Checked; not yet queued.",
+    State.QUEUED: "Queued: the portal sends it to AchieveIt shortly.",
+    State.SUBMITTING: "Being sent to AchieveIt.",
+    State.PROCESSING: "AchieveIt accepted the file and is processing it.",
+    State.NEEDS_REVIEW: (
+        "Held for a person's review: AchieveIt may or may not have the file. "
+        "Ask again later; do not send it again."
+    ),
+    State.SUCCEEDED: "AchieveIt processed the updates.",
+    State.FAILED: "AchieveIt did not apply the updates.",
+    State.REJECTED: "Not sent: the file had errors.",
+    State.CANCELED: "Canceled by an operator: not sent.",
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer of the API: its status code, JSON body and extra headers."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def finding_json(finding: dict[str, Any]) -> dict[str, Any]:
+    """A stored finding as the API shows it: its row is `row`."""
+    return {
+        "row": finding.get("line"),
+        "column": finding.get("column"),
+        "severity": finding.get("severity"),
+        "code": finding.get("code"),
+        "message": finding.get("message"),
+        "suggestion": finding.get("suggestion"),
+    }
+
+
+def _errors_answer(findings: list[dict[str, Any]], url: str | None) -> Answer:
+    errors = sum(
+        1 for finding in findings if finding.get("severity") == csvformat.ERROR
+    )
+    return Answer(
+        400,
+        {
+            "error": (
+                f"The file has {count(errors, 'error')}: nothing was queued. "
+                "Correct the rows named in the findings and send it again."
+                if errors
+                else "The file holds no update: nothing was queued."
+            ),
+            "findings": [finding_json(finding) for finding in findings],
+            "portalUrl": url,
+        },
+    )
+
+
+# --- POST /api/progressupdates/<name>.csv ---------------------------------------------
+
+
+def check_answer(checked: Checked) -> Answer:
+    """A dry run's answer: 200 with the rows it would send, or 400 with findings."""
+    if not checked.sendable:
+        return _errors_answer(checked.findings, None)
+    return Answer(
+        200,
+        {
+            "jobId": None,
+            "dryRun": True,
+            "rows": checked.rows,
+            "findings": [finding_json(finding) for finding in checked.findings],
+        },
+    )
+
+
+def submit_answer(submitted: Submitted) -> Answer:
+    """A POST's answer: 200 with the job ID when queued, else 400 and why."""
+    upload = submitted.upload
+    if submitted.refusal:
+        return Answer(400, {"error": submitted.refusal, "findings": []})
+    if not submitted.queued:
+        return _errors_answer(upload.findings, portal_url(upload))
+    return Answer(
+        200,
+        {
+            "jobId": str(upload.public_id),
+            "portalUrl": portal_url(upload),
+            "rows": upload.row_count,
+            "findings": [finding_json(finding) for finding in upload.findings],
+        },
+    )
+
+
+# --- GET /api/progressupdates/status/<job id> -----------------------------------------
+
+
+def status_answer(upload: Upload, last_answer: Attempt | None) -> Answer:
+    """Where the upload is: 202 on its way (or with a person), 200 only when
+    applied in AchieveIt, 400 when finally not applied. `last_answer` is the
+    latest call AchieveIt answered."""
+    status, words = _verdict(upload)
+    body = {
+        "jobId": str(upload.public_id),
+        "state": upload.state,
+        "stateLabel": upload.get_state_display(),
+        "message": words,
+        "rows": upload.row_count,
+        "achieveitJobId": upload.job_id or None,
+        "achieveitAnswer": _achieveit_answer(last_answer),
+        "findings": [finding_json(finding) for finding in upload.findings],
+        "portalUrl": portal_url(upload),
+    }
+    if upload.error_text:
+        body["errorText"] = upload.error_text[:ANSWER_BODY_CHARS]
+    return Answer(status, body)
+
+
+def _verdict(upload: Upload) -> tuple[int, str]:
+    # A resolution without an outcome says nothing about AchieveIt, so it is not
+    # a 200: it is a 400 (final, not known to be applied).
+    if upload.state in ON_ITS_WAY:
+        return 202, STATE_WORDS[upload.state]
+    if upload.state == State.SUCCEEDED:
+        return 200, STATE_WORDS[upload.state]
+    if upload.state == State.RESOLVED:
+        if upload.resolution_outcome == Upload.ResolutionOutcome.APPLIED:
+            return 200, "Resolved by an operator: applied in AchieveIt."
+        if upload.resolution_outcome == Upload.ResolutionOutcome.NOT_APPLIED:
+            return 400, "Resolved by an operator: not applied in AchieveIt."
+        return 400, "Resolved by an operator without saying it was applied."
+    return 400, STATE_WORDS.get(upload.state, upload.get_state_display())
+
+
+def _achieveit_answer(attempt: Attempt | None) -> dict[str, Any] | None:
+    if attempt is None:
+        return None
+    return {
+        "call": attempt.kind,
+        "statusCode": attempt.status_code,
+        "at": attempt.finished_at.isoformat() if attempt.finished_at else None,
+        "body": attempt.response_body[:ANSWER_BODY_CHARS],
+    }
+
+
+# --- Refusals ---------------------------------------------------------------------
+
+
+def wrong_method(methods: tuple[str, ...]) -> Answer:
+    return Answer(
+        405,
+        {"error": f"Use {' or '.join(methods)} here."},
+        {"Allow": ", ".join(methods)},
+    )
+
+
+def no_token() -> Answer:
+    return Answer(
+        401,
+        {
+            "error": "Send a valid API token: Authorization: API-KEY <token>. "
+            "A team's uploaders create one on the team's API tokens page."
+        },
+        {"WWW-Authenticate": "API-KEY"},
+    )
+
+
+def too_many_calls(retry_after: int) -> Answer:
+    return Answer(
+        429,
+        {
+            "error": f"Too many calls: this token may make "
+            f"{settings.API_RATE_LIMIT_PER_MINUTE} a minute. "
+            f"Try again in {retry_after} s."
+        },
+        {"Retry-After": str(retry_after)},
+    )
+
+
+def too_large() -> Answer:
+    return Answer(413, {"error": too_large_message()})
+
+
+def length_not_a_number() -> Answer:
+    return Answer(400, {"error": "The Content-Length header is not a number."})
+
+
+def bad_idempotency_key() -> Answer:
+    return Answer(
+        400,
+        {"error": "The Idempotency-Key must be at most 255 printable characters."},
+    )
+
+
+def key_in_flight() -> Answer:
+    return Answer(
+        409,
+        {
+            "error": "A call with this Idempotency-Key is still being answered. "
+            "Ask again in a moment with the same key."
+        },
+        {"Retry-After": "1"},
+    )
+
+
+def bad_file_name() -> Answer:
+    return Answer(
+        404,
+        {"error": "Send the file to /api/progressupdates/<file name>.csv (one name)."},
+    )
+
+
+def no_such_job() -> Answer:
+    return Answer(
+        404,
+        {
+            "error": "No job with this ID for this token's team: use the jobId a "
+            "POST gave."
+        },
+    )
+
+
+def no_such_call() -> Answer:
+    return Answer(
+        404,
+        {
+            "error": "No such call. POST /api/progressupdates/<file name>.csv or "
+            "GET /api/progressupdates/status/<job id>."
+        },
+    )
+
+
+def could_not_answer() -> Answer:
+    return Answer(500, {"error": "The portal could not answer this call. Try again."})
