@@ -9,4 +9,5 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --no-input \
     && useradd --create-home portal && mkdir -p /srv/portal && chown portal /srv/portal
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+# Workers, threads and timeouts: gunicorn.conf.py.
+CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000"]

@@ -7,7 +7,16 @@ a traceback from every worker it boots.
 Each worker process serves several requests at once (threads), so a slow request
 (a person's 10 MB upload arriving, a long export) never keeps the next visitor's
 login page waiting for a free process. The command line may still set `--workers`
-and `--timeout` (the Dockerfile and compose file do).
+(the compose file does); the timeouts live here only.
+
+gunicorn is meant to sit behind nginx (deploy/nginx.conf), which reads each request
+whole, with its own header and body timeouts, before passing it on. gunicorn's
+gthread worker has no such timeout: a connection that sends nothing is parked
+after 5 s and closed (keepalive below), but once a request has begun, its thread
+reads the headers and body with blocking reads for as long as the client trickles
+them, so a few slow senders reaching gunicorn directly hold every thread. `timeout`
+does not help there: with gthread it only restarts a worker whose main loop stops
+answering, it bounds no request.
 """
 
 from __future__ import annotations
@@ -16,8 +25,20 @@ import os
 from typing import Any
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "4"))
+# A worker whose main loop is silent this long is killed and replaced. nginx gives
+# up on an answer after 55 s (proxy_read_timeout), before this.
 timeout = 60
+# On a restart or stop, requests under way get this long to finish (the compose
+# file's stop_grace_period for web is longer, so Docker does not cut them first).
+graceful_timeout = 30
+# The longest request line and header a browser or script needs, with room to
+# spare; anything bigger is refused before Django sees it (gunicorn's defaults are
+# 4094 bytes, 100 fields of 8190 bytes).
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
 # Each connection closes after its answer. Kept alive, a connection whose body was
 # refused unread (a 413) would be drained by the worker before its next request;
 # closed, the rest of that body is never read. nginx keeps its own connections to

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import runpy
 import secrets
 import shlex
 import subprocess
@@ -45,8 +46,43 @@ def test_compose_has_the_whole_stack():
 def test_worker_and_beat_run_the_same_commands_as_make_run():
     services = compose()["services"]
     local = procfile()
-    assert services["worker"]["command"] == local["worker"]
-    assert services["beat"]["command"] == local["beat"]
+    # Locally deploy/keep_running.py starts them again, as `restart:` does here.
+    keep_running = "python deploy/keep_running.py "
+    assert keep_running + services["worker"]["command"] == local["worker"]
+    assert keep_running + services["beat"]["command"] == local["beat"]
+
+
+def test_every_service_comes_back_and_says_whether_it_is_healthy():
+    services = compose()["services"]
+    assert set(services) == {
+        "web",
+        "nginx",
+        "worker",
+        "beat",
+        "simulator",
+        "redis",
+        "postgres",
+    }
+    for name, service in services.items():
+        assert service["restart"] in {"always", "unless-stopped"}, name
+        test = service["healthcheck"]["test"]
+        assert test[0] in {"CMD", "CMD-SHELL"}, name
+        assert len(test) > 1, name
+    worker_check = services["worker"]["healthcheck"]["test"][1]
+    assert worker_check.startswith("celery -A portal inspect ping")
+    assert "--destination celery@$$HOSTNAME" in worker_check
+
+
+def test_the_health_checks_name_what_exists():
+    services = compose()["services"]
+    for name in ("web", "beat", "simulator"):
+        test = services[name]["healthcheck"]["test"]
+        assert test[1:3] == ["python", "deploy/healthcheck.py"], name
+        assert (REPO / test[2]).is_file()
+    web_check = services["web"]["healthcheck"]["test"]
+    assert (REPO / "static" / web_check[-1].removeprefix("/static/")).is_file()
+    assert "location = /healthz" in nginx_conf()
+    assert services["nginx"]["healthcheck"]["test"][-1] == "http://127.0.0.1/healthz"
 
 
 def test_web_container_serves_the_wsgi_app_with_gunicorn():
@@ -156,9 +192,13 @@ def test_only_nginx_is_published_and_it_serves_the_portal():
     assert nginx_setting("server") == "web:" + bind.rsplit(":", 1)[1]
 
 
+def gunicorn_conf() -> dict:
+    """The settings gunicorn.conf.py makes (it reads the file the same way)."""
+    return runpy.run_path(str(REPO / "gunicorn.conf.py"))
+
+
 def test_nginx_refuses_what_the_portal_refuses_and_gives_up_before_gunicorn():
-    web = compose()["services"]["web"]["command"]
-    gunicorn_timeout = int(re.search(r"--timeout (\d+)", web).group(1))
+    gunicorn_timeout = gunicorn_conf()["timeout"]
 
     assert int(nginx_setting("client_max_body_size")) == (
         settings.REQUEST_BODY_MAX_BYTES
@@ -166,6 +206,33 @@ def test_nginx_refuses_what_the_portal_refuses_and_gives_up_before_gunicorn():
     assert seconds(nginx_setting("proxy_read_timeout")) < gunicorn_timeout
     assert seconds(nginx_setting("client_body_timeout")) <= 60
     assert seconds(nginx_setting("client_header_timeout")) <= 60
+
+
+def test_gunicorn_keeps_its_own_timeouts_and_limits_sane():
+    conf = gunicorn_conf()
+    services = compose()["services"]
+    dockerfile = (REPO / "Dockerfile").read_text()
+
+    assert conf["worker_class"] == "gthread"
+    assert 30 <= conf["timeout"] <= 120
+    assert conf["graceful_timeout"] <= conf["timeout"]
+    assert seconds(services["web"]["stop_grace_period"]) > conf["graceful_timeout"]
+    # Connections are not kept open waiting for a next request (a client that
+    # sends nothing is parked and closed instead of holding a thread).
+    assert conf["keepalive"] == 0
+    assert conf["limit_request_line"] <= 8190
+    assert conf["limit_request_fields"] <= 100
+    assert conf["limit_request_field_size"] <= 8190
+    # One place for the timeouts: no command line overrides them.
+    assert "--timeout" not in services["web"]["command"]
+    assert "--timeout" not in dockerfile
+
+
+def test_the_readme_says_nginx_must_stand_in_front_of_gunicorn():
+    readme = (REPO / "README.md").read_text()
+    deployment = " ".join(readme.split("## Deployment", 1)[1].split("\n## ")[0].split())
+    assert "gunicorn must never be reachable directly" in deployment
+    assert "slow" in deployment
 
 
 def test_nginx_sets_the_forwarded_headers_itself():

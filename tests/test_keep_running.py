@@ -1,0 +1,109 @@
+"""deploy/keep_running.py, which `make run` starts the worker and beat through:
+a command that exits is started again, and a stop signal stops both for good."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO, wait_until
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)"]
+
+
+def started_pids(log: Path) -> list[int]:
+    return [int(pid) for pid in re.findall(r"\(pid (\d+)\)", log.read_text())]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A child that ended but was not reaped yet counts as gone.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ", 1)[1][0] != "Z"
+
+
+@pytest.fixture
+def supervise(tmp_path: Path) -> Iterator:
+    """Start keep_running.py on a command; at teardown stop it and anything it
+    started, whatever the test did."""
+    runs: list[tuple[subprocess.Popen[bytes], Path]] = []
+
+    def start(argv: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
+        log = tmp_path / f"keep_running-{len(runs)}.log"
+        popen = subprocess.Popen(
+            [sys.executable, "deploy/keep_running.py", *argv],
+            cwd=REPO,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        runs.append((popen, log))
+        return popen, log
+
+    yield start
+    for popen, log in runs:
+        if popen.poll() is None:
+            popen.terminate()
+            popen.wait(timeout=30)
+        for pid in started_pids(log):
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_a_command_that_dies_is_started_again(supervise):
+    wrapper, log = supervise(SLEEPER)
+    [first] = wait_until(lambda: started_pids(log), timeout=10)
+
+    os.kill(first, signal.SIGKILL)
+
+    pids = wait_until(
+        lambda: len(started_pids(log)) == 2 and started_pids(log), timeout=10
+    )
+    second = pids[1]
+    assert second != first
+    assert alive(second)
+    assert wrapper.poll() is None
+    assert "exited with status 137; starting it again in 1 s" in log.read_text()
+
+
+def test_a_stop_signal_stops_the_command_and_starts_nothing_again(supervise):
+    wrapper, log = supervise(SLEEPER)
+    [child] = wait_until(lambda: started_pids(log), timeout=10)
+
+    wrapper.send_signal(signal.SIGINT)
+
+    assert wrapper.wait(timeout=10) == 128 + signal.SIGINT
+    assert not alive(child)
+    assert started_pids(log) == [child]
+
+
+def test_a_command_that_keeps_failing_is_started_again_ever_more_slowly(supervise):
+    wrapper, log = supervise([sys.executable, "-c", "raise SystemExit(3)"])
+
+    wait_until(lambda: "starting it again in 2 s" in log.read_text(), timeout=15)
+
+    text = log.read_text()
+    assert "exited with status 3; starting it again in 1 s" in text
+    assert wrapper.poll() is None
+
+
+def test_without_a_command_it_says_how_to_use_it():
+    result = subprocess.run(
+        [sys.executable, "deploy/keep_running.py"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "usage: keep_running.py COMMAND" in result.stderr
