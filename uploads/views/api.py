@@ -17,15 +17,14 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from django_ratelimit.core import get_usage
 
 from uploads.models import ApiIdempotencyKey, ApiToken, Upload
 from uploads.services.api import KeyInFlight, api_check, api_submit, api_submit_once
@@ -89,17 +88,18 @@ def api_view(*methods: str) -> Callable:
 
 
 def _throttle(token: ApiToken) -> None:
-    """Count the call against the token's minute; a 429 past the limit."""
-    now = time.time()
-    key = f"api-rate:{token.pk}:{int(now // MINUTE)}"
-    cache.add(key, 0, timeout=70)
-    try:
-        calls = cache.incr(key)
-    except ValueError:
-        # The key expired between add and incr, or the cache keeps nothing.
-        calls = 1
-    if calls > settings.API_RATE_LIMIT_PER_MINUTE:
-        raise ApiError(words.too_many_calls(retry_after=max(1, 60 - int(now % 60))))
+    """Count the call against the token's minute, in the shared cache as the
+    accounts pages count theirs (django-ratelimit); a 429 past the limit, and
+    when the cache cannot count (django-ratelimit fails closed)."""
+    usage = get_usage(
+        None,
+        group="api:token",
+        key=lambda _group, _request: str(token.pk),
+        rate=(settings.API_RATE_LIMIT_PER_MINUTE, MINUTE),
+        increment=True,
+    )
+    if usage is not None and usage["should_limit"]:
+        raise ApiError(words.too_many_calls(retry_after=max(1, usage["time_left"])))
 
 
 def _read_body(request: HttpRequest) -> bytes:
