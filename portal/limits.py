@@ -23,16 +23,10 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from uploads.wording.common import too_large_message
+
 # The script API answers JSON, whatever went wrong.
 _API_PREFIX = "/api/"
-
-
-def too_large_message() -> str:
-    limit = settings.UPLOAD_MAX_BYTES / 1_000_000
-    return (
-        f"The request is too large: the most one upload may be is {limit:g} MB. "
-        "Split the file into smaller files and send each one."
-    )
 
 
 def too_large_response(request: HttpRequest) -> HttpResponse:
