@@ -98,6 +98,20 @@ class PlanItem(models.Model):
     # When AchieveIt last processed an update for this item (kept by delivery, so
     # the dashboard finds stale items without reading every upload ever sent).
     last_updated_at = models.DateTimeField(null=True, blank=True)
+    # What AchieveIt showed for the item when a linked plan was last read
+    # (uploads/services/plans.py); blank until the team syncs.
+    achieveit_plan_id = models.CharField(max_length=200, blank=True)
+    achieveit_name = models.CharField(max_length=300, blank=True)
+    achieveit_status = models.CharField(max_length=64, blank=True)
+    achieveit_value = models.CharField(max_length=64, blank=True)
+    achieveit_last_updated = models.DateTimeField(null=True, blank=True)
+    assignee_name = models.CharField(max_length=200, blank=True)
+    assignee_email = models.CharField(max_length=254, blank=True)
+    target = models.CharField(max_length=64, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # In no linked plan at the last sync: flagged for a person, never deactivated
+    # by the portal on its own.
+    missing_in_achieveit = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["external_id"]
@@ -105,6 +119,53 @@ class PlanItem(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+    @property
+    def updated_in_achieveit_directly(self) -> bool:
+        """AchieveIt shows an update newer than any the portal had processed."""
+        if self.achieveit_last_updated is None:
+            return False
+        return (
+            self.last_updated_at is None
+            or self.achieveit_last_updated > self.last_updated_at
+        )
+
+
+class TeamPlan(models.Model):
+    """An AchieveIt plan linked to a team: its items are the team's (synced by
+    uploads/services/plans.py), and read back after an upload."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="plans")
+    # The plan ID as copied from the plan's options menu in AchieveIt.
+    plan_id = models.CharField("plan ID", max_length=200)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    # The one-sentence reason the last read failed ("" when it worked).
+    last_error = models.TextField(blank=True)
+    # The start of AchieveIt's last answer, kept for an operator (truncated).
+    last_raw_answer = models.TextField(blank=True)
+    # When the read-back last read this plan: also its claim, so one worker reads
+    # a team's plans once per READBACK_EVERY (uploads/services/readback.py).
+    last_read_back_at = models.DateTimeField(null=True, blank=True)
+    item_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["team", "plan_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "plan_id"], name="one_link_per_plan"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team.slug}: {self.plan_id}"
 
 
 class Upload(models.Model):
@@ -136,6 +197,12 @@ class Upload(models.Model):
     class ResolutionOutcome(models.TextChoices):
         APPLIED = "applied", "Applied in AchieveIt"
         NOT_APPLIED = "not_applied", "Not applied"
+
+    class ReadbackState(models.TextChoices):
+        # "" while the read-back is to come or under way.
+        SEEN = "seen", "AchieveIt shows every update"
+        PARTLY_SEEN = "partly_seen", "AchieveIt shows some of the updates"
+        NOT_SEEN = "not_seen", "AchieveIt shows none of the updates"
 
     TERMINAL_STATES = frozenset(
         {State.SUCCEEDED, State.REJECTED, State.RESOLVED, State.CANCELED}
@@ -221,6 +288,18 @@ class Upload(models.Model):
     # what is still due). notify_claimed_at is the lease of the worker sending it.
     notified_at = models.DateTimeField(null=True, blank=True)
     notify_claimed_at = models.DateTimeField(null=True, blank=True)
+    # Read-back (uploads/services/readback.py): what AchieveIt's plans showed of the
+    # rows after the POST, and the verdict once there is one.
+    readback_state = models.CharField(
+        max_length=16, choices=ReadbackState.choices, blank=True, default=""
+    )
+    readback_at = models.DateTimeField(null=True, blank=True)
+    readback_seen = models.PositiveIntegerField(null=True, blank=True)
+    # The lines of the rows AchieveIt did not show (at most READBACK_LINES_KEPT).
+    readback_missing_lines = models.JSONField(default=list, blank=True)
+    # The POST the verdict is about (submitting_since then): a later POST of the
+    # same upload is read back afresh.
+    readback_post_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -413,6 +492,10 @@ class AuditEvent(models.Model):
         PLAN_ITEMS_IMPORTED = "plan_items.imported", "Plan items imported"
         ADMIN_CHANGED = "admin.changed", "Changed in the admin"
         UPLOAD_ARCHIVED = "upload.archived", "Archived and removed from the portal"
+        PLAN_LINKED = "plan.linked", "AchieveIt plan linked"
+        PLAN_UNLINKED = "plan.unlinked", "AchieveIt plan unlinked"
+        PLAN_ITEMS_SYNCED = "plan_items.synced", "Plan items synced from AchieveIt"
+        UPLOAD_READ_BACK = "upload.read_back", "Read back from AchieveIt"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
