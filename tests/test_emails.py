@@ -14,7 +14,6 @@ from django.core import mail
 from django.core.mail.backends import locmem
 from django.utils import timezone
 
-from uploads import services
 from uploads.models import AuditEvent, Team, Upload
 from uploads.services import delivery
 
@@ -42,7 +41,7 @@ def test_the_email_speaks_of_each_state_in_good_grammar(
 ):
     Upload.objects.filter(pk=problem_upload.pk).update(state=state)
 
-    assert services.notify_problem(upload_id=problem_upload.pk)
+    assert delivery.notify_problem(upload_id=problem_upload.pk)
 
     (message,) = mail.outbox
     assert message.subject == (
@@ -62,7 +61,7 @@ def test_a_team_name_with_markup_is_written_as_is(problem_upload):
     problem_upload.team.save()
     Upload.objects.filter(pk=problem_upload.pk).update(state=State.FAILED)
 
-    services.notify_problem(upload_id=problem_upload.pk)
+    delivery.notify_problem(upload_id=problem_upload.pk)
 
     assert "R&D <Labs>" in mail.outbox[0].subject
     assert "&amp;" not in mail.outbox[0].body
@@ -88,7 +87,7 @@ def test_an_email_that_could_not_be_sent_is_sent_by_the_sweep(
     Upload.objects.filter(pk=problem_upload.pk).update(state=State.FAILED)
 
     with caplog.at_level(logging.ERROR, logger="uploads.services.delivery"):
-        assert not services.notify_problem(upload_id=problem_upload.pk)
+        assert not delivery.notify_problem(upload_id=problem_upload.pk)
 
     problem_upload.refresh_from_db()
     assert problem_upload.notified_at is None
@@ -96,12 +95,12 @@ def test_an_email_that_could_not_be_sent_is_sent_by_the_sweep(
     (record,) = caplog.records
     assert f"upload {problem_upload.pk}" in record.getMessage()
     assert record.exc_info is not None  # the cause, with its traceback
-    assert services.upload_sweep()["notified"] == 0  # not again at once
+    assert delivery.upload_sweep()["notified"] == 0  # not again at once
 
     later = timezone.now() + delivery.NOTIFY_RETRY_AFTER + timedelta(seconds=1)
     with mock.patch("django.utils.timezone.now", return_value=later):
-        assert services.upload_sweep()["notified"] == 1
-        assert services.upload_sweep()["notified"] == 0
+        assert delivery.upload_sweep()["notified"] == 1
+        assert delivery.upload_sweep()["notified"] == 0
 
     problem_upload.refresh_from_db()
     assert problem_upload.notified_at == later
@@ -116,17 +115,17 @@ def test_the_sweep_sends_an_email_a_stopped_worker_never_sent(problem_upload):
     # Failed, but the worker stopped before its commit hook mailed anyone.
     Upload.objects.filter(pk=problem_upload.pk).update(state=State.NEEDS_REVIEW)
 
-    assert services.upload_sweep()["notified"] == 1
+    assert delivery.upload_sweep()["notified"] == 1
 
     assert len(mail.outbox) == 1
-    assert not services.notify_problem(upload_id=problem_upload.pk)
+    assert not delivery.notify_problem(upload_id=problem_upload.pk)
     assert len(mail.outbox) == 1
 
 
 def test_a_resolved_upload_is_no_longer_mailed_about(problem_upload):
     Upload.objects.filter(pk=problem_upload.pk).update(state=State.RESOLVED)
 
-    assert services.upload_sweep()["notified"] == 0
+    assert delivery.upload_sweep()["notified"] == 0
     assert mail.outbox == []
 
 
@@ -138,7 +137,7 @@ def test_the_subject_is_one_clean_line_whatever_the_team_name_holds(problem_uplo
     )
     Upload.objects.filter(pk=problem_upload.pk).update(state=State.FAILED)
 
-    assert services.notify_problem(upload_id=problem_upload.pk)
+    assert delivery.notify_problem(upload_id=problem_upload.pk)
 
     (message,) = mail.outbox
     assert message.subject == (

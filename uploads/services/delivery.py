@@ -20,19 +20,13 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from uploads import achieveit
-from uploads.models import (
-    Attempt,
-    AuditEvent,
-    PlanItem,
-    Upload,
-    without_control_characters,
-)
+from uploads.models import Attempt, AuditEvent, PlanItem, Upload
 from uploads.services.audit import audit
+from uploads.wording import emails
 
 logger = logging.getLogger(__name__)
 
@@ -459,18 +453,9 @@ def notify_problem(*, upload_id: int) -> bool:
             notified_at=now, notify_claimed_at=None
         )
         return False
-    context = {
-        "upload": upload,
-        "link": f"{settings.PORTAL_BASE_URL}{upload.get_absolute_url()}",
-    }
-    # One line, whatever the template's whitespace or the team's name holds: a
-    # header cannot hold a newline (BadHeaderError), nor should it a NUL or an ESC.
-    subject = without_control_characters(
-        render_to_string("emails/upload_problem-subject.txt", context)
-    )
-    body = render_to_string("emails/upload_problem-body.txt", context)
+    email = emails.upload_problem(upload)
     try:
-        send_mail(subject, body, None, recipients)
+        send_mail(email.subject, email.body, None, recipients)
     except (OSError, ValueError):  # smtplib errors; BadHeaderError is a ValueError
         logger.exception(
             "could not email about upload %s; the sweep will try again", upload_id

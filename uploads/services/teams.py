@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -29,10 +28,10 @@ from uploads.models import (
     Membership,
     Team,
     validate_no_control_characters,
-    without_control_characters,
 )
 from uploads.services.audit import audit
 from uploads.services.errors import ServiceError
+from uploads.wording import emails
 
 logger = logging.getLogger(__name__)
 
@@ -201,22 +200,15 @@ def invitation_send(
     membership = (
         Membership.objects.filter(user=user, team=team).first() if team else None
     )
-    role = membership.get_role_display().lower() if membership else ""
-    context = {
-        "user": user,
-        "team": team,
-        "role": with_article(role) if role else "",
-        "inviter": actor.get_username() if actor else "",
-        "link": set_password_link(user),
-        "login_link": settings.PORTAL_BASE_URL + reverse("login"),
-        "days": f"{settings.PASSWORD_RESET_TIMEOUT / 86400:g}",
-    }
-    subject = without_control_characters(
-        render_to_string("emails/invitation-subject.txt", context)
+    email = emails.invitation(
+        user=user,
+        team=team,
+        membership=membership,
+        inviter=actor,
+        link=set_password_link(user),
     )
-    body = render_to_string("emails/invitation-body.txt", context)
     try:
-        send_mail(subject, body, None, [user.email])
+        send_mail(email.subject, email.body, None, [user.email])
     except OSError as error:  # smtplib errors are OSErrors
         logger.warning("could not send the invitation to %s: %s", user, error)
         return False
