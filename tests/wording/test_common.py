@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.template import Context, Template
 
 from uploads.wording.common import (
     count,
@@ -56,3 +57,8 @@ def test_the_413_message_names_the_limit(settings):
     )
     settings.UPLOAD_MAX_BYTES = 200_000
     assert "larger than 0.2 MB" in too_large_message()
+
+
+def test_pages_write_a_boolean_with_the_same_words():
+    page = Template("{% load portal %}{{ on|yes_no }}/{{ off|yes_no }}")
+    assert page.render(Context({"on": True, "off": None})) == "Yes/No"

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
 
+from uploads.wording import common
+
 register = template.Library()
 
 
@@ -26,3 +28,9 @@ def when(moment: datetime | None) -> str:
         format_date(local, "Y-m-d H:i:s T"),
         naturaltime(moment),
     )
+
+
+@register.filter
+def yes_no(value: object) -> str:
+    """A boolean in the portal's one set of words ("Yes", "No")."""
+    return common.yes_no(value)
