@@ -277,6 +277,39 @@ def test_plan_items_added_and_deleted_there_are_audit_events(admin_client, team)
     assert not PlanItem.objects.filter(pk=item.pk).exists()
 
 
+@pytest.mark.parametrize(
+    ("external_id", "says"),
+    [
+        ("=HYPERLINK(1)", "starts with '='"),
+        ("SALES,1", "contains a comma"),
+        ('SALES"1', "contains a quotation mark"),
+        ("my-external-1", "contains the word 'external'"),
+        ("SALES\t1", "invisible character"),
+    ],
+)
+def test_a_plan_item_there_follows_the_imports_external_id_rules(
+    admin_client, team, external_id, says
+):
+    response = admin_client.post(
+        "/admin/uploads/planitem/add/",
+        {"team": team.pk, "external_id": external_id, "name": "New", "active": "on"},
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["external_id"]
+    assert says in errors[0]
+    assert not PlanItem.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_plan_items_id_is_kept_without_the_spaces_around_it(admin_client, team):
+    response = admin_client.post(
+        "/admin/uploads/planitem/add/",
+        {"team": team.pk, "external_id": "  SALES-9 ", "name": "Nine"},
+    )
+    assert response.status_code == 302
+    assert PlanItem.objects.get().external_id == "SALES-9"
+
+
 def test_a_user_made_staff_there_is_an_audit_event_without_the_password(
     admin_client, alice
 ):

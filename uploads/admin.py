@@ -9,6 +9,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -19,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from uploads import csvformat
 from uploads.models import (
     Attempt,
     AuditEvent,
@@ -218,8 +220,24 @@ class AuditedUserAdmin(AuditedAdmin, UserAdmin):
         return response
 
 
+class PlanItemAdminForm(forms.ModelForm):
+    """The plan-item form, with the External ID rules a mapping import applies
+    (``csvformat.id_problem``): an ID saved here goes into uploads, the team's
+    template and AchieveIt like any other. No Meta: the admin builds the form for
+    PlanItem with every editable field, as it did without this class."""
+
+    def clean_external_id(self) -> str:
+        # The form field has stripped the spaces around it already.
+        external_id = self.cleaned_data["external_id"]
+        problem = csvformat.id_problem(external_id)
+        if problem is not None:
+            raise forms.ValidationError(problem.detail)
+        return external_id
+
+
 @admin.register(PlanItem)
 class PlanItemAdmin(AuditedAdmin):
+    form = PlanItemAdminForm
     list_display = ["external_id", "name", "team", "has_metric", "active"]
     list_filter = ["team", "has_metric", "active"]
     search_fields = ["external_id", "name"]
