@@ -160,11 +160,6 @@ def _is_own(user: AbstractBaseUser, actor: AbstractBaseUser | None) -> bool:
     return actor is not None and actor.pk == user.pk and not actor.is_staff
 
 
-def with_article(role: str) -> str:
-    """A role's name as said of a person: 'a viewer', 'an uploader'."""
-    return f"{'an' if role[:1] in 'aeiou' else 'a'} {role}"
-
-
 # --- invitations ----------------------------------------------------------------
 
 

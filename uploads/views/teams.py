@@ -33,6 +33,7 @@ from uploads.selectors.teams import (
 from uploads.services import mapping as mapping_services
 from uploads.services import teams as team_services
 from uploads.services.errors import ServiceError
+from uploads.wording.common import with_article
 
 ITEMS_PER_PAGE = 50
 # External IDs named in the warning about items no file can carry.
@@ -118,7 +119,7 @@ def team_member_role(
         messages.error(request, str(error))
     else:
         role = Membership.Role(form.cleaned_data["role"]).label.lower()
-        role = team_services.with_article(role)
+        role = with_article(role)
         messages.success(request, f"{membership.user.get_username()} is now {role}.")
     return redirect("team_manage", slug=team.slug)
 
@@ -252,7 +253,7 @@ def _manage_page(
 
 def _say_added(request: HttpRequest, added: team_services.MemberAdded) -> None:
     user = added.membership.user
-    role = team_services.with_article(added.membership.get_role_display().lower())
+    role = with_article(added.membership.get_role_display().lower())
     if added.created_user and added.invited:
         said = (
             f"Invited {user.email} as {role}: they are user {user.get_username()} "
