@@ -63,8 +63,8 @@ def test_a_first_row_mentioning_external_but_not_the_header_is_an_error(first_ce
 
     assert codes(result) == [(1, "External ID", "header.first_cell")]
     assert result.findings[0].message == (
-        f"Row 1, External ID: the first row starts with {first_cell!r}. A header row"
-        " must start with exactly 'External ID', and an External ID may not contain"
+        f"Row 1, External ID: the first row starts with {first_cell!r}. The header of"
+        " the External IDs must say 'External ID', and an External ID may not contain"
         " the word 'external'. Rename the cell to 'External ID', or delete the row."
     )
 
@@ -72,49 +72,121 @@ def test_a_first_row_mentioning_external_but_not_the_header_is_an_error(first_ce
 def test_a_header_without_external_id_in_its_first_cell_is_an_error():
     result = parse_text("ID,Status,Value,Date\nSALES-Q4-01,On Track,0.5,2026-10-31\n")
 
-    assert codes(result) == [(1, "External ID", "header.unmarked")]
-    assert "rename that cell" in result.findings[0].message
-    assert [u.external_id for u in result.updates] == ["SALES-Q4-01"]
-
-
-def test_header_columns_in_another_order_are_an_error():
-    result = parse_text(
-        "External ID,As Of Date,Status,Current Value\nA,2026-10-31,On Track,1\n"
-    )
-
-    assert codes(result)[:3] == [
-        (1, "Status", "header.order"),
-        (1, "Current Value", "header.order"),
-        (1, "As Of Date", "header.order"),
+    assert codes(result) == [
+        (1, None, "header.unknown"),
+        (1, None, "header.unknown"),
+        (1, "External ID", "header.unmarked"),
     ]
-    assert result.findings[0].message == (
-        "Row 1, Status: column 2 is headed 'As Of Date', but AchieveIt reads columns"
-        " by position and takes column 2 as the Status. Put the columns in this"
-        " order: External ID, Status, Current Value, As Of Date."
+    assert result.findings[2].message == (
+        "Row 1, External ID: this looks like a header row, but no column is headed"
+        " 'External ID', and it starts with 'ID'. If that column holds the External"
+        " IDs, rename that cell to 'External ID'; otherwise delete the row."
     )
+    # The rows are still read, each column as the name it is closest to.
+    assert [u.external_id for u in result.updates] == ["SALES-Q4-01"]
     assert not result.is_valid
 
 
-def test_other_header_names_are_a_warning_since_columns_are_positional():
+def test_header_columns_in_another_order_are_read_by_name():
     result = parse_text(
-        "External ID,Status,Value,Date\nSALES-Q4-01,On Track,0.5,2026-10-31\n"
+        "As Of Date,Comment,current value,STATUS, External  id \n"
+        "2026-10-31,Ahead of plan,0.5,on track,SALES-Q4-01\n"
     )
 
-    assert codes(result) == [
-        (1, "Current Value", "header.name"),
-        (1, "As Of Date", "header.name"),
+    assert codes(result) == [(2, "Status", "status.respelled")]
+    assert result.updates == [
+        Update(
+            "SALES-Q4-01", "On Track", Decimal("0.5"), OCT_31, comment="Ahead of plan"
+        )
     ]
-    assert result.is_valid
-    assert len(result.updates) == 1
 
 
-def test_a_header_with_the_wrong_number_of_columns_is_an_error():
+@pytest.mark.parametrize(
+    "name", ["Metric Value", "Current Metric Value", "current value"]
+)
+def test_the_value_column_has_three_names(name):
+    result = parse_text(
+        f"External ID,Status,{name},As Of Date\nA,On Track,7,2026-10-31\n"
+    )
+
+    assert result.findings == []
+    assert result.updates[0].value == Decimal("7")
+
+
+def test_an_unknown_column_is_an_error_naming_the_close_one_and_every_name():
+    result = parse_text(
+        "External ID,Status,Value,As of Dat\nSALES-Q4-01,On Track,0.5,2026-10-31\n"
+    )
+
+    assert codes(result) == [(1, None, "header.unknown"), (1, None, "header.unknown")]
+    assert result.findings[1].message == (
+        "Row 1: column 4 is headed 'As of Dat', which is not a column the portal"
+        " reads. Did you mean 'As Of Date'? The columns it reads are External ID,"
+        " Status, Metric Value (or Current Metric Value, or Current Value), As Of"
+        " Date and Comment."
+    )
+    assert result.findings[0].suggestion == "Metric Value"
+    assert result.findings[1].suggestion == "As Of Date"
+    assert not result.is_valid
+
+
+def test_an_unknown_column_with_nothing_close_lists_the_names_only():
+    result = parse_text(
+        "External ID,Status,Current Value,As Of Date,Owner\n"
+        "A,On Track,1,2026-10-31,Ann\n"
+    )
+
+    assert codes(result) == [(1, None, "header.unknown")]
+    assert result.findings[0].message == (
+        "Row 1: column 5 is headed 'Owner', which is not a column the portal reads."
+        " The columns it reads are External ID, Status, Metric Value (or Current"
+        " Metric Value, or Current Value), As Of Date and Comment."
+    )
+    assert result.findings[0].suggestion is None
+
+
+def test_a_column_named_twice_is_an_error():
+    result = parse_text(
+        "External ID,Status,Current Value,Metric Value,As Of Date\n"
+        "A,On Track,1,1,2026-10-31\n"
+    )
+
+    assert codes(result) == [(1, None, "header.repeated")]
+    assert result.findings[0].message == (
+        "Row 1: column 4 is headed 'Metric Value', which names the same column as"
+        " column 3. Delete one of the two columns."
+    )
+
+
+def test_a_header_without_a_date_column_is_an_error_and_its_rows_are_not_read():
     result = parse_text(
         "External ID,Status,Current Value\nSALES-Q4-01,On Track,0.5,2026-10-31\n"
     )
 
-    assert codes(result) == [(1, None, "header.columns")]
-    assert "'External ID', 'Status', 'Current Value'" in result.findings[0].message
+    assert codes(result) == [(1, None, "header.missing")]
+    assert result.findings[0].message == (
+        "Row 1: the header has no As Of Date column, which every update needs. The"
+        " columns the portal reads are External ID, Status, Metric Value (or Current"
+        " Metric Value, or Current Value), As Of Date and Comment."
+    )
+    assert result.updates == []
+
+
+def test_a_header_without_status_or_value_is_an_error():
+    result = parse_text("External ID,As Of Date\nA,2026-10-31\n")
+
+    assert codes(result) == [(1, None, "header.no_kind")]
+    assert result.findings[0].message.startswith(
+        "Row 1: the header has neither a Status column (for a progress update) nor a"
+        " value column (a metric update has a Current Metric Value and no Status)."
+    )
+
+
+def test_a_header_without_a_value_column_reads_rows_without_values():
+    result = parse_text("External ID,Status,As Of Date\nA,On Track,2026-10-31\n")
+
+    assert result.findings == []
+    assert result.updates == [Update("A", "On Track", None, OCT_31)]
 
 
 def test_blank_rows_before_the_header_are_dropped():
@@ -173,25 +245,56 @@ def test_trailing_empty_cells_from_spreadsheets_are_dropped_as_a_fix():
             "5 cells ('SALES-Q4-02', 'At Risk', '125', '000', '2026-10-31')",
             "A comma inside a cell (as in 1,200) splits it in two",
         ),
+        (
+            "SALES-Q4-02,At Risk,125,2026-10-31,Going well",
+            "5 cells ('SALES-Q4-02', 'At Risk', '125', '2026-10-31', 'Going well')",
+            " To send a comment, head column 5 'Comment'.",
+        ),
         ("SALES-Q4-01", "1 cell ('SALES-Q4-01')", ""),
         (
             "SALES-Q4-01;On Track;0.5;2026-10-31",
             "1 cell ('SALES-Q4-01;On Track;0.5;2026-10-31')",
-            "Separate the four cells with commas.",
+            "Separate the cells with commas.",
         ),
         ("A,B,C,D,E,F,G,H", "8 cells ('A', 'B', 'C', 'D', 'E', 'F', ...)", ""),
     ],
 )
-def test_rows_without_exactly_four_cells_are_errors_naming_what_was_found(
+def test_rows_not_as_wide_as_the_header_are_errors_naming_what_was_found(
     line, found, hint
 ):
     result = parse_text(f"{HEADER}SALES-Q4-01,On Track,0.5,2026-10-31\n{line}\n")
 
     assert codes(result) == [(3, None, "row.columns")]
     message = result.findings[0].message
-    assert message.startswith(f"Row 3: this row has {found}; AchieveIt needs exactly")
+    assert message.startswith(
+        f"Row 3: this row has {found}; AchieveIt reads 4 cells here, one per column"
+        " of the header: External ID, Status, Current Value, As Of Date."
+    )
     assert hint in message
     assert len(result.updates) == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "found", "hint"),
+    [
+        (
+            "IT-MIGRATION,Not Started,2026-10-31",
+            "3 cells ('IT-MIGRATION', 'Not Started', '2026-10-31')",
+            " If the plan item has no value, keep its Current Value cell empty, as in"
+            " 'ID,On Track,,2026-10-31'.",
+        ),
+        ("A,B,C,D,E,F,G,H", "8 cells ('A', 'B', 'C', 'D', 'E', 'F', ...)", ""),
+    ],
+)
+def test_without_a_header_rows_have_four_or_five_cells(line, found, hint):
+    result = parse_text(f"SALES-Q4-01,On Track,0.5,2026-10-31\n{line}\n")
+
+    assert codes(result) == [(2, None, "row.columns")]
+    assert result.findings[0].message == (
+        f"Row 2: this row has {found}; AchieveIt reads four or five cells: External"
+        " ID, Status, Current Value, As Of Date and an optional Comment."
+        + (hint or " A comma inside a cell (as in 1,200) splits it in two: remove it.")
+    )
 
 
 def test_an_unclosed_quotation_mark_is_explained():
@@ -226,8 +329,8 @@ def test_identical_repeats_are_merged_with_a_warning():
 
     assert [(f.line, f.code) for f in result.warnings] == [(3, "row.duplicate")]
     assert result.warnings[0].message == (
-        "Row 3: this row repeats row 2 (same External ID, As Of Date, Status and"
-        " Current Value), so the update will be sent once."
+        "Row 3: this row repeats row 2 (same External ID, As Of Date, Status,"
+        " Current Value and Comment), so the update will be sent once."
     )
     assert result.is_valid
     assert [(u.line, u.as_of_date) for u in result.updates] == [
@@ -248,8 +351,8 @@ def test_conflicting_repeats_are_an_error_naming_both_rows_and_neither_is_sent()
     ]
     assert result.errors[0].message == (
         "Row 4, External ID: row 2 already gives 'SALES-Q4-01' an update for"
-        " 2026-10-31, with a different Status or Current Value. Keep the right one"
-        " of rows 2 and 4, and delete the other."
+        " 2026-10-31, with a different Status, Current Value or Comment. Keep the"
+        " right one of rows 2 and 4, and delete the other."
     )
     assert [u.external_id for u in result.updates] == ["SALES-Q4-02"]
 

@@ -1,8 +1,9 @@
 """Properties that hold for every input, checked with Hypothesis:
 
 - any bytes give findings or updates, never an exception;
-- any valid set of updates, written out (by us or as a spreadsheet would) and read
-  back, gives the same updates;
+- any valid set of updates, written out (by us or as a spreadsheet would, as CSV
+  or as AchieveIt's JSON) and read back, gives the same updates, with comments and
+  for metric updates too;
 - normalizing twice changes nothing.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -18,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from uploads import csvformat
-from uploads.csvformat import HEADER, STATUSES, Update
+from uploads.csvformat import COLUMNS, HEADER, METRIC, STATUSES, Update
+from uploads.csvformat.cells import check_comment
 
 PROPERTY_SETTINGS = settings(
     deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
@@ -60,17 +63,24 @@ def assert_well_formed(result: csvformat.Result) -> None:
         assert finding.severity in ("error", "warning", "fixed")
         assert finding.message
         assert finding.line is None or finding.line >= 1
-        assert finding.column is None or finding.column in HEADER
+        assert finding.column is None or finding.column in COLUMNS
     for update in result.updates:
         assert isinstance(update, Update)
-        assert update.status in STATUSES
+        assert update.status in (STATUSES if result.kind != METRIC else ("",))
     # Whatever was accepted can be written as AchieveIt expects.
-    csvformat.render_csv(result.updates)
+    csvformat.render_csv(result.updates, kind=result.kind)
 
 
-def write_rows(rows: list[list[str]], delimiter: str, line_end: str) -> str:
+def write_rows(
+    rows: list[list[str]],
+    delimiter: str,
+    line_end: str,
+    quoting: int = csv.QUOTE_MINIMAL,
+) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=line_end)
+    writer = csv.writer(
+        buffer, delimiter=delimiter, lineterminator=line_end, quoting=quoting
+    )
     writer.writerows(rows)
     return buffer.getvalue()
 
@@ -115,6 +125,13 @@ EXTERNAL_IDS = (
         )
     )
 )
+# Comments as the rules leave them: any text, tricky for CSV (separators, quotes,
+# line breaks, formula triggers), stripped, line feeds only; most updates have none.
+COMMENTS = st.one_of(
+    st.just(""),
+    st.text(alphabet=TRICKY + "=@\n\t", max_size=30),
+    st.text(max_size=30),
+).map(lambda text: check_comment(text).comment or "")
 # Values AchieveIt can take: finite, at most 30 digits when written out.
 VALUES = st.one_of(
     st.none(),
@@ -137,6 +154,20 @@ UPDATES = st.lists(
         status=st.sampled_from(STATUSES),
         value=VALUES,
         as_of_date=st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)),
+        comment=COMMENTS,
+    ),
+    min_size=1,
+    max_size=15,
+    unique_by=lambda update: (update.external_id, update.as_of_date),
+)
+METRIC_UPDATES = st.lists(
+    st.builds(
+        Update,
+        external_id=EXTERNAL_IDS,
+        status=st.just(""),
+        value=VALUES.filter(lambda value: value is not None),
+        as_of_date=st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)),
+        comment=COMMENTS,
     ),
     min_size=1,
     max_size=15,
@@ -157,6 +188,48 @@ def test_valid_updates_written_out_and_read_back_are_the_same(updates):
 
 
 @PROPERTY_SETTINGS
+@given(METRIC_UPDATES)
+def test_valid_metric_updates_written_out_and_read_back_are_the_same(updates):
+    result = csvformat.parse(csvformat.render_csv(updates, kind=METRIC))
+
+    assert result.findings == []
+    assert result.kind == METRIC
+    assert result.updates == updates
+    assert [update.comment for update in result.updates] == [
+        update.comment for update in updates
+    ]
+
+
+def as_json(updates: list[Update]) -> bytes:
+    """AchieveIt's JSON array, the value written as a JSON number of its digits."""
+    records = []
+    for update in updates:
+        fields = [f'"externalId": {json.dumps(update.external_id)}']
+        if update.status:
+            fields.append(f'"status": {json.dumps(update.status)}')
+        if update.value is not None:
+            fields.append(f'"metricValue": {csvformat.format_value(update.value)}')
+        fields.append(f'"asOfDate": "{update.as_of_date.isoformat()}"')
+        if update.comment:
+            fields.append(f'"comment": {json.dumps(update.comment)}')
+        records.append("{" + ", ".join(fields) + "}")
+    return ("[\n" + ",\n".join(records) + "\n]").encode()
+
+
+@PROPERTY_SETTINGS
+@given(st.one_of(UPDATES, METRIC_UPDATES))
+def test_valid_updates_sent_as_json_read_back_the_same(updates):
+    result = csvformat.parse(as_json(updates))
+
+    assert result.findings == []
+    assert result.source_format == "json"
+    assert result.updates == updates
+    assert [update.line for update in result.updates] == list(
+        range(1, len(updates) + 1)
+    )
+
+
+@PROPERTY_SETTINGS
 @given(
     UPDATES,
     st.sampled_from(
@@ -170,12 +243,19 @@ def test_valid_updates_written_out_and_read_back_are_the_same(updates):
     ),
     st.booleans(),
     st.booleans(),
+    st.permutations(range(5)),
 )
 def test_valid_updates_saved_by_a_spreadsheet_read_back_the_same(
-    updates, program, with_header, us_dates
+    updates, program, with_header, us_dates, order
 ):
     codec, delimiter, line_end = program
-    rows = [list(HEADER)] if with_header else []
+    with_comments = any(update.comment for update in updates)
+    width = 5 if with_comments else 4
+    # With a header the columns may come in any order; without one, in the
+    # template's.
+    order = [index for index in order if index < width] if with_header else None
+    header = [*HEADER, "Comment"][:width]
+    rows = [[header[index] for index in order]] if order else []
     for update in updates:
         as_of = update.as_of_date
         written_date = (
@@ -184,8 +264,14 @@ def test_valid_updates_saved_by_a_spreadsheet_read_back_the_same(
             else as_of.isoformat()
         )
         value = csvformat.format_value(update.value)
-        rows.append([update.external_id, update.status.lower(), value, written_date])
-    data = write_rows(rows, delimiter, line_end).encode(codec)
+        cells = [update.external_id, update.status.lower(), value, written_date]
+        cells.append(update.comment)
+        cells = cells[:width]
+        rows.append([cells[index] for index in order] if order else cells)
+    # csv.writer quotes a line break only if it is in the line end it writes; a
+    # spreadsheet quotes every cell with one.
+    quoting = csv.QUOTE_ALL if line_end == "\r" else csv.QUOTE_MINIMAL
+    data = write_rows(rows, delimiter, line_end, quoting).encode(codec)
 
     result = csvformat.parse(data)
 

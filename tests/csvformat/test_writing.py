@@ -3,6 +3,7 @@ template, and the message catalogue every finding is worded from."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -178,6 +179,8 @@ def test_a_normalized_csv_kept_from_before_the_id_rules_is_made_safe():
 # --- the message catalogue -----------------------------------------------------------
 
 HEADER = b"External ID,Status,Current Value,As Of Date\n"
+COMMENTED = b"External ID,Status,Current Value,As Of Date,Comment\n"
+METRIC_HEADER = b"External ID,Current Metric Value,As Of Date\n"
 
 # One input per finding code: a code that no input reaches is a rule without a test.
 REACHING_EACH_CODE: dict[str, bytes] = {
@@ -196,14 +199,16 @@ REACHING_EACH_CODE: dict[str, bytes] = {
     .decode("cp1252")
     .encode(),
     "header.unmarked": b"ID,Status,Value,Date\n",
-    "header.columns": b"External ID,Status\n",
-    "header.order": b"External ID,Status,As Of Date,Current Value\n",
-    "header.name": b"External ID,Status,Value,As Of Date\nA,On Track,1,2026-10-31\n",
+    "header.unknown": b"External ID,Status,Current Value,As Of Date,Owner\n",
+    "header.repeated": b"External ID,Status,Current Value,Metric Value,As Of Date\n",
+    "header.missing": b"External ID,Status\n",
+    "header.no_kind": b"External ID,As Of Date\nA,2026-10-31\n",
     "row.blank": HEADER + b",,,\nA,On Track,1,2026-10-31\n",
     "row.id_only": HEADER + b"A,,,\n",
     "row.repeated_header": HEADER + b"A,On Track,1,2026-10-31\n" + HEADER,
     "row.extra_cells": HEADER + b"A,On Track,1,2026-10-31,\n",
     "row.columns": HEADER + b"A,On Track,2026-10-31\n",
+    "row.split_cell": b"A,On Track,125,000,2026-10-31\n",
     "row.duplicate": HEADER + b"A,On Track,1,2026-10-31\n" * 2,
     "row.conflict": HEADER + b"A,On Track,1,2026-10-31\nA,On Track,2,2026-10-31\n",
     "id.empty": HEADER + b",On Track,1,2026-10-31\n",
@@ -215,10 +220,12 @@ REACHING_EACH_CODE: dict[str, bytes] = {
     "id.unknown": HEADER + b"UNKNOWN,On Track,1,2026-10-31\n",
     "id.formula": HEADER + b"=A1,On Track,1,2026-10-31\n",
     "id.inactive": HEADER + b"OLD,On Track,1,2026-10-31\n",
+    "id.no_metric": METRIC_HEADER + b"NO-METRIC,1,2026-10-31\n",
     "status.empty": HEADER + b"A,,1,2026-10-31\n",
     "status.unknown": HEADER + b"A,Ontrack,1,2026-10-31\n",
     "status.respelled": HEADER + b"A,on track,1,2026-10-31\n",
     "value.missing": HEADER + b"A,On Track,,2026-10-31\n",
+    "value.required": METRIC_HEADER + b"A,,2026-10-31\n",
     "value.percentage": HEADER + b"A,On Track,45%,2026-10-31\n",
     "value.spreadsheet_error": HEADER + b"A,On Track,#REF!,2026-10-31\n",
     "value.thousands": HEADER + b'A,On Track,"1,200",2026-10-31\n',
@@ -240,13 +247,28 @@ REACHING_EACH_CODE: dict[str, bytes] = {
     "date.more_ambiguous": HEADER
     + b"A,On Track,1,31/10/2026\n"
     + b"".join(b"B%d,On Track,1,3/4/2026\n" % n for n in range(51)),
+    "comment.too_long": COMMENTED + b"A,On Track,1,2026-10-31," + b"x" * 2001 + b"\n",
+    "comment.control": COMMENTED + b"A,On Track,1,2026-10-31,ring\x07\n",
+    "json.invalid": b'[{"externalId": "A",}]',
+    "json.encoding": b'[{"externalId": "\xff"}]',
+    "json.not_array": b'{"externalId": "A"}',
+    "json.nested": b"[" * 100_000,
+    "json.empty": b"[]",
+    "record.not_object": b'["A"]',
+    "record.unknown_key": b'[{"externalID": "A", "status": "On Track"}]',
+    "record.not_text": b'[{"externalId": 12345, "status": "On Track"}]',
+    "value.json_type": b'[{"externalId": "A", "status": "On Track",'
+    b' "metricValue": true, "asOfDate": "2026-10-31"}]',
+    "value.json_text": b'[{"externalId": "A", "status": "On Track",'
+    b' "metricValue": "0.5", "asOfDate": "2026-10-31"}]',
 }
 MAPPING = {
     "A": csvformat.PlanItemRule(own=True, active=True, has_metric=True),
     "THEIRS": csvformat.PlanItemRule(own=False, active=True, has_metric=True),
     "OLD": csvformat.PlanItemRule(own=True, active=False, has_metric=True),
+    "NO-METRIC": csvformat.PlanItemRule(own=True, active=True, has_metric=False),
 }
-NEEDS_MAPPING = {"id.unknown", "id.inactive", "value.missing"}
+NEEDS_MAPPING = {"id.unknown", "id.inactive", "id.no_metric", "value.missing"}
 
 
 def all_codes() -> dict[str, str]:
@@ -270,9 +292,10 @@ def test_each_code_is_reached_with_its_severity_and_a_full_message(code):
     assert found, [finding.code for finding in result.findings]
     finding = found[0]
     assert finding.severity == all_codes()[code]
-    assert "{" not in finding.message
+    assert not re.search(r"\{\w", finding.message), "a field left unfilled"
     assert finding.message.endswith((".", "?"))
+    place = "Record" if result.source_format == "json" else "Row"
     if finding.line is not None:
-        assert finding.message.startswith(f"Row {finding.line}")
+        assert finding.message.startswith(f"{place} {finding.line}")
     if finding.line is not None and finding.column is not None:
-        assert finding.message.startswith(f"Row {finding.line}, {finding.column}: ")
+        assert finding.message.startswith(f"{place} {finding.line}, {finding.column}: ")

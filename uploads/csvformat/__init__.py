@@ -79,18 +79,30 @@ Modules
 
 from __future__ import annotations
 
-from uploads.csvformat.cells import format_value, id_problem
+from uploads.csvformat.cells import COMMENT_MAX, format_value, id_problem
 from uploads.csvformat.checker import (
     ERRORS_PER_KIND,
     MAX_ROWS,
     NOTES_PER_KIND,
     parse_rows,
 )
+from uploads.csvformat.columns import (
+    ColumnMap,
+    columns_from_header,
+    looks_like_header,
+    positional,
+)
+from uploads.csvformat.jsonfile import looks_like_json
 from uploads.csvformat.messages import (
+    COLUMN_COMMENT,
+    COLUMNS,
     ERROR,
     FIXED,
     HEADER,
     MESSAGES,
+    METRIC,
+    METRIC_HEADER,
+    PROGRESS,
     STATUSES,
     WARNING,
     Problem,
@@ -107,6 +119,9 @@ from uploads.csvformat.writing import (
 )
 
 __all__ = [
+    "COLUMNS",
+    "COLUMN_COMMENT",
+    "COMMENT_MAX",
     "ERROR",
     "ERRORS_PER_KIND",
     "FIXED",
@@ -114,20 +129,28 @@ __all__ = [
     "MAX_BYTES",
     "MAX_ROWS",
     "MESSAGES",
+    "METRIC",
+    "METRIC_HEADER",
     "NOTES_PER_KIND",
+    "PROGRESS",
     "STATUSES",
     "WARNING",
+    "ColumnMap",
     "Finding",
     "PlanItemRule",
     "Problem",
     "Result",
     "Severity",
     "Update",
+    "columns_from_header",
     "format_value",
     "id_problem",
     "is_writable_id",
+    "looks_like_header",
+    "looks_like_json",
     "parse",
     "parse_rows",
+    "positional",
     "render_csv",
     "render_template",
     "safe_cell",

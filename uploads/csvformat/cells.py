@@ -1,4 +1,4 @@
-"""Checks of single cells: External ID, Status, Current Value, As Of Date.
+"""Checks of single cells: External ID, Status, Current Value, As Of Date, Comment.
 
 Each check is a pure function of the text as written in the cell, returning what
 AchieveIt will be sent (or nothing, when the cell is wrong) and the ``Note`` a plan
@@ -30,6 +30,11 @@ from uploads.csvformat.messages import (
 )
 
 MAX_DIGITS = 30  # no real measure has more; a longer one is a pasting accident
+# AchieveIt documents no limit for a comment. 2,000 characters is some 300 words, a
+# long paragraph, more than a status narrative needs; a longer cell is most likely
+# a pasting accident (a whole document in one cell), and it keeps the history,
+# the emails and a 100,000-row file readable.
+COMMENT_MAX = 2_000
 
 _STATUS_BY_LOWER = {status.lower(): status for status in STATUSES}
 _QUOTATION_MARKS = ('"', "'", "\u201c", "\u201d", "\u2018", "\u2019", "\u201e")
@@ -98,6 +103,20 @@ class DateCheck:
     date: date | None
     note: Note | None
     ambiguous: bool = False
+
+
+@dataclass(slots=True)
+class CommentCheck:
+    """A Comment cell: the comment as sent ('' for none, None when it is wrong)."""
+
+    comment: str | None
+    note: Note | None
+
+
+NO_COMMENT = CommentCheck("", None)
+# Control characters (Unicode category Cc) but the tab and the line feed; a
+# carriage return is turned into a line feed before this is looked for.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]").search
 
 
 # --- External ID ---------------------------------------------------------------------
@@ -261,6 +280,45 @@ def _value_error(written: str) -> Note:
 def _is_plain_number(text: str) -> bool:
     digits = text[1:] if text[:1] in ("+", "-") else text
     return digits.isascii() and digits.replace(".", "", 1).isdigit()
+
+
+# --- Comment -------------------------------------------------------------------------
+
+
+def check_comment(raw_comment: str) -> CommentCheck:
+    """A comment is sent as written, but for what the rules say.
+
+    Spaces and line breaks around it are dropped, and a blank cell is no comment.
+    A line break inside it is kept, written as a line feed (a CR LF or a lone CR
+    from Windows or an old Mac becomes LF): a narrative may have paragraphs.
+    A comment starting with = + - or @ is sent as it is (AchieveIt shows it as
+    text); the CSV files the portal serves to people make it safe (``safe_cell``).
+    More than ``COMMENT_MAX`` characters, or a control character other than a tab
+    or a line break, is an error: cutting it short or dropping a character would
+    change what the person wrote.
+    """
+    comment = raw_comment.strip()
+    if not comment:
+        return NO_COMMENT
+    if "\r" in comment:
+        comment = comment.replace("\r\n", "\n").replace("\r", "\n")
+    if len(comment) > COMMENT_MAX:
+        too_long = note("comment.too_long", length=len(comment), limit=COMMENT_MAX)
+        return CommentCheck(None, too_long)
+    control = _CONTROL_CHARACTER(comment)
+    if control is not None:
+        character = f"U+{ord(control.group()):04X}"
+        return CommentCheck(None, note("comment.control", character=character))
+    return CommentCheck(comment, None)
+
+
+def comment_problem(comment: str) -> Note | None:
+    """Why ``comment`` cannot be written as it is (None when it can): it must be
+    what ``check_comment`` makes of it."""
+    checked = check_comment(comment)
+    if checked.note is None and checked.comment != comment:
+        return note("write.invalid", what=f"The comment {shorten(comment)!r}")
+    return checked.note
 
 
 # --- As Of Date ----------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """The row checker: rows of cells in, a ``Result`` out.
 
+Which cell of a row holds which field is a ``columns.ColumnMap``: from the file's
+header row by name, by position without one, or handed in (``columns=``).
+
 Rows are checked one at a time and only what is needed is kept: the valid updates,
 and for each kind of finding a count and its first rows. A fix repeated on 50,000
 rows is one count and ``NOTES_PER_KIND`` listed rows, which is all a person reads.
@@ -22,23 +25,35 @@ from datetime import date
 from typing import Generic, TypeVar
 
 from uploads.csvformat.cells import (
+    NO_COMMENT,
+    CommentCheck,
     DateCheck,
     StatusCheck,
     ValueCheck,
+    check_comment,
     check_date,
     check_status,
     check_value,
     closest,
     id_problem,
 )
+from uploads.csvformat.columns import (
+    ColumnMap,
+    columns_from_header,
+    header_key,
+    looks_like_header,
+    positional,
+)
 from uploads.csvformat.messages import (
+    COLUMN_COMMENT,
     COLUMN_DATE,
     COLUMN_ID,
     COLUMN_STATUS,
     COLUMN_VALUE,
     ERROR,
-    HEADER,
     HEADER_LIST,
+    METRIC,
+    PROGRESS,
     Note,
     Severity,
     note,
@@ -50,10 +65,6 @@ MAX_ROWS = 100_000
 NOTES_PER_KIND = 50
 ERRORS_PER_KIND = 1_000
 
-_HEADER_LOWER = tuple(name.lower() for name in HEADER)
-# Words people head columns 2-4 with; they give away a header row that lacks
-# 'External ID' in its first cell.
-_HEADERISH = frozenset({"status", "current value", "value", "as of date", "date"})
 _GARBLED_BOM = "\ufeff".encode().decode("cp1252")  # 'ï»¿'
 # Suggesting one of thousands of IDs is slow; past this many unknown IDs, skip it.
 _SUGGESTED_IDS = 50
@@ -62,6 +73,17 @@ _SUGGESTED_IDS = 50
 _MEMO_SIZE = 20_000
 _SMALL_MEMO_SIZE = 4_096
 _MEMO_CELL_LENGTH = 100
+_ID_KEY = header_key(COLUMN_ID)
+# What a metric update's (absent) Status reads as: no status, and nothing to say.
+_NO_STATUS = StatusCheck("", None)
+# A row that is not to be checked (a JSON record already reported as unusable).
+SKIP: tuple[str, ...] = ()
+_ROWS_READ = {
+    PROGRESS: "four or five cells: External ID, Status, Current Value, As Of Date"
+    " and an optional Comment",
+    METRIC: "three or four cells: External ID, Current Metric Value, As Of Date and"
+    " an optional Comment",
+}
 
 Check = TypeVar("Check")
 
@@ -141,15 +163,21 @@ def parse_rows(
     first_line: int = 1,
     plan_items: Mapping[str, PlanItemRule] | None = None,
     max_rows: int = MAX_ROWS,
+    kind: str | None = None,
+    columns: ColumnMap | None = None,
 ) -> Result:
     """Check and normalize rows whose cells are already split (e.g. a web form).
 
     ``first_line`` is the row number of the first row. The rules are those of
-    ``parse``, the optional header row included. Never raises for bad input.
+    ``parse``, the optional header row included: without one, rows have four
+    cells (External ID, Status, Current Value, As Of Date) or five (a Comment
+    last); with ``kind`` METRIC three or four (External ID, Current Metric Value,
+    As Of Date, Comment). ``columns`` says where each field is instead. Never
+    raises for bad input.
     """
     # A form may leave a field out (None) or hand over a number: cells become text.
     cells = (["" if cell is None else str(cell) for cell in row] for row in rows)
-    checker = RowChecker(plan_items, max_rows)
+    checker = RowChecker(plan_items, max_rows, kind=kind, columns=columns)
     checker.run(cells, first_line)
     return checker.result(encoding=None, delimiter=",")
 
@@ -182,13 +210,31 @@ def row_width(row: Sequence[str]) -> int:
 
 
 class RowChecker:
-    """Checks rows one at a time, keeping only valid updates and the findings."""
+    """Checks rows one at a time, keeping only valid updates and the findings.
+
+    ``kind`` is what a file without a header holds (PROGRESS unless said);
+    ``columns``, when given, is where each field is, instead of what the header
+    row says; ``place`` is what a row is called in the findings ("Row", or
+    "Record" for a JSON file's records).
+    """
 
     def __init__(
-        self, plan_items: Mapping[str, PlanItemRule] | None, max_rows: int
+        self,
+        plan_items: Mapping[str, PlanItemRule] | None,
+        max_rows: int,
+        *,
+        kind: str | None = None,
+        columns: ColumnMap | None = None,
+        place: str = "Row",
     ) -> None:
         self.plan_items = plan_items
         self.max_rows = max_rows
+        self.given_columns = columns
+        self.place = place
+        self.row_word = place.lower()
+        self.columns = positional(kind or PROGRESS)
+        self.is_metric = self.columns.kind == METRIC
+        self.is_positional = True
         self.updates: list[Update] = []
         self.updates_by_id: dict[str, dict[date, Update]] = {}
         self.conflicting: set[tuple[str, date]] = set()
@@ -198,6 +244,7 @@ class RowChecker:
         )
         self.values: Memo[ValueCheck] = Memo(check_value)
         self.dates: Memo[DateCheck] = Memo(Explained(check_date), _SMALL_MEMO_SIZE)
+        self.comments: Memo[CommentCheck] = Memo(check_comment, _SMALL_MEMO_SIZE)
         self.own_ids: dict[str, str] | None = None  # lower case -> as mapped
         self.suggestions_made = 0
         self.file_findings: list[Finding] = []
@@ -207,42 +254,73 @@ class RowChecker:
         self.ambiguous_count = 0
         self.too_many_rows = False
 
+    @property
+    def kind(self) -> str:
+        """What the file holds: PROGRESS or METRIC updates."""
+        return self.columns.kind
+
     def run(self, rows: Iterator[Sequence[str]], first_line: int) -> None:
-        """Check every row; a row with nothing to say costs four dict lookups."""
+        """Check every row; a row with nothing to say costs five dict lookups
+        (four without a Comment column)."""
         with paused_garbage_collector():
             self._run(rows, first_line)
 
     def _run(self, rows: Iterator[Sequence[str]], first_line: int) -> None:
-        first_data_line, rows = self._skip_header(rows, first_line)
+        first_data_line, rows = self._start(rows, first_line)
+        if not self.columns.readable:
+            return  # the header lacks a column every update needs: said once
         # Bound once: this loop runs for every row of the file.
         ids, statuses, values, dates = self.ids, self.statuses, self.values, self.dates
-        keep, note_row = self.updates.append, self._note_row
+        comments = self.comments
+        keep, note_row, fit = self.updates.append, self._note_row, self._fit
+        width, pick, comment_at = self._reading()
         allowed_rows = itertools.islice(rows, self.max_rows)
         for line, row in enumerate(allowed_rows, first_data_line):
-            try:
-                raw_id, raw_status, raw_value, raw_date = row
-            except ValueError:  # not four cells
-                four_cells = self._four_cells(line, row)
-                if four_cells is None:
+            if len(row) != width:
+                row = fit(line, row)
+                if row is None:
                     continue
-                raw_id, raw_status, raw_value, raw_date = row = four_cells
+                # A file without a header may go on in rows of five cells.
+                width, pick, comment_at = self._reading()
+            raw_id, raw_status, raw_value, raw_date = row if pick is None else pick(row)
             item = ids[raw_id]
             status = statuses[raw_status]
             value = values[raw_value]
             as_of = dates[raw_date]
+            if comment_at is None:
+                raw_comment, comment = "", NO_COMMENT
+            else:
+                raw_comment = row[comment_at]
+                comment = comments[raw_comment]
             if (
                 item.note
                 or status.note
                 or value.note
                 or as_of.note
                 or as_of.ambiguous
+                or comment.note
                 or (item.needs_value and value.value is None)
-            ) and not note_row(line, row, item, status, value, as_of):
+            ) and not note_row(
+                line,
+                (raw_id, raw_status, raw_value, raw_date, raw_comment),
+                item,
+                status,
+                value,
+                as_of,
+                comment,
+            ):
                 continue
             # _make: namedtuple's documented maker from a sequence, without the
             # keyword handling of Update(...), which a 100,000-row file notices.
             update = Update._make(
-                (item.external_id, status.status, value.value, as_of.date, line)
+                (
+                    item.external_id,
+                    status.status,
+                    value.value,
+                    as_of.date,
+                    line,
+                    comment.comment,
+                )
             )
             first = item.updates_by_date.setdefault(as_of.date, update)
             if first is update:
@@ -251,7 +329,18 @@ class RowChecker:
                 self._repeated(first, update)
         if next(rows, None) is not None:
             self.too_many_rows = True
-            self.add(None, None, note("file.too_many_rows", limit=self.max_rows))
+            too_many = note(
+                "file.too_many_rows", limit=self.max_rows, rows=f"{self.row_word}s"
+            )
+            self.add(None, None, too_many)
+
+    def _reading(
+        self,
+    ) -> tuple[int, Callable[[Sequence[str]], Sequence[str]] | None, int | None]:
+        """How rows are read now: their width, the picker of their first four
+        fields, and where the Comment is."""
+        columns = self.columns
+        return columns.width, columns.picker(), columns.comment
 
     def add(
         self,
@@ -273,7 +362,9 @@ class RowChecker:
             kind.listed.append((line, column, note, value))
         kind.last = (line, column, note)
 
-    def result(self, encoding: str | None, delimiter: str) -> Result:
+    def result(
+        self, encoding: str | None, delimiter: str, source_format: str = "csv"
+    ) -> Result:
         """Finish the file-level checks and return what was found."""
         if self.day_first_line is not None:
             for ambiguous in self.ambiguous_dates:
@@ -282,6 +373,7 @@ class RowChecker:
                     "date.ambiguous",
                     written=ambiguous.written,
                     long_date=f"{as_of:%B} {as_of.day}, {as_of.year}",
+                    row=self.row_word,
                     other=self.day_first_line,
                     suggestion=date(as_of.year, as_of.day, as_of.month).isoformat(),
                 )
@@ -307,13 +399,22 @@ class RowChecker:
         error_count = sum(
             kind.count for kind in self.kinds.values() if kind.severity == ERROR
         ) + sum(finding.severity == ERROR for finding in self.file_findings)
-        return Result(updates, findings, encoding, delimiter, error_count)
+        return Result(
+            updates,
+            findings,
+            encoding,
+            delimiter,
+            error_count,
+            kind=self.kind,
+            source_format=source_format,
+        )
 
     def _list_findings(self) -> list[Finding]:
         """The findings listed of each kind in row order, then one summary of the
         rest of each kind."""
+        place = self.place
         listed = [
-            Finding.of(line, column, note, value)
+            Finding.of(line, column, note, value, place)
             for kind in self.kinds.values()
             for line, column, note, value in kind.listed
         ]
@@ -323,8 +424,10 @@ class RowChecker:
             more = kind.count - len(kind.listed)
             if more <= 0:
                 continue
-            last = Finding.of(*kind.last)
-            rows = "row" if more == 1 else "rows"
+            line, column, last_note = kind.last
+            assert last_note is not None
+            last = Finding.of(line, column, last_note, None, place)
+            rows = self.row_word if more == 1 else f"{self.row_word}s"
             summary = (
                 f"... and {more:,} more {rows} like this, the last one: {last.message}"
             )
@@ -334,182 +437,275 @@ class RowChecker:
     def _note_row(
         self,
         line: int,
-        row: Sequence[str],
+        cells: tuple[str, str, str, str, str],
         item: IdCheck,
         status: StatusCheck,
         value: ValueCheck,
         as_of: DateCheck,
+        comment: CommentCheck,
     ) -> bool:
-        """Record the notes of a row that has any; return True if it is still valid."""
+        """Record the notes of a row that has any; return True if it is still
+        valid. ``cells`` are the row's External ID, Status, value, As Of Date and
+        Comment as written."""
         # An invalid cell leaves its normalized form empty (or None).
-        if not (item.external_id and status.status and as_of.date) or (
-            value.value is None and (value.note or item.needs_value)
+        if (
+            not (item.external_id and (status.status or self.is_metric) and as_of.date)
+            or (value.value is None and (value.note or item.needs_value))
+            or comment.comment is None
         ):
-            self._report_invalid_row(line, row, item, status, value, as_of)
+            self._report_invalid_row(line, cells, item, status, value, as_of, comment)
             return False
-        # Not _add_cell_notes: a call fewer on the rows that need a fix.
-        add = self.add
-        if item.note is not None:
-            add(line, COLUMN_ID, item.note, row[0])
-        if status.note is not None:
-            add(line, COLUMN_STATUS, status.note, row[1])
-        if value.note is not None:
-            add(line, COLUMN_VALUE, value.note, row[2])
-        if as_of.note is not None:
-            add(line, COLUMN_DATE, as_of.note, row[3])
+        self._add_cell_notes(line, cells, item, status, value, as_of, comment)
         if as_of.ambiguous and as_of.date is not None:
             # Only worth a word if the file turns out to write day-first dates.
             self.ambiguous_count += 1
             if len(self.ambiguous_dates) < NOTES_PER_KIND:
                 self.ambiguous_dates.append(
-                    _AmbiguousDate(line, row[3].strip(), as_of.date)
+                    _AmbiguousDate(line, cells[3].strip(), as_of.date)
                 )
         return True
 
     def _add_cell_notes(
         self,
         line: int,
-        row: Sequence[str],
+        cells: tuple[str, str, str, str, str],
         item: IdCheck,
         status: StatusCheck,
         value: ValueCheck,
         as_of: DateCheck,
+        comment: CommentCheck,
     ) -> None:
+        add = self.add
         if item.note is not None:
-            self.add(line, COLUMN_ID, item.note, row[0])
+            add(line, COLUMN_ID, item.note, cells[0])
         if status.note is not None:
-            self.add(line, COLUMN_STATUS, status.note, row[1])
+            add(line, COLUMN_STATUS, status.note, cells[1])
         if value.note is not None:
-            self.add(line, COLUMN_VALUE, value.note, row[2])
+            add(line, COLUMN_VALUE, value.note, cells[2])
         if as_of.note is not None:
-            self.add(line, COLUMN_DATE, as_of.note, row[3])
+            add(line, COLUMN_DATE, as_of.note, cells[3])
+        if comment.note is not None:
+            add(line, COLUMN_COMMENT, comment.note, cells[4])
 
-    def _skip_header(
+    def _start(
         self, rows: Iterator[Sequence[str]], first_line: int
     ) -> tuple[int, Iterator[Sequence[str]]]:
-        """Consume leading blank rows and a header row; return the line number of
-        the first row left and the rows from it on."""
+        """Consume leading blank rows and a header row, choosing how rows are
+        read; return the line number of the first row left and the rows from it
+        on."""
         for line, row in enumerate(rows, first_line):
             cells = [cell.strip() for cell in row]
             if not any(cells):
-                self.add(line, None, note("row.blank"))
+                self.add(line, None, note("row.blank", row=self.row_word))
                 continue
-            first_cell = cells[0].lstrip("\ufeff").lower()
+            if self.given_columns is not None:
+                self._use(self.given_columns, positional_map=False)
+                if self.given_columns.header:
+                    return line + 1, rows
+                return line, itertools.chain((row,), rows)
+            first_cell = cells[0].lstrip("\ufeff")
             if first_cell.startswith(_GARBLED_BOM):
                 # A UTF-8 byte order mark that a program decoded as Windows-1252
                 # and wrote out again (LibreOffice does this by default).
                 self.add(line, COLUMN_ID, note("header.garbled_bom"))
                 first_cell = first_cell.removeprefix(_GARBLED_BOM)
-            if first_cell == "external id":
-                self._check_header(line, cells)
-            elif "external" in first_cell:
-                not_header = note("header.first_cell", cell=shorten(cells[0]))
-                self.add(line, COLUMN_ID, not_header)
-            elif sum(cell.lower() in _HEADERISH for cell in cells[1:4]) >= 2:
-                unmarked = note("header.unmarked", cell=shorten(cells[0]))
-                self.add(line, COLUMN_ID, unmarked)
-            else:
-                return line, itertools.chain((row,), rows)
-            return line + 1, rows
+            cells[0] = first_cell
+            if self._header(line, cells):
+                return line + 1, rows
+            # No header: by position; five cells in the first row hold a Comment.
+            columns = self.columns
+            self._use(
+                positional(columns.kind, comment=row_width(cells) > columns.width)
+            )
+            return line, itertools.chain((row,), rows)
         return first_line, rows
 
-    def _check_header(self, line: int, cells: list[str]) -> None:
-        width = row_width(cells)
-        if width != 4:
-            found = ", ".join(repr(shorten(cell)) for cell in cells[:width])
-            self.add(
-                line,
-                None,
-                note("header.columns", count=width, found=found, header=HEADER_LIST),
-            )
-            return
-        for index in (1, 2, 3):
-            written = cells[index]
-            if written.lower() == _HEADER_LOWER[index]:
-                continue
-            code = "header.order" if written.lower() in _HEADER_LOWER else "header.name"
-            column = HEADER[index]
-            misplaced = note(
-                code,
-                position=index + 1,
-                cell=shorten(written),
-                column=column,
-                header=HEADER_LIST,
-            )
-            self.add(line, column, misplaced)
+    def _header(self, line: int, cells: list[str]) -> bool:
+        """If ``cells`` are a header row, report what is wrong with it, read the
+        rows after it by its names and return True."""
+        if not looks_like_header(cells):
+            return False
+        first_key = header_key(cells[0])
+        others_named = looks_like_header(["", *cells[1:]])
+        if "external" in first_key and first_key != _ID_KEY and not others_named:
+            # An External ID with the word 'external' in the first row rather than
+            # a header: AchieveIt would take the row as its header.
+            not_header = note("header.first_cell", cell=shorten(cells[0]))
+            self.add(line, COLUMN_ID, not_header)
+            return True
+        columns, problems = columns_from_header(cells)
+        for problem in problems:
+            self.add(line, problem.column, problem.note)
+        self._use(columns, positional_map=False)
+        return True
 
-    def _four_cells(self, line: int, row: Sequence[str]) -> Sequence[str] | None:
-        """Return the row as four cells, or None once it is reported as unusable."""
+    def _use(self, columns: ColumnMap, *, positional_map: bool = True) -> None:
+        """Read the rows from here on by ``columns``."""
+        self.columns = columns
+        self.is_positional = positional_map
+        self.is_metric = columns.kind == METRIC
+        if self.is_metric:
+            self.statuses = Memo(lambda raw_status: _NO_STATUS, _SMALL_MEMO_SIZE)
+
+    def _fit(self, line: int, row: Sequence[str]) -> Sequence[str] | None:
+        """Return a row that is not as wide as the file's rows as a row that is,
+        or None once it is reported as unusable."""
+        if row is SKIP:
+            return None
         width = row_width(row)
         if width == 0:
-            self.add(line, None, note("row.blank"))
+            self.add(line, None, note("row.blank", row=self.row_word))
             return None
-        if width <= 4 < len(row):
-            self.add(line, None, note("row.extra_cells", count=len(row) - 4))
-            return row[:4]
+        columns = self.columns
+        if (
+            self.is_positional
+            and columns.comment is None
+            and width == columns.width + 1
+        ):
+            # The template's optional last cell: from here on rows have a Comment.
+            self._use(positional(columns.kind, comment=True))
+            columns = self.columns
+        expected = columns.width
+        if width <= expected < len(row):
+            template_width = positional(columns.kind, comment=True).width
+            if not self.is_positional or len(row) > template_width:
+                extra = note(
+                    "row.extra_cells",
+                    count=len(row) - expected,
+                    last=columns.last_column,
+                )
+                self.add(line, None, extra)
+            return row[:expected]
+        if len(row) == expected:
+            return row
+        if len(row) == expected - 1 and columns.comment == expected - 1:
+            return [*row, ""]  # no Comment cell: no comment
+        self._report_width(line, row, width)
+        return None
+
+    def _report_width(self, line: int, row: Sequence[str], width: int) -> None:
+        """Report a row with more or fewer cells than the file's rows."""
+        columns = self.columns
         hint = ""
         if any("\n" in cell or "\r" in cell for cell in row):
             hint = (
                 " A quotation mark in this row is never closed, so the rows after it"
                 " were read as one cell: remove the stray quotation mark."
             )
-        elif width > 4:
+        elif (
+            width == columns.width + 1
+            and columns.comment is None
+            and not self.is_positional
+            and self.dates[row[width - 1]].date is None
+        ):
+            # One cell too many, and not a date pushed along by a split cell.
+            hint = f" To send a comment, head column {width} {COLUMN_COMMENT!r}."
+        elif width > columns.width:
             hint = " A comma inside a cell (as in 1,200) splits it in two: remove it."
-        elif width == 3:
+        elif width == 3 and columns.kind == PROGRESS and columns.value is not None:
             hint = (
                 " If the plan item has no value, keep its Current Value cell empty,"
                 " as in 'ID,On Track,,2026-10-31'."
             )
         elif width == 1 and any(mark in row[0] for mark in ",;\t"):
-            hint = " Separate the four cells with commas."
+            hint = " Separate the cells with commas."
+        if self.is_positional:
+            expected = _ROWS_READ[columns.kind]
+        else:
+            named = sorted(
+                columns.named().items(), key=lambda name_index: name_index[1]
+            )
+            expected = (
+                f"{columns.width} cells here, one per column of the header: "
+                + ", ".join(name for name, _index in named)
+            )
         found = ", ".join(repr(shorten(cell)) for cell in row[: min(width, 6)])
         wrong_width = note(
             "row.columns",
             count=width,
             cells="cell" if width == 1 else "cells",
             found=found + (", ..." if width > 6 else ""),
-            header=HEADER_LIST,
+            expected=expected,
             hint=hint,
         )
         self.add(line, None, wrong_width)
-        return None
 
     def _report_invalid_row(
         self,
         line: int,
-        row: Sequence[str],
+        cells: tuple[str, str, str, str, str],
         item: IdCheck,
         status: StatusCheck,
         value: ValueCheck,
         as_of: DateCheck,
+        comment: CommentCheck,
     ) -> None:
         """Report why a row is not sent: it is not an update, or has errors."""
-        raw_id, raw_status, raw_value, raw_date = row
+        raw_id, raw_status, raw_value, raw_date, raw_comment = cells
         written_id = raw_id.strip()
-        if not (raw_status.strip() or raw_value.strip() or raw_date.strip()):
+        if not (
+            raw_status.strip()
+            or raw_value.strip()
+            or raw_date.strip()
+            or raw_comment.strip()
+        ):
             if written_id:
-                self.add(line, None, note("row.id_only", id=shorten(written_id)))
+                only_id = note("row.id_only", id=shorten(written_id), row=self.row_word)
+                self.add(line, None, only_id)
             else:
-                self.add(line, None, note("row.blank"))
+                self.add(line, None, note("row.blank", row=self.row_word))
             return
-        if written_id.lower() == "external id":
+        if header_key(written_id) == _ID_KEY:
             self.add(line, None, note("row.repeated_header"))
             return
-        self._add_cell_notes(line, row, item, status, value, as_of)
+        if self._split_cell(line, cells, as_of):
+            return
+        self._add_cell_notes(line, cells, item, status, value, as_of, comment)
         if as_of.note is not None and as_of.note.code == "date.day_first":
             self.day_first_line = self.day_first_line or line
         if item.needs_value and value.value is None and value.note is None:
-            missing = note("value.missing", id=written_id)
+            if self.is_metric:
+                missing = note("value.required")
+            else:
+                missing = note("value.missing", id=written_id)
             self.add(line, COLUMN_VALUE, missing, raw_value)
+
+    def _split_cell(
+        self, line: int, cells: tuple[str, str, str, str, str], as_of: DateCheck
+    ) -> bool:
+        """Report a row of five cells without a header whose Comment is the date:
+        a comma splitting a cell ('1,200') rather than a comment. True if so."""
+        raw_comment = cells[4]
+        if not (
+            self.is_positional
+            and as_of.date is None
+            and raw_comment.strip()
+            and self.dates[raw_comment].date is not None
+        ):
+            return False
+        split = note(
+            "row.split_cell",
+            found=", ".join(repr(shorten(cell)) for cell in cells),
+            written=shorten(cells[3].strip()),
+            comment=shorten(raw_comment.strip()),
+        )
+        self.add(line, None, split)
+        return True
 
     def _repeated(self, first: Update, update: Update) -> None:
         """Merge an identical repeat of an update; report a conflicting one."""
-        if first.status == update.status and first.value == update.value:
-            self.add(update.line, None, note("row.duplicate", first=first.line))
+        if (
+            first.status == update.status
+            and first.value == update.value
+            and first.comment == update.comment
+        ):
+            duplicate = note("row.duplicate", first=first.line, row=self.row_word)
+            self.add(update.line, None, duplicate)
             return
         self.conflicting.add((update.external_id, update.as_of_date))
         conflict = note(
             "row.conflict",
+            row=self.row_word,
             first=first.line,
             line=update.line,
             id=update.external_id,
@@ -520,9 +716,11 @@ class RowChecker:
     def _check_id(self, raw_id: str) -> IdCheck:
         external_id = raw_id.strip()
         problem = id_problem(external_id)
-        needs_value = False
+        # A metric update is a value: every row needs one.
+        needs_value = self.is_metric
         if problem is None and self.plan_items is not None:
-            problem, needs_value = self._check_mapping(external_id)
+            problem, has_metric = self._check_mapping(external_id)
+            needs_value = needs_value or has_metric
         if problem is None and external_id != raw_id:
             problem = note("id.trimmed", id=shorten(external_id))
         if problem is not None and problem.severity == ERROR:
@@ -548,8 +746,9 @@ class RowChecker:
         return closest(external_id, self.own_ids.values(), cutoff=0.8)
 
     def _check_mapping(self, external_id: str) -> tuple[Note | None, bool]:
-        """Check the team's mapping. Another team's item reads exactly as an ID
-        nobody has: same message, and never named or hinted."""
+        """Check the team's mapping; return the note and whether the item has a
+        metric. Another team's item reads exactly as an ID nobody has: same
+        message, and never named or hinted."""
         assert self.plan_items is not None
         rule = self.plan_items.get(external_id)
         shown = shorten(external_id)
@@ -564,4 +763,6 @@ class RowChecker:
             return note("id.unknown", id=shown, hint=hint, fix=suggestion), False
         if not rule.active:
             return note("id.inactive", id=shown), False
+        if self.is_metric and not rule.has_metric:
+            return note("id.no_metric", id=shown), False
         return None, rule.has_metric

@@ -32,6 +32,18 @@ HEADER: tuple[str, str, str, str] = (
     "As Of Date",
 )
 COLUMN_ID, COLUMN_STATUS, COLUMN_VALUE, COLUMN_DATE = HEADER
+COLUMN_COMMENT = "Comment"
+# The columns a finding may name, in the order the template writes them.
+COLUMNS: tuple[str, ...] = (*HEADER, COLUMN_COMMENT)
+# What AchieveIt's metric updates are sent with (they have no Status).
+METRIC_HEADER: tuple[str, str, str] = (
+    "External ID",
+    "Current Metric Value",
+    "As Of Date",
+)
+# The two kinds of update: with a Status (progress), or a value only (metric).
+PROGRESS = "progress"
+METRIC = "metric"
 HEADER_LIST = ", ".join(HEADER)
 STATUS_LIST = ", ".join(STATUSES)
 
@@ -57,26 +69,35 @@ MESSAGES: dict[Severity, dict[str, str]] = {
         " UTF-16 or Windows-1252 text." + _SAVE_AS_CSV,
         "file.unreadable": "The file could not be read at line {line} ({reason})."
         + _SAVE_AS_CSV,
-        "file.too_many_rows": "The file has more than {limit:,} rows, the most one"
-        " upload may have. Split it into files of at most {limit:,} rows.",
+        "file.too_many_rows": "The file has more than {limit:,} {rows}, the most one"
+        " upload may have. Split it into files of at most {limit:,} {rows}.",
         "file.no_updates": "The file has no updates. Under the header, add one row"
         " per plan item: {header}.",
-        "header.first_cell": "the first row starts with {cell!r}. A header row must"
-        " start with exactly 'External ID', and an External ID may not contain the"
-        " word 'external'. Rename the cell to 'External ID', or delete the row.",
-        "header.unmarked": "this looks like a header row, but it starts with"
-        " {cell!r}. AchieveIt only recognizes a header whose first cell is"
-        " 'External ID': rename that cell, or delete the row.",
-        "header.columns": "the header has {count} columns ({found}). It must have"
-        " exactly four, in this order: {header}.",
-        "header.order": "column {position} is headed {cell!r}, but AchieveIt reads"
-        " columns by position and takes column {position} as the {column}. Put the"
-        " columns in this order: {header}.",
-        "row.columns": "this row has {count} {cells} ({found}); AchieveIt needs"
-        " exactly four: {header}.{hint}",
-        "row.conflict": "row {first} already gives {id!r} an update for {date}, with"
-        " a different Status or Current Value. Keep the right one of rows {first}"
-        " and {line}, and delete the other.",
+        "header.first_cell": "the first row starts with {cell!r}. The header of the"
+        " External IDs must say 'External ID', and an External ID may not contain"
+        " the word 'external'. Rename the cell to 'External ID', or delete the row.",
+        "header.unmarked": "this looks like a header row, but no column is headed"
+        " 'External ID', and it starts with {cell!r}. If that column holds the"
+        " External IDs, rename that cell to 'External ID'; otherwise delete the"
+        " row.",
+        "header.unknown": "column {position} is headed {cell!r}, which is not a"
+        " column the portal reads. {hint}The columns it reads are {names}.",
+        "header.repeated": "column {position} is headed {cell!r}, which names the"
+        " same column as column {first}. Delete one of the two columns.",
+        "header.missing": "the header has no {column} column, which every update"
+        " needs. The columns the portal reads are {names}.",
+        "header.no_kind": "the header has neither a Status column (for a progress"
+        " update) nor a value column (a metric update has a Current Metric Value"
+        " and no Status). The columns the portal reads are {names}.",
+        "row.columns": "this row has {count} {cells} ({found}); AchieveIt reads"
+        " {expected}.{hint}",
+        "row.split_cell": "this row has 5 cells ({found}): its As Of Date"
+        " {written!r} is not a date, but the Comment after it, {comment!r}, is. A"
+        " comma inside a cell (as in 1,200) splits it in two: remove the comma, or"
+        " put the cell in quotation marks.",
+        "row.conflict": "{row} {first} already gives {id!r} an update for {date},"
+        " with a different Status, Current Value or Comment. Keep the right one of"
+        " {row}s {first} and {line}, and delete the other.",
         "id.empty": "the External ID is empty. Write the plan item's External ID"
         " (your team's template lists them).",
         "id.external": "{id!r} contains the word 'external', which AchieveIt does not"
@@ -96,10 +117,14 @@ MESSAGES: dict[Severity, dict[str, str]] = {
         "id.unknown": "{id!r} is not one of this team's plan items. {hint}",
         "id.inactive": "{id!r} is an inactive plan item, so it takes no updates."
         " Delete the row, or ask an administrator to reactivate it.",
+        "id.no_metric": "{id!r} has no metric, so it takes no metric update. Send"
+        " it a progress update (with a Status) instead, or delete the row.",
         "status.empty": "the Status is empty. Write one of: {statuses}.",
         "status.unknown": "{status!r} is not an AchieveIt status. {hint}",
         "value.missing": "{id!r} has a metric, so its update needs a Current Value."
         " Write it as a number (percentages as decimals: 45% is 0.45).",
+        "value.required": "a metric update needs a Current Metric Value. Write it"
+        " as a number (percentages as decimals: 45% is 0.45).",
         "value.spreadsheet_error": "{written!r} is a spreadsheet error or"
         " placeholder, not a number. Correct it in your sheet, or leave the cell"
         " empty if the plan item has no metric.",
@@ -128,6 +153,31 @@ MESSAGES: dict[Severity, dict[str, str]] = {
         " slashes are read as month/day/year. Write it as {suggestion}.",
         "date.year_first": "{written!r} is year/month/day, but dates with slashes are"
         " read as month/day/year. Write it as {suggestion}.",
+        "comment.too_long": "the Comment has {length:,} characters, more than the"
+        " {limit:,} a comment may have. Shorten it.",
+        "comment.control": "the Comment contains an invisible control character"
+        " ({character}), which files and screens garble. Retype the comment"
+        " without it.",
+        "json.invalid": "The file is not valid JSON: {reason} (line {line}, column"
+        " {column}). Correct the file there, or upload a CSV file instead.",
+        "json.encoding": "The file's characters could not be read: a JSON file"
+        " must be UTF-8 text. Save it as UTF-8 and upload it again.",
+        "json.not_array": "The file holds a JSON {kind}, not an array: send a JSON"
+        " array of updates, one object per update, as in {example}.",
+        "json.nested": "The file's JSON is nested too deeply to be a list of"
+        " updates: send a JSON array of updates, one object per update, as in"
+        " {example}.",
+        "json.empty": "The JSON array is empty: add one object per update, as in"
+        " {example}.",
+        "record.not_object": "this is a JSON {kind}, not an object: each update is"
+        " an object such as {example}.",
+        "record.unknown_key": "{key!r} is not a field the portal reads. {hint}The"
+        " fields it reads are {keys}.",
+        "record.not_text": "{key!r} holds {written}, a JSON {kind}, but it must be"
+        " text: write it in quotation marks.",
+        "value.json_type": "'metricValue' holds {written}, a JSON {kind}, not a"
+        " number. Write a number such as 0.45 (percentages as decimals), or null if"
+        " the plan item has no metric.",
         "write.invalid": "{what} cannot be written into an AchieveIt file.",
     },
     WARNING: {
@@ -138,29 +188,30 @@ MESSAGES: dict[Severity, dict[str, str]] = {
         "file.windows_1252": "The file is not UTF-8, so it was read as Windows-1252"
         " (what Excel's plain 'CSV (Comma delimited)' writes). Check that accented"
         " letters look right; saving as 'CSV UTF-8' avoids this.",
-        "header.name": "column {position} is headed {cell!r}; AchieveIt takes column"
-        " {position} as the {column}. Check that this is what it holds.",
-        "row.blank": "this row is empty, so it was left out (AchieveIt accepts no"
+        "row.blank": "this {row} is empty, so it was left out (AchieveIt accepts no"
         " empty rows). Nothing to do unless it should have held an update.",
         "row.id_only": "{id!r} has no Status, Current Value or As Of Date, so this"
-        " row was left out. Fill them in to send an update for it.",
+        " {row} was left out. Fill them in to send an update for it.",
         "row.repeated_header": "this row repeats the header row, so it was left out.",
-        "row.duplicate": "this row repeats row {first} (same External ID, As Of Date,"
-        " Status and Current Value), so the update will be sent once.",
+        "row.duplicate": "this {row} repeats {row} {first} (same External ID, As Of"
+        " Date, Status, Current Value and Comment), so the update will be sent"
+        " once.",
         "date.ambiguous": "{written!r} is read as month/day/year ({long_date}), but"
-        " row {other} is written day/month/year. If this date is day/month/year"
+        " {row} {other} is written day/month/year. If this date is day/month/year"
         " too, write it as {suggestion}.",
         "date.more_ambiguous": "... and {count:,} more {dates} like these, which may"
         " be day/month/year too. Check them, or write them as year-month-day.",
     },
     FIXED: {
-        "row.extra_cells": "{count} empty cells after As Of Date were left out.",
+        "row.extra_cells": "{count} empty cells after {last} were left out.",
         "id.trimmed": "the spaces around {id!r} were removed.",
         "status.respelled": "{written!r} will be sent as {status!r}.",
         "value.percentage": "{written} was converted to {value} (AchieveIt takes"
         " percentages as decimals).",
         "date.time_dropped": "the time in {written!r} was left out: AchieveIt takes"
         " the date as written, {date}.",
+        "value.json_text": "'metricValue' holds the text {written!r}, not a JSON"
+        " number; it was read as the number {value}.",
     },
 }
 _SEVERITY_AND_TEMPLATE: dict[str, tuple[Severity, str]] = {

@@ -1,15 +1,20 @@
-"""From the bytes of an upload to rows: what kind of file it is, how its text is
-encoded, and which delimiter splits its cells."""
+"""From the bytes of an upload to rows: what kind of file it is (a CSV file, or
+AchieveIt's JSON array, read by ``jsonfile``), how its text is encoded, and which
+delimiter splits its cells."""
 
 from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import itertools
 from collections.abc import Callable, Iterator, Mapping
 
+from uploads.csvformat.cells import check_date
 from uploads.csvformat.checker import MAX_ROWS, RowChecker, row_width
+from uploads.csvformat.columns import ColumnMap, looks_like_header
+from uploads.csvformat.jsonfile import looks_like_json, read_json
 from uploads.csvformat.messages import ERROR, HEADER_LIST, Problem, note
 from uploads.csvformat.records import Finding, PlanItemRule, Result
 
@@ -30,30 +35,55 @@ def parse(
     max_bytes: int = MAX_BYTES,
     max_rows: int = MAX_ROWS,
     progress: Callable[[int], None] | None = None,
+    content_type: str | None = None,
+    columns: ColumnMap | None = None,
 ) -> Result:
-    """Read, check and normalize the bytes of an uploaded CSV file.
+    """Read, check and normalize the bytes of an uploaded CSV or JSON file.
 
     ``plan_items`` maps each External ID the organization knows to what this team
     may do with it; without it, External IDs are only checked against AchieveIt's
     rules. ``progress``, when given, is called with the number of rows read every
-    ``PROGRESS_EVERY`` rows. Returns a ``Result``; never raises for bad input,
-    whatever the bytes.
+    ``PROGRESS_EVERY`` rows. The file is read as JSON when ``content_type`` says
+    ``application/json`` or when it starts like a JSON array or object (see
+    ``jsonfile.looks_like_json``), else as CSV. ``columns`` says which cell of a
+    CSV row holds which field, instead of its header row (a mapping a person
+    chose). Returns a ``Result``; never raises for bad input, whatever the bytes.
     """
     try:
         check_file_kind(data, max_bytes)
+    except Problem as problem:
+        return _file_error(problem)
+    if looks_like_json(data, content_type):
+        return read_json(
+            data,
+            plan_items=plan_items,
+            max_rows=max_rows,
+            progress=progress,
+            progress_every=PROGRESS_EVERY,
+        )
+    try:
         encoding, sample = choose_encoding(data)
     except Problem as problem:
         return _file_error(problem)
     delimiter = sniff_delimiter(sample)
     del sample
+    read = functools.partial(
+        _read,
+        data,
+        delimiter=delimiter,
+        plan_items=plan_items,
+        max_rows=max_rows,
+        progress=progress,
+        columns=columns,
+    )
     try:
-        return _read(data, encoding, delimiter, plan_items, max_rows, progress)
+        return read(encoding)
     except UnicodeDecodeError:
         if encoding != _UTF8:
             return _file_error(Problem("file.encoding"))
     # The sample was UTF-8 but a later part is not: read it as Excel's plain CSV.
     try:
-        return _read(data, _WINDOWS_1252, delimiter, plan_items, max_rows, progress)
+        return read(_WINDOWS_1252)
     except UnicodeDecodeError:
         return _file_error(Problem("file.encoding"))
 
@@ -108,17 +138,29 @@ def choose_encoding(data: bytes) -> tuple[str, str]:
 
 
 def sniff_delimiter(sample: str) -> str:
-    """Pick comma, TAB or semicolon: whichever gives the most four-column rows."""
+    """Pick comma, TAB or semicolon: whichever splits the most rows into an update
+    (three to five cells, with a date third or fourth) or a header, then the most
+    rows of three to five cells.
+
+    Rows have three cells (a metric update), four (a progress update) or five (a
+    Comment); the date tells a row apart from a comment that holds another
+    delimiter ("a, b, c" in a tab-separated file).
+    """
     # The first lines only; splitting the whole sample would cost more than reading.
     lines = list(itertools.islice(io.StringIO(sample, newline=""), _SNIFF_LINES))
-    best_delimiter, best_score = ",", (0, 0)
+    best_delimiter, best_score = ",", (0, 0, 0)
     for delimiter in (",", "\t", ";"):
-        four_columns = several_columns = 0
+        update_like = update_rows = several_columns = 0
         for row in csv.reader(lines, delimiter=delimiter):
             width = row_width(row)
-            four_columns += width == 4
+            if 3 <= width <= 5:
+                update_rows += 1
+                update_like += looks_like_header(row) or any(
+                    check_date(cell, explain=False).date is not None
+                    for cell in row[2:4]
+                )
             several_columns += width > 1
-        score = (four_columns, several_columns)
+        score = (update_like, update_rows, several_columns)
         if score > best_score:
             best_delimiter, best_score = delimiter, score
     return best_delimiter
@@ -127,15 +169,17 @@ def sniff_delimiter(sample: str) -> str:
 def _read(
     data: bytes,
     encoding: str,
+    *,
     delimiter: str,
     plan_items: Mapping[str, PlanItemRule] | None,
     max_rows: int,
     progress: Callable[[int], None] | None = None,
+    columns: ColumnMap | None = None,
 ) -> Result:
     """Stream ``data`` through csv.reader and the checks; raises UnicodeDecodeError."""
     # TextIOWrapper decodes chunk by chunk, so no decoded copy of the file is made.
     stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
-    checker = RowChecker(plan_items, max_rows)
+    checker = RowChecker(plan_items, max_rows, columns=columns)
     if encoding == _WINDOWS_1252:
         checker.add(None, None, note("file.windows_1252"))
     reader = csv.reader(stream, delimiter=delimiter)

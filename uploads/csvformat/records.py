@@ -7,7 +7,15 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from uploads.csvformat.messages import ERROR, FIXED, HEADER, WARNING, Note, Severity
+from uploads.csvformat.messages import (
+    COLUMNS,
+    ERROR,
+    FIXED,
+    PROGRESS,
+    WARNING,
+    Note,
+    Severity,
+)
 
 # The field of a note's message that holds what the cell should say instead, by
 # code: what a person can apply with one click ("Did you mean 'Achieved'?").
@@ -23,25 +31,32 @@ _SUGGESTION_FIELDS = {
     "date.year_first": "fix",
     "date.day_first": "fix",
     "date.ambiguous": "suggestion",
+    "header.unknown": "fix",
+    "record.unknown_key": "fix",
 }
 
 
-def where(line: int | None, column: str | None, external_id: str = "") -> str:
+def where(
+    line: int | None, column: str | None, external_id: str = "", place: str = "Row"
+) -> str:
     """How a message starts by saying where it is: "Row 14, Status: " for a cell,
-    "Row 4: " for a row, "Row 4 (HR-1): " for a form's row, "" for the file."""
+    "Row 4: " for a row, "Row 4 (HR-1): " for a form's row, "" for the file;
+    ``place`` "Record" for a JSON file's records ("Record 3, Status: ")."""
     if line is None:
         return ""
-    row = f"Row {line} ({external_id})" if external_id else f"Row {line}"
+    row = f"{place} {line} ({external_id})" if external_id else f"{place} {line}"
     return f"{row}, {column}: " if column is not None else f"{row}: "
 
 
 class Update(NamedTuple):
-    """One progress update, normalized and ready to send.
+    """One update, normalized and ready to send: a progress update, or a metric
+    update (``status`` "").
 
     Updates are equal when they say the same thing: ``line`` (where the update was
-    written) takes no part in equality or hashing. A NamedTuple rather than a frozen
-    dataclass because a large file makes 100,000 of them: a tuple is made three
-    times faster, and the garbage collector stops tracking it.
+    written) takes no part in equality or hashing; ``comment`` ("" for none) does.
+    A NamedTuple rather than a frozen dataclass because a large file makes 100,000
+    of them: a tuple is made three times faster, and the garbage collector stops
+    tracking it.
     """
 
     external_id: str
@@ -49,19 +64,20 @@ class Update(NamedTuple):
     value: Decimal | None
     as_of_date: date
     line: int = 0
+    comment: str = ""
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Update):
-            return self[:4] == other[:4]
+            return self[:4] == other[:4] and self[5] == other[5]
         return NotImplemented
 
     def __ne__(self, other: object) -> bool:
         if isinstance(other, Update):
-            return self[:4] != other[:4]
+            return self[:4] != other[:4] or self[5] != other[5]
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self[:4])
+        return hash((*self[:4], self[5]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +102,8 @@ class Finding:
     value: str | None = None
     # The External ID named beside the row number (a form's row), or "".
     external_id: str = ""
+    # What ``line`` counts: "Row" (of a CSV file or a form) or "Record" (of JSON).
+    place: str = "Row"
     # Composed from the fields above; a field (not a property) so that the stored
     # form of a finding, ``asdict(finding)``, holds the sentence every page shows.
     message: str = field(init=False, compare=False)
@@ -94,7 +112,7 @@ class Finding:
         object.__setattr__(
             self,
             "message",
-            where(self.line, self.column, self.external_id) + self.detail,
+            where(self.line, self.column, self.external_id, self.place) + self.detail,
         )
 
     @classmethod
@@ -104,9 +122,11 @@ class Finding:
         column: str | None,
         note: Note,
         value: str | None = None,
+        place: str = "Row",
     ) -> Finding:
         """The finding ``note`` makes about a cell, a row (no column) or the file
-        (no line); ``value`` is the cell as written."""
+        (no line); ``value`` is the cell as written, ``place`` what ``line``
+        counts."""
         # Only made for the findings listed, never for every row of a file.
         field_name = _SUGGESTION_FIELDS.get(note.code)
         suggestion = note.fields.get(field_name) if field_name else None
@@ -118,11 +138,12 @@ class Finding:
             note.code,
             str(suggestion) if suggestion else None,
             value,
+            place=place,
         )
 
     def sort_key(self) -> tuple[int, int]:
         """Row order, and within a row the row itself, then the cells left to right."""
-        column = HEADER.index(self.column) if self.column in HEADER else -1
+        column = COLUMNS.index(self.column) if self.column in COLUMNS else -1
         return self.line or 0, column
 
 
@@ -146,6 +167,10 @@ class Result:
     # Every error found, the ones only counted in a summary included (None: as
     # many as are listed).
     error_total: int | None = None
+    # PROGRESS (updates with a Status) or METRIC (a value only, no Status).
+    kind: str = PROGRESS
+    # What the file was: "csv" (or cells from a form) or "json".
+    source_format: str = "csv"
 
     @property
     def error_count(self) -> int:

@@ -3,43 +3,103 @@
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 from collections.abc import Iterable
 
 from uploads.csvformat.cells import (
     FORMULA_STARTS,
     MAX_DIGITS,
+    comment_problem,
     digit_count,
     format_value,
     id_problem,
 )
-from uploads.csvformat.messages import HEADER, STATUSES, Problem, shorten
+from uploads.csvformat.messages import (
+    COLUMN_COMMENT,
+    HEADER,
+    METRIC,
+    METRIC_HEADER,
+    PROGRESS,
+    STATUSES,
+    Problem,
+    shorten,
+)
 from uploads.csvformat.records import Update
 
 _HEADER_LINE = ",".join(HEADER)
+_METRIC_HEADER_LINE = ",".join(METRIC_HEADER)
 _STATUS_SET = frozenset(STATUSES)
+# A comment is quoted when it holds any of these: the CSV rules (a comma, a
+# quotation mark, a line break) and the other delimiters a reader might guess.
+_NEEDS_QUOTES = frozenset(',"\n\r;\t')
 
 
-def render_csv(updates: Iterable[Update]) -> bytes:
+def render_csv(updates: Iterable[Update], *, kind: str = PROGRESS) -> bytes:
     """Return the normalized CSV sent to AchieveIt for these updates.
+
+    ``kind`` PROGRESS writes ``External ID,Status,Current Value,As Of Date``;
+    METRIC writes AchieveIt's metric columns, ``External ID,Current Metric
+    Value,As Of Date`` (a metric update has no status, and needs a value). When
+    any update has a comment, a last column ``Comment`` is added (empty where an
+    update has none), each comment quoted as the CSV rules need; without comments
+    the file is what it always was, byte for byte.
 
     Raises ``Problem`` for an update that cannot be written as a valid row (an
     External ID breaking AchieveIt's rules, an unknown status, a value that is not
-    finite or has more than 30 digits); updates from ``parse`` never do.
+    finite or has more than 30 digits, a comment ``check_comment`` would change or
+    refuse); updates from ``parse`` never do.
     """
-    lines = [_HEADER_LINE]
+    if kind not in (PROGRESS, METRIC):
+        raise Problem("write.invalid", what=f"An update of kind {kind!r}")
+    updates = list(updates)
+    with_comments = any(update.comment for update in updates)
+    header = _METRIC_HEADER_LINE if kind == METRIC else _HEADER_LINE
+    lines = [f"{header},{COLUMN_COMMENT}" if with_comments else header]
     for update in updates:
         _check_writable_id(update.external_id)
-        if update.status not in _STATUS_SET:
-            raise Problem("write.invalid", what=f"The status {update.status!r}")
         value = format_value(update.value)
         if len(value) > MAX_DIGITS and digit_count(value) > MAX_DIGITS:
             raise Problem("write.invalid", what=f"The value {shorten(value)}")
-        lines.append(
-            f"{update.external_id},{update.status},{value},"
-            f"{update.as_of_date.isoformat()}"
-        )
+        if kind == METRIC:
+            if update.status:
+                what = f"The status {update.status!r} of a metric update"
+                raise Problem("write.invalid", what=what)
+            if update.value is None:
+                what = f"A metric update without a value ({update.external_id!r})"
+                raise Problem("write.invalid", what=what)
+            line = f"{update.external_id},{value},{update.as_of_date.isoformat()}"
+        else:
+            if update.status not in _STATUS_SET:
+                raise Problem("write.invalid", what=f"The status {update.status!r}")
+            line = (
+                f"{update.external_id},{update.status},{value},"
+                f"{update.as_of_date.isoformat()}"
+            )
+        if with_comments:
+            line = f"{line},{_comment_cell(update.comment)}"
+        lines.append(line)
     lines.append("")
     return "\n".join(lines).encode("utf-8")
+
+
+def _comment_cell(comment: str) -> str:
+    """A comment as a CSV cell; raises ``Problem`` for one that breaks the rules."""
+    if not comment:
+        return ""
+    problem = comment_problem(comment)
+    if problem is not None:
+        raise Problem("write.invalid", what=f"The comment {shorten(comment)!r}")
+    return quoted(comment)
+
+
+def quoted(cell: str) -> str:
+    """``cell`` as the portal writes a CSV cell: in quotation marks (doubled
+    inside) when it holds a comma, a quotation mark, a line break, a semicolon or
+    a tab; as it is otherwise."""
+    if _NEEDS_QUOTES.isdisjoint(cell):
+        return cell
+    return '"' + cell.replace('"', '""') + '"'
 
 
 def render_template(external_ids: Iterable[str]) -> bytes:
@@ -87,17 +147,28 @@ def safe_normalized_csv(normalized_csv: str) -> str:
     does, a plain number (``-3.5``) is left alone.
 
     A file ``render_csv`` wrote since External IDs starting with a formula trigger
-    were refused comes back unchanged, byte for byte; only a file kept from before
-    changes. Its cells hold no comma or quotation mark, so splitting is exact.
+    were refused comes back unchanged, byte for byte, unless a comment starts with
+    = + - or @ (sent as written, served with the apostrophe); only a file kept from
+    before changes otherwise. Without a quoted cell (a comment with a comma, a
+    quotation mark or a line break) no cell holds a comma, so splitting is exact;
+    with one, the file is read and written back as CSV.
     """
+    if '"' in normalized_csv:
+        rows = csv.reader(io.StringIO(normalized_csv, newline=""))
+        lines = [
+            ",".join(quoted(_safe_sent_cell(cell)) for cell in row) for row in rows
+        ]
+        if normalized_csv.endswith("\n"):
+            lines.append("")
+        return "\n".join(lines)
     lines = normalized_csv.split("\n")
     return "\n".join(
-        ",".join(
-            cell if _is_plain_number(cell) else safe_cell(cell)
-            for cell in line.split(",")
-        )
-        for line in lines
+        ",".join(_safe_sent_cell(cell) for cell in line.split(",")) for line in lines
     )
+
+
+def _safe_sent_cell(cell: str) -> str:
+    return cell if _is_plain_number(cell) else safe_cell(cell)
 
 
 def _is_plain_number(cell: str) -> bool:
