@@ -303,6 +303,18 @@ SWEEP_INTERVAL = env_float("SWEEP_INTERVAL", 30.0, minimum=0.1)
 # A queued upload that no worker took within this long is published again.
 REQUEUE_AFTER = env_float("REQUEUE_AFTER", 30.0, minimum=0.0)
 
+# Plans linked to a team (uploads/services/plans.py) and the read-back of uploads
+# (uploads/services/readback.py), in seconds.
+PLAN_SYNC_EVERY = env_float("PLAN_SYNC_EVERY", 24 * 3600.0, minimum=60.0)
+# A sync of a big plan (100,000 items, 67 pages) outlasts a normal task's limit.
+PLAN_SYNC_TIME_LIMIT = env_int("PLAN_SYNC_TIME_LIMIT", 900, minimum=30)
+# How long after a POST AchieveIt's plans are read back, and when a read-back
+# that still does not show the updates gives its verdict.
+READBACK_AFTER = env_float("READBACK_AFTER", 300.0, minimum=0.0)
+READBACK_GIVE_UP = env_float("READBACK_GIVE_UP", 3600.0, minimum=1.0)
+# A team's plans are read back at most this often, whatever the sweep's pace.
+READBACK_EVERY = env_float("READBACK_EVERY", 60.0, minimum=0.0)
+
 # A draft not sent within this many days is discarded by beat (its file is kept).
 DRAFT_MAX_AGE_DAYS = env_int("DRAFT_MAX_AGE_DAYS", 7, minimum=1)
 
@@ -371,6 +383,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sweep-uploads": {"task": "uploads.tasks.sweep", "schedule": SWEEP_INTERVAL},
     "expire-drafts": {"task": "uploads.tasks.expire_drafts", "schedule": 3600.0},
+    "sync-plans": {"task": "uploads.tasks.sync_plans", "schedule": PLAN_SYNC_EVERY},
 }
 
 # --- Email -------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import connection
 
 from uploads import services
@@ -35,6 +36,28 @@ def sweep() -> dict[str, int]:
 @shared_task(name="uploads.tasks.expire_drafts")
 def expire_drafts() -> int:
     return services.drafts_expire()
+
+
+@shared_task(
+    name="uploads.tasks.sync_plans",
+    soft_time_limit=settings.PLAN_SYNC_TIME_LIMIT,
+    time_limit=settings.PLAN_SYNC_TIME_LIMIT + 30,
+)
+def sync_plans() -> dict[str, int]:
+    from uploads.services import plans
+
+    return plans.plans_sync_all()
+
+
+@shared_task(
+    name="uploads.tasks.read_back",
+    soft_time_limit=settings.PLAN_SYNC_TIME_LIMIT,
+    time_limit=settings.PLAN_SYNC_TIME_LIMIT + 30,
+)
+def read_back(team_id: int) -> dict[str, int]:
+    from uploads.services import readback
+
+    return readback.readback_team(team_id=team_id)
 
 
 @shared_task(name="uploads.tasks.ping")

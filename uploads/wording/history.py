@@ -125,6 +125,20 @@ def sentence(event: AuditEvent) -> str:
                 f"({details.get('created', 0)} new, "
                 f"{details.get('updated', 0)} changed)"
             )
+        case Action.PLAN_LINKED:
+            return f"{someone} linked the AchieveIt plan {details.get('plan_id')}"
+        case Action.PLAN_UNLINKED:
+            return f"{someone} unlinked the AchieveIt plan {details.get('plan_id')}"
+        case Action.PLAN_ITEMS_SYNCED:
+            missing = details.get("missing", 0)
+            flagged = f", {missing} missing in AchieveIt" if missing else ""
+            return (
+                f"{someone} synced plan items from AchieveIt "
+                f"({details.get('created', 0)} new, "
+                f"{details.get('updated', 0)} changed{flagged})"
+            )
+        case Action.UPLOAD_READ_BACK:
+            return f"The portal read the updates back from AchieveIt{said}"
         case Action.ADMIN_CHANGED:
             what = f"the {details.get('model', 'record')} '{details.get('object')}'"
             changes = "; ".join(
