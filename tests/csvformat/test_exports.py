@@ -85,6 +85,12 @@ def test_a_file_that_is_no_csv_text_has_no_rows():
     assert read_rows(b"") is None
 
 
-def test_safe_cell_is_the_rule_every_served_cell_follows():
-    assert safe_cell("@SUM(A1)") == "'@SUM(A1)"
-    assert safe_cell(7) == "7"
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_cell_that_a_spreadsheet_would_run_is_quoted(start):
+    assert safe_cell(f"{start}1+1") == f"'{start}1+1"
+
+
+def test_plain_cells_are_left_alone():
+    assert safe_cell("On Track") == "On Track"
+    assert safe_cell(42) == "42"
+    assert safe_cell("") == ""

@@ -12,7 +12,6 @@ from tests.factories import TeamFactory, UploadFactory
 from tests.helpers import login_url, make_user
 from tests.views.test_history import sales_and_finance_history
 from uploads import services
-from uploads.csvformat.writing import safe_cell
 from uploads.models import AuditEvent, Upload
 
 HEADER = ["time", "team", "person", "action", "description", "upload", "details"]
@@ -106,17 +105,6 @@ def test_a_formula_in_a_note_comes_out_as_text(client, team, operator, failed):
     assert rows[0]["description"] == (
         f"operator resolved (applied in AchieveIt): {note}"
     )
-
-
-@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
-def test_every_cell_that_a_spreadsheet_would_run_is_quoted(start):
-    assert safe_cell(f"{start}1+1") == f"'{start}1+1"
-
-
-def test_plain_cells_are_left_alone():
-    assert safe_cell("On Track") == "On Track"
-    assert safe_cell(42) == "42"
-    assert safe_cell("") == ""
 
 
 def test_a_team_or_person_named_like_a_formula_is_quoted(client, operator):

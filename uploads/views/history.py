@@ -3,21 +3,21 @@ the same events as a CSV file."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from uploads.csvformat.writing import safe_cell
+from uploads.csvformat.exports import served_lines
 from uploads.filters import HistoryFilter
 from uploads.models import AuditEvent
 from uploads.permissions import team_accesses
 from uploads.selectors import history as selectors_history
+from uploads.views.downloads import download
 
 PAGE_PARAMS = ("older", "newer")
 CSV_HEADER = ["time", "team", "person", "action", "description", "upload", "details"]
@@ -79,40 +79,24 @@ def history_export(request: HttpRequest) -> HttpResponse:
     events = selectors_history.history(
         user=request.user, filters=filterset.form.cleaned_data
     )
-    response = StreamingHttpResponse(
-        _csv_lines(events.iterator(chunk_size=2000)),
-        content_type="text/csv; charset=utf-8",
-    )
     stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="history-{stamp}.csv"'
-    return response
+    return download(
+        served_lines(CSV_HEADER, _csv_rows(events.iterator(chunk_size=2000))),
+        filename=f"history-{stamp}.csv",
+    )
 
 
-class _Line:
-    """A file-like object csv.writer writes one line into, for streaming."""
-
-    def write(self, text: str) -> str:
-        return text
-
-
-def _csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
-    writer = csv.writer(_Line())
-    # A byte-order mark, so Excel reads the file as UTF-8.
-    yield "\ufeff" + writer.writerow(CSV_HEADER)
+def _csv_rows(events: Iterable[AuditEvent]) -> Iterator[tuple[object, ...]]:
+    """Each event as a row of the export, in the order of CSV_HEADER."""
     for event in events:
-        yield writer.writerow(
-            [
-                safe_cell(cell)
-                for cell in (
-                    timezone.localtime(event.at).isoformat(),
-                    event.team.name if event.team else "",
-                    event.actor_name,
-                    event.get_action_display(),
-                    event.sentence,
-                    event.upload_number or event.upload_id or "",
-                    details_text(event.details),
-                )
-            ]
+        yield (
+            timezone.localtime(event.at).isoformat(),
+            event.team.name if event.team else "",
+            event.actor_name,
+            event.get_action_display(),
+            event.sentence,
+            event.upload_number or event.upload_id or "",
+            details_text(event.details),
         )
 
 
