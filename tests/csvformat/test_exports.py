@@ -94,3 +94,9 @@ def test_plain_cells_are_left_alone():
     assert safe_cell("On Track") == "On Track"
     assert safe_cell(42) == "42"
     assert safe_cell("") == ""
+
+
+def test_a_kept_copy_can_start_with_a_header():
+    data = render_rows([["A-1", "On Track"]], header=("External ID", "Status"))
+
+    assert data == b"External ID,Status\nA-1,On Track\n"

@@ -62,10 +62,15 @@ def _problem_row(finding: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def render_rows(rows: Iterable[Sequence[str]]) -> bytes:
-    """Rows of cells as a CSV file, each cell as written (quoted only where CSV
-    needs it), UTF-8, LF line ends: the file kept of what a person entered in the
-    form or corrected in the browser."""
+def render_rows(
+    rows: Iterable[Sequence[str]], *, header: Sequence[str] | None = None
+) -> bytes:
+    """Rows of cells as a CSV file, after ``header`` when given, each cell as
+    written (quoted only where CSV needs it), UTF-8, LF line ends: the file kept of
+    what a person entered in the form or corrected in the browser."""
     text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows(rows)
+    writer = csv.writer(text, lineterminator="\n")
+    if header is not None:
+        writer.writerow(header)
+    writer.writerows(rows)
     return text.getvalue().encode("utf-8")
