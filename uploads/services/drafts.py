@@ -306,7 +306,9 @@ def _save_draft(
             source=source,
             rows=len(updates),
             errors=errors,
-            notes=len(findings) - errors,
+            # Counted, not subtracted: `errors` counts summarized errors that
+            # `findings` lists once, so the difference went negative.
+            notes=sum(f.get("severity") != csvformat.ERROR for f in findings),
             **details,
         )
     return upload
