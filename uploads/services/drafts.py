@@ -5,9 +5,7 @@ Nothing leaves the portal from here; confirming hands the upload to delivery.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, replace
@@ -22,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from uploads import csvformat
+from uploads.csvformat.exports import render_rows
 from uploads.models import ApiToken, AuditEvent, Team, Upload, UploadRow
 from uploads.selectors import plan_item_rules
 from uploads.selectors import uploads as selectors_uploads
@@ -238,11 +237,7 @@ def upload_create_from_form(
 
 def _entered_csv(rows: Sequence[Sequence[str]]) -> bytes:
     """What the person entered, as a CSV file with the usual header."""
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(csvformat.HEADER)
-    writer.writerows(rows)
-    return text.getvalue().encode("utf-8")
+    return render_rows(rows, header=csvformat.HEADER)
 
 
 def _save_draft(
@@ -306,9 +301,7 @@ def _save_draft(
             source=source,
             rows=len(updates),
             errors=errors,
-            # Counted, not subtracted: `errors` counts summarized errors that
-            # `findings` lists once, so the difference went negative.
-            notes=sum(f.get("severity") != csvformat.ERROR for f in findings),
+            notes=len(findings) - errors,
             **details,
         )
     return upload
@@ -471,7 +464,7 @@ def upload_revise(
     is_form = upload.source == Upload.Source.FORM
     # A file keeps every row, header and all, so each keeps its number; a form's
     # rows are kept under a header and named by the numbers the form showed.
-    data = _rows_csv([list(csvformat.HEADER), *ordered] if is_form else ordered)
+    data = render_rows([list(csvformat.HEADER), *ordered] if is_form else ordered)
     result = csvformat.parse_rows(
         ordered,
         plan_items=plan_item_rules(upload.team),
@@ -535,12 +528,6 @@ def _renumbered(
             )
         renumbered.append(finding)
     return renumbered
-
-
-def _rows_csv(rows: Sequence[Sequence[str]]) -> bytes:
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows(rows)
-    return text.getvalue().encode("utf-8")
 
 
 def upload_reject(*, upload: Upload, user: AbstractBaseUser | None) -> bool:
