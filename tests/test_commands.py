@@ -522,3 +522,63 @@ def test_archive_uploads_leaves_a_file_an_upload_left_behind_still_uses(
 
     assert (settings.PRIVATE_STORAGE_DIR / kept.original_path).read_bytes() == CLEAN_CSV
     assert not Upload.objects.filter(pk=sharing.pk).exists()
+
+
+# --- JSON and metric files (issue 16) --------------------------------------------
+
+VENDOR_JSON = (
+    b'[{"externalId": "SALES-Q4-01", "status": "On Track", "metricValue": 0.54,'
+    b' "asOfDate": "2025-07-03", "comment": "comment text goes here"}]'
+)
+METRIC_CSV = (
+    b"External ID,Current Metric Value,As Of Date\n"
+    b"SALES-Q4-01,0.6,2026-10-31\n"
+    b"SALES-Q4-02,125000,2026-10-31\n"
+)
+
+
+def test_validate_updates_reads_a_json_file_and_prints_the_csv_sent(
+    tmp_path, capfd, db
+):
+    path = tmp_path / "updates.json"
+    path.write_bytes(VENDOR_JSON)
+    code, _, _ = run("validate_updates", str(path), "--format", "csv")
+    assert code == 0
+    assert capfd.readouterr().out == (
+        "External ID,Status,Current Value,As Of Date,Comment\n"
+        "SALES-Q4-01,On Track,0.54,2025-07-03,comment text goes here\n"
+    )
+
+
+def test_validate_updates_reads_a_json_named_file_as_json(tmp_path, db):
+    path = tmp_path / "updates.json"
+    path.write_bytes(CLEAN_CSV)
+    code, out, _ = run("validate_updates", str(path), "--format", "json")
+    report = json.loads(out)
+    assert code == 1
+    assert report["updates"] == []
+    assert "JSON" in report["findings"][0]["message"]
+
+
+def test_validate_updates_says_a_file_is_a_metric_update(tmp_path, capfd, db):
+    path = tmp_path / "values.csv"
+    path.write_bytes(METRIC_CSV)
+    code, out, _ = run("validate_updates", str(path))
+    assert code == 0
+    assert "2 metric update(s) ready, 0 error(s)" in out
+    code, _, _ = run("validate_updates", str(path), "--format", "csv")
+    assert capfd.readouterr().out == METRIC_CSV.decode()
+
+
+def test_submit_updates_queues_a_metric_file_as_a_metric_upload(
+    tmp_path, alice, plan_items
+):
+    path = tmp_path / "values.csv"
+    path.write_bytes(METRIC_CSV)
+    code, out, _ = run(
+        "submit_updates", str(path), "--team", "sales", "--user", "alice"
+    )
+    upload = Upload.objects.get()
+    assert code == 0
+    assert f"Upload {upload.pk} queued (2 metric updates)" in out
+    assert (upload.kind, upload.state) == (Upload.Kind.METRIC, Upload.State.QUEUED)

@@ -14,6 +14,7 @@ from django.core import mail
 from django.core.mail.backends import locmem
 from django.utils import timezone
 
+from tests.factories import UploadRowFactory
 from uploads.models import AuditEvent, Team, Upload
 from uploads.services import delivery
 
@@ -158,3 +159,35 @@ def test_an_uploader_who_is_the_point_of_contact_gets_one_email_counted_once(
     assert [message.to for message in mail.outbox] == [[alice.email]]
     sent = problem_upload.events.get(action=AuditEvent.Action.NOTIFICATION_SENT)
     assert sent.details["recipients"] == 1
+
+
+def test_the_email_quotes_the_comments_and_says_metric_updates(problem_upload):
+    Upload.objects.filter(pk=problem_upload.pk).update(
+        state=State.FAILED, kind=Upload.Kind.METRIC, row_count=12
+    )
+    for number in range(12):
+        UploadRowFactory(
+            upload=problem_upload,
+            line=number + 2,
+            external_id=f"SALES-{number:02d}",
+            comment=f"note {number}" if number != 1 else "",
+        )
+
+    assert delivery.notify_problem(upload_id=problem_upload.pk)
+
+    body = mail.outbox[0].body
+    assert "(12 metric updates for Sales) failed" in body
+    assert "Comments sent with its updates (the first 10 of 11):\n" in body
+    assert "- SALES-00: note 0\n- SALES-02: note 2\n" in body
+    assert "SALES-11" not in body
+    assert "SALES-01" not in body
+
+
+def test_an_email_without_comments_reads_as_before(problem_upload):
+    Upload.objects.filter(pk=problem_upload.pk).update(state=State.FAILED)
+
+    assert delivery.notify_problem(upload_id=problem_upload.pk)
+
+    body = mail.outbox[0].body
+    assert "Comments" not in body
+    assert "Reason: No.\n\nSee it in the portal:" in body

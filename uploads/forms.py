@@ -21,12 +21,16 @@ from uploads.selectors.entry import EntryItem
 
 class UploadFileForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
+        label="CSV or JSON file",
         help_text=(
-            "Columns in this order: External ID, Status, Current Value, As Of Date. "
-            "A header row is optional."
+            "A CSV with the columns External ID, Status, Current Value, As Of Date "
+            "and optionally Comment (a header row is optional; with one, any order), "
+            "or without Status for metric updates; or AchieveIt's JSON array "
+            "(externalId, status, metricValue, asOfDate, comment)."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.json,text/csv,text/plain,application/json"}
+        ),
         error_messages={
             "empty": "The file is empty. Choose the CSV file with your updates.",
             "required": "Choose the CSV file with your updates.",
@@ -230,15 +234,23 @@ class ReviewFilterForm(forms.Form):
 class FixRowsForm(forms.Form):
     """The cells of a draft's rows with errors, each editable, prefilled as written.
 
-    `bad_rows` are `selectors_uploads.BadRow`s; a field per cell is named
+    `bad_rows` are `selectors_uploads.BadRow`s, `columns` the grid's columns
+    (`selectors_uploads.grid_columns`: the comment last); a field per cell is named
     `cell_<row>_<column index>`. Only cells the person changed become corrections.
     """
 
-    def __init__(self, *args: Any, bad_rows: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        bad_rows: list[Any],
+        columns: Sequence[str] = (*HEADER, csvformat.COLUMN_COMMENT),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.bad_rows = bad_rows
+        self.columns = tuple(columns)
         for bad_row in bad_rows:
-            for index, column in enumerate(HEADER):
+            for index, column in enumerate(self.columns):
                 bad_cell = bad_row.bad.get(index)
                 attrs = {"class": "form-control form-control-sm"}
                 if bad_cell is not None:
@@ -248,8 +260,12 @@ class FixRowsForm(forms.Form):
                     label=f"Row {bad_row.line}, {column}",
                     required=False,
                     strip=False,
-                    max_length=1000,
-                    initial=bad_row.cells[index],
+                    max_length=(
+                        csvformat.COMMENT_MAX
+                        if column == csvformat.COLUMN_COMMENT
+                        else 1000
+                    ),
+                    initial=_cell(bad_row.cells, index),
                     widget=forms.TextInput(attrs=attrs),
                 )
 
@@ -258,8 +274,8 @@ class FixRowsForm(forms.Form):
         return f"cell_{line}_{index}"
 
     def rows(self) -> list[dict[str, Any]]:
-        """Each bad row with its four bound fields and the findings of each cell,
-        for the template."""
+        """Each bad row with a bound field per column and the findings of each
+        cell, for the template."""
         return [
             {
                 "row": bad_row,
@@ -269,7 +285,7 @@ class FixRowsForm(forms.Form):
                         "column": column,
                         "bad": bad_row.bad.get(index),
                     }
-                    for index, column in enumerate(HEADER)
+                    for index, column in enumerate(self.columns)
                 ],
             }
             for bad_row in self.bad_rows
@@ -285,14 +301,19 @@ class FixRowsForm(forms.Form):
         """The cells changed from what was written, by row and column name."""
         changed: dict[int, dict[str, str]] = {}
         for bad_row in self.bad_rows:
-            for index, column in enumerate(HEADER):
+            for index, column in enumerate(self.columns):
                 name = self.field_name(bad_row.line, index)
                 if name not in self.data:  # not posted: left as written
                     continue
                 text = self.cleaned_data[name]
-                if text != bad_row.cells[index]:
+                if text != _cell(bad_row.cells, index):
                     changed.setdefault(bad_row.line, {})[column] = text
         return changed
+
+
+def _cell(cells: Sequence[str], index: int) -> str:
+    """A row's cell as written; "" past its end (a row without a comment)."""
+    return cells[index] if index < len(cells) else ""
 
 
 # --- entering updates in a form ------------------------------------------------
@@ -332,6 +353,15 @@ class EntryRowForm(forms.Form):
         max_length=40,
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
+    # Its rules (length, line breaks) are the CSV core's, so a form and a file get
+    # the same finding; this bound only keeps a post small.
+    comment = forms.CharField(
+        required=False,
+        max_length=5 * csvformat.COMMENT_MAX,
+        widget=forms.Textarea(
+            attrs={"class": "form-control", "rows": 1, "autocomplete": "off"}
+        ),
+    )
 
     # Set by the formset: the item this row is for (None if no longer active)
     # and the row number the grid shows.
@@ -349,14 +379,21 @@ class EntryRowForm(forms.Form):
 
     @property
     def is_update(self) -> bool:
-        """True when the person changed the status or the value. A changed date
-        alone is not an update: every row's date starts as today."""
-        return bool({"status", "value"} & set(self.changed_data))
+        """True when the person changed the status or the value, or wrote a
+        comment (a narrative on the status shown is an update of its own). A
+        changed date alone is not an update: every row's date starts as today."""
+        return bool({"status", "value", "comment"} & set(self.changed_data))
 
     def cells(self) -> list[str]:
-        """The row as the four cells of a CSV row, as entered."""
+        """The row as the five cells of a CSV row (the comment last), as entered."""
         data = self.cleaned_data
-        return [data["external_id"], data["status"], data["value"], data["as_of_date"]]
+        return [
+            data["external_id"],
+            data["status"],
+            data["value"],
+            data["as_of_date"],
+            data["comment"],
+        ]
 
 
 class BaseEntryFormSet(forms.BaseFormSet):
@@ -381,7 +418,8 @@ class BaseEntryFormSet(forms.BaseFormSet):
         if not any(form.is_update for form in self.forms):
             raise forms.ValidationError(
                 "Nothing was changed, so there is nothing to send. Change the Status"
-                " or Current Value of the items you want to update, then check again."
+                " or Current Value of the items you want to update (or write a"
+                " Comment), then check again."
             )
 
     def updates(self) -> tuple[list[list[str]], list[int]]:

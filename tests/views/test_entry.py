@@ -284,3 +284,61 @@ def test_a_viewer_is_told_how_to_become_an_uploader(client, bob):
 @pytest.mark.parametrize("path", ["/entry/", URL])
 def test_anonymous_visitors_log_in_first(client, path, team):
     assert client.get(path)["Location"] == login_url(path)
+
+
+# --- comments (issue 16) ---------------------------------------------------------
+
+
+def test_a_comment_typed_in_the_grid_is_kept_and_sent(client, alice, team, plan_items):
+    client.force_login(alice)
+    data = grid_data(
+        client.get(URL),
+        SALES_Q4_02={"status": "At Risk", "value": "0.3", "comment": "Two deals slip"},
+        IT_MIGRATION={"status": "Achieved"},
+    )
+    page = client.post(URL, data, follow=True).content.decode()
+    upload = Upload.objects.get(source=Upload.Source.FORM)
+    assert list(upload.rows.values_list("external_id", "comment")) == [
+        ("IT-MIGRATION", ""),
+        ("SALES-Q4-02", "Two deals slip"),
+    ]
+    assert upload.normalized_csv.splitlines()[0] == (
+        "External ID,Status,Current Value,As Of Date,Comment"
+    )
+    assert upload.normalized_csv.splitlines()[2].endswith(",Two deals slip")
+    assert "Two deals slip" in page
+
+
+def test_a_comment_alone_is_an_update_on_the_status_shown(
+    client, alice, team, plan_items
+):
+    sent_before(team, "SALES-Q4-01", "On Track", "0.45")
+    client.force_login(alice)
+    data = grid_data(client.get(URL), SALES_Q4_01={"comment": "Still on track"})
+    client.post(URL, data)
+    row = Upload.objects.get(source=Upload.Source.FORM).rows.get()
+    assert (row.status, row.value, row.comment) == (
+        "On Track",
+        "0.45",
+        "Still on track",
+    )
+
+
+def test_a_grid_without_comments_sends_the_four_columns_as_before(
+    client, alice, plan_items
+):
+    client.force_login(alice)
+    data = grid_data(client.get(URL), IT_MIGRATION={"status": "Achieved"})
+    client.post(URL, data)
+    upload = Upload.objects.get(source=Upload.Source.FORM)
+    assert upload.normalized_csv.splitlines()[0] == (
+        "External ID,Status,Current Value,As Of Date"
+    )
+    assert upload.kind == Upload.Kind.PROGRESS
+
+
+def test_the_grid_has_a_comment_field_per_row(client, alice, plan_items):
+    client.force_login(alice)
+    page = client.get(URL).content.decode()
+    assert page.count('name="form-0-comment"') == 1
+    assert '<th scope="col">Comment</th>' in page

@@ -389,3 +389,31 @@ def test_an_archived_upload_is_named_by_its_number_without_a_link(client, team, 
     ]
     page = response.content.decode()
     assert '<span title="Archived: no longer in the portal">#41</span>' in page
+
+
+# --- comments and metric updates (issue 16) --------------------------------------
+
+
+def test_narrowed_to_an_item_each_upload_shows_its_comment(client, team, alice):
+    upload = UploadFactory(team=team, created_by=alice, state=State.SUCCEEDED)
+    UploadRowFactory(upload=upload, external_id="SALES-Q4-01", comment="Ahead")
+    UploadRowFactory(upload=upload, external_id="SALES-Q4-02", comment="Behind")
+    services.audit(action=Action.UPLOAD_CONFIRMED, upload=upload, actor=alice)
+    client.force_login(alice)
+
+    narrowed = client.get("/history/?external_id=SALES-Q4-02").content.decode()
+    everything = client.get("/history/").content.decode()
+
+    assert "Comment: Behind" in narrowed
+    assert "Ahead" not in narrowed
+    assert 'data-testid="event-comment"' not in everything
+
+
+def test_a_metric_upload_is_marked_in_the_history(client, team, alice):
+    metric = UploadFactory(team=team, created_by=alice, kind=Upload.Kind.METRIC)
+    services.audit(action=Action.UPLOAD_CONFIRMED, upload=metric, actor=alice)
+    progress = UploadFactory(team=team, created_by=alice)
+    services.audit(action=Action.UPLOAD_CONFIRMED, upload=progress, actor=alice)
+    client.force_login(alice)
+    page = client.get("/history/").content.decode()
+    assert page.count('data-testid="metric-update">metric update</span>') == 1

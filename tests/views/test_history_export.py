@@ -8,13 +8,23 @@ import io
 
 import pytest
 
-from tests.factories import TeamFactory, UploadFactory
+from tests.factories import TeamFactory, UploadFactory, UploadRowFactory
 from tests.helpers import login_url, make_user
 from tests.views.test_history import sales_and_finance_history
 from uploads import services
 from uploads.models import AuditEvent, Upload
 
-HEADER = ["time", "team", "person", "action", "description", "upload", "details"]
+HEADER = [
+    "time",
+    "team",
+    "person",
+    "action",
+    "description",
+    "upload",
+    "kind",
+    "comment",
+    "details",
+]
 
 
 @pytest.fixture
@@ -63,6 +73,8 @@ def test_it_exports_the_teams_events_as_a_file(client, history, alice):
         "action": "Resolved",
         "description": "operator resolved: checked in AchieveIt",
         "upload": str(sales.pk),
+        "kind": "progress update",
+        "comment": "",
         "details": "checked in AchieveIt",
     }
     assert rows[1]["person"] == "system"
@@ -140,3 +152,16 @@ def test_the_export_names_people_and_uploads_as_they_were(
         "operator",
         "system",
     }
+
+
+def test_the_export_says_the_kind_and_the_items_comment(client, team, alice):
+    upload = UploadFactory(team=team, created_by=alice, kind=Upload.Kind.METRIC)
+    UploadRowFactory(upload=upload, external_id="SALES-Q4-01", comment="=1+1 up")
+    services.audit(action=AuditEvent.Action.UPLOAD_CONFIRMED, upload=upload)
+    client.force_login(alice)
+
+    (row,) = read_csv(client.get("/history/export.csv?external_id=SALES-Q4-01"))
+
+    assert row["kind"] == "metric update"
+    # A formula-like comment is sent as written, and served back formula-safe.
+    assert row["comment"] == "'=1+1 up"

@@ -217,3 +217,27 @@ def test_the_updates_are_paginated(client, bob, team, plan_items):
     assert "Page 1 of 2" in first
     second = client.get(URL + "?page=2").content.decode()
     assert second.split('data-testid="updates"')[1].count("<tr>") == 5 + 1
+
+
+# --- comments and metric updates (issue 16) --------------------------------------
+
+
+def test_each_update_shows_its_comment_and_a_metric_update_says_so(
+    client, bob, team, plan_items
+):
+    progress = UploadFactory(team=team, state=State.SUCCEEDED)
+    UploadRowFactory(
+        upload=progress,
+        external_id="SALES-Q4-01",
+        status="At Risk",
+        comment="Two deals slipped\nto January",
+    )
+    metric = UploadFactory(team=team, state=State.SUCCEEDED, kind=Upload.Kind.METRIC)
+    UploadRowFactory(upload=metric, external_id="SALES-Q4-01", status="", value="9")
+    client.force_login(bob)
+
+    page = client.get(URL).content.decode()
+
+    assert "Two deals slipped<br>to January" in page
+    assert page.count('data-testid="metric-update">metric update</span>') == 1
+    assert "Status At Risk." in page  # the metric update has no status to tell

@@ -292,3 +292,34 @@ def test_an_upload_is_named_by_its_opaque_id_not_its_number(client, alice, team)
     assert f"Upload #{upload.pk}" in page
     for listing in (page, client.get("/").content.decode()):
         assert not re.search(r"/(uploads|review)/\d+/", listing)
+
+
+# --- comments and metric updates (issue 16) --------------------------------------
+
+
+def test_the_updates_show_their_comments_only_when_there_are_some(client, alice, team):
+    plain = UploadFactory(team=team, created_by=alice)
+    UploadRowFactory(upload=plain, external_id="SALES-Q4-01")
+    commented = UploadFactory(team=team, created_by=alice)
+    UploadRowFactory(upload=commented, external_id="SALES-Q4-01", comment="Line one")
+    UploadRowFactory(upload=commented, external_id="SALES-Q4-02")
+    client.force_login(alice)
+
+    plain_page = client.get(f"/uploads/{plain.public_id}/").content.decode()
+    commented_page = client.get(f"/uploads/{commented.public_id}/").content.decode()
+
+    assert '<th scope="col">Comment</th>' not in plain_page
+    assert '<th scope="col">Comment</th>' in commented_page
+    assert commented_page.count('data-testid="row-comment"') == 2
+    assert ">Line one</td>" in commented_page
+    assert "Progress update" in plain_page
+
+
+def test_a_metric_upload_says_so_and_has_no_status_column(client, alice, team):
+    upload = UploadFactory(team=team, created_by=alice, kind=Upload.Kind.METRIC)
+    UploadRowFactory(upload=upload, external_id="SALES-Q4-01", status="", value="7")
+    client.force_login(alice)
+    page = client.get(f"/uploads/{upload.public_id}/").content.decode()
+    assert "Metric update" in page
+    assert '<th scope="col">Current Metric Value</th>' in page
+    assert '<th scope="col">Status</th>' not in page

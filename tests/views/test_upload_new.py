@@ -105,3 +105,53 @@ def test_an_empty_or_huge_file_is_refused_with_the_limit(
     huge = post_file(client, CLEAN_CSV * 3).content.decode()
     assert "the most one upload may be is" in huge
     assert Upload.objects.count() == 0
+
+
+# --- JSON, comments and metric files (issue 16) ----------------------------------
+
+VENDOR_JSON = (
+    b'[{"externalId": "SALES-Q4-01", "status": "On Track", "metricValue": 0.54,'
+    b' "asOfDate": "2026-10-31", "comment": "comment text goes here"},'
+    b' {"externalId": "IT-MIGRATION", "status": "Not Started",'
+    b' "asOfDate": "2026-10-31"}]'
+)
+METRIC_CSV = (
+    b"External ID,Current Metric Value,As Of Date,Comment\n"
+    b"SALES-Q4-01,0.6,2026-10-31,Up from last week\n"
+    b"SALES-Q4-02,125000,2026-10-31,\n"
+)
+
+
+def test_the_form_accepts_a_json_file(client, alice):
+    client.force_login(alice)
+    page = client.get(URL).content.decode()
+    assert 'accept=".csv,.json,text/csv,text/plain,application/json"' in page
+    assert "CSV or JSON file" in page
+
+
+def test_a_json_file_becomes_the_same_draft_as_a_csv(client, alice, plan_items):
+    client.force_login(alice)
+    page = post_file(client, VENDOR_JSON, name="updates.json").content.decode()
+    upload = Upload.objects.get()
+    assert "Ready to send: 2 updates" in page
+    assert upload.normalized_csv == (
+        "External ID,Status,Current Value,As Of Date,Comment\n"
+        "SALES-Q4-01,On Track,0.54,2026-10-31,comment text goes here\n"
+        "IT-MIGRATION,Not Started,,2026-10-31,\n"
+    )
+    assert "comment text goes here" in page
+
+
+def test_a_file_without_a_status_column_is_a_metric_update(client, alice, plan_items):
+    client.force_login(alice)
+    page = post_file(client, METRIC_CSV, name="values.csv").content.decode()
+    upload = Upload.objects.get()
+    assert upload.kind == Upload.Kind.METRIC
+    assert upload.normalized_csv == (
+        "External ID,Current Metric Value,As Of Date,Comment\n"
+        "SALES-Q4-01,0.6,2026-10-31,Up from last week\n"
+        "SALES-Q4-02,125000,2026-10-31,\n"
+    )
+    assert 'data-testid="upload-kind">' in page
+    assert "Metric update" in page
+    assert "Up from last week" in page

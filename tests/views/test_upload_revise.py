@@ -4,6 +4,7 @@ uploaders and staff get a new draft checked again; anyone else changes nothing."
 from __future__ import annotations
 
 from tests.helpers import login_url, state_of
+from uploads import services
 from uploads.models import Upload
 
 State = Upload.State
@@ -107,3 +108,43 @@ def test_a_draft_no_longer_a_draft_is_not_revised(client, alice, messy_draft):
 def test_it_rejects_get(client, alice, messy_draft):
     client.force_login(alice)
     assert client.get(revise_url(messy_draft)).status_code == 405
+
+
+# --- comments in the fix-in-browser grid (issue 16) ------------------------------
+
+COMMENTED_MESSY = (
+    b"External ID,Status,Current Value,As Of Date,Comment\n"
+    b"SALES-Q4-01,On Track,0.45,2026-10-31,Pipeline solid\n"
+    b"SALES-Q4-02,Acheived,0.5,2026-10-31,Closed early\n"
+)
+
+
+def test_the_grid_has_a_comment_cell_and_keeps_the_comments(
+    client, alice, team, plan_items
+):
+    messy = services.upload_create(team=team, user=alice, data=COMMENTED_MESSY)
+    client.force_login(alice)
+    page = client.get(f"/uploads/{messy.public_id}/").content.decode()
+    assert 'name="cell_3_4" value="Closed early"' in page
+    assert 'Comment<span class="visually-hidden"> of row 3</span>' in page
+
+    data = {"cell_3_1": "Achieved", "cell_3_4": "Closed early, all signed"}
+    response = client.post(revise_url(messy), data, follow=True)
+
+    revision = Upload.objects.exclude(pk=messy.pk).get()
+    assert "ready to send" in response.content.decode()
+    assert list(revision.rows.values_list("external_id", "comment")) == [
+        ("SALES-Q4-01", "Pipeline solid"),
+        ("SALES-Q4-02", "Closed early, all signed"),
+    ]
+    assert revision.normalized_csv.splitlines()[2] == (
+        'SALES-Q4-02,Achieved,0.5,2026-10-31,"Closed early, all signed"'
+    )
+
+
+def test_a_comment_typed_into_a_row_without_one_is_kept(client, alice, messy_draft):
+    client.force_login(alice)
+    client.post(revise_url(messy_draft), {**FIXED, "cell_5_4": "Done at last"})
+    revision = Upload.objects.exclude(pk=messy_draft.pk).get()
+    assert revision.rows.get(line=5).comment == "Done at last"
+    assert revision.rows.exclude(line=5).filter(comment="").count() == 3

@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.query import QuerySet
 from django.utils.crypto import salted_hmac
 
 from uploads.filters import HistoryFilter
-from uploads.models import AuditEvent
+from uploads.models import AuditEvent, UploadRow
 from uploads.permissions import (
     User,
     visible_teams,
@@ -28,8 +28,10 @@ def history(
 ) -> QuerySet[AuditEvent]:
     """Every audit event of the user's teams (staff: every event), newest first,
     narrowed by `filters`: the cleaned values of `HistoryFilter`'s form (a missing
-    or empty value does not filter). Actor, team and upload come along, so a page
-    of events reads in one query (who did it is the event's own snapshot)."""
+    or empty value does not filter); with an External ID each event carries the
+    comment its upload sent for that item (`item_comment`). Actor, team and
+    upload come along, so a page of events reads in one query (who did it is the
+    event's own snapshot)."""
     events = AuditEvent.objects.select_related("team", "upload").order_by("-at", "-id")
     if not user.is_staff:
         # Plain ids rather than a subquery, so the planner picks (team, at, id).
@@ -39,6 +41,20 @@ def history(
     filterset = HistoryFilter(queryset=events, user=user)
     for name, value in (filters or {}).items():
         events = filterset.filters[name].filter(events, value)
+    external_id = (filters or {}).get("external_id")
+    if external_id:
+        # Narrowed to one plan item: each event's upload says what it sent for
+        # it, comment and all (`item_comment`, "" when none). An upload of many
+        # items cannot list every comment on one line of the history.
+        events = events.annotate(
+            item_comment=Subquery(
+                UploadRow.objects.filter(
+                    upload_id=OuterRef("upload_id"), external_id=external_id
+                )
+                .order_by("line")
+                .values("comment")[:1]
+            )
+        )
     return events
 
 

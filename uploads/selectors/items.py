@@ -107,8 +107,10 @@ def last_updates(
             "status",
             "value",
             "as_of_date",
+            "comment",
             "upload__id",
             "upload__public_id",
+            "upload__kind",
             "upload__state",
             "upload__team_id",
             "upload__confirmed_at",
@@ -174,8 +176,10 @@ def update_trend(plan_item: PlanItem, *, limit: int = 500) -> Trend:
 def _describe(updates: Sequence[tuple[date, str, str]]) -> str:
     if not updates:
         return "No update has been sent for this item yet."
-    first_date, first_status, _ = updates[0]
-    last_date, last_status, _ = updates[-1]
+    first_date, _, _ = updates[0]
+    last_date, _, _ = updates[-1]
+    # A metric update carries no status ("").
+    statuses = [status for _, status, _ in updates if status]
     count = len(updates)
     if count == 1:
         sentences = [f"1 update, as of {last_date.isoformat()}."]
@@ -196,10 +200,10 @@ def _describe(updates: Sequence[tuple[date, str, str]]) -> str:
         else:
             direction = "rose" if last_number > first_number else "fell"
             sentences.append(f"Value {direction} from {first_value} to {last_value}.")
-    if count == 1:
-        sentences.append(f"Status {last_status}.")
-    elif first_status == last_status:
-        sentences.append(f"Status {last_status} throughout.")
-    else:
-        sentences.append(f"Status went from {first_status} to {last_status}.")
+    if len(statuses) == 1:
+        sentences.append(f"Status {statuses[0]}.")
+    elif statuses and statuses[0] == statuses[-1]:
+        sentences.append(f"Status {statuses[-1]} throughout.")
+    elif statuses:
+        sentences.append(f"Status went from {statuses[0]} to {statuses[-1]}.")
     return " ".join(sentences)

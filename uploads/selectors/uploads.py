@@ -70,6 +70,16 @@ def rows_by_line(upload: Upload) -> dict[int, list[str]] | None:
     return by_line
 
 
+def grid_columns(kind: str) -> tuple[str, ...]:
+    """The columns of the fix-in-browser grid for an upload of this kind, in the
+    order a file without a header has them; the comment comes last."""
+    if kind == csvformat.METRIC:
+        # Findings name the value column "Current Value" in either kind.
+        external_id, _, value, as_of_date = csvformat.HEADER
+        return (external_id, value, as_of_date, csvformat.COLUMN_COMMENT)
+    return (*csvformat.HEADER, csvformat.COLUMN_COMMENT)
+
+
 @dataclass
 class BadCell:
     column: str
@@ -81,7 +91,8 @@ class BadCell:
 
 @dataclass
 class BadRow:
-    """A row with errors as written: four cells, the bad ones with their findings."""
+    """A row with errors as written: a cell per grid column (`grid_columns`; the
+    comment only when the row has one), the bad ones with their findings."""
 
     line: int
     cells: list[str]
@@ -108,22 +119,31 @@ def rows_with_errors(upload: Upload) -> list[BadRow]:
     rows = rows_by_line(upload)
     if rows is None:
         return []
+    columns = grid_columns(upload.kind)
     bad_rows: dict[int, BadRow] = {}
     for finding in errors:
         line = finding["line"]
         if line not in rows:
             continue
         if line not in bad_rows:
-            cells = (list(rows[line]) + [""] * 4)[:4]
+            # As wide as written: the last column (the comment) only when the
+            # row has one.
+            width = max(len(columns) - 1, min(len(rows[line]), len(columns)))
+            cells = (list(rows[line]) + [""] * len(columns))[:width]
             bad_rows[line] = BadRow(line, cells, {}, [])
         bad_row = bad_rows[line]
         column = finding["column"]
-        if column not in csvformat.HEADER:
+        if column not in columns:
             bad_row.row_messages.append(finding["message"])
             continue
-        index = csvformat.HEADER.index(column)
+        index = columns.index(column)
         cell = bad_row.bad.setdefault(
-            index, BadCell(column, index, bad_row.cells[index])
+            index,
+            BadCell(
+                column,
+                index,
+                bad_row.cells[index] if index < len(bad_row.cells) else "",
+            ),
         )
         # The form shows where the cell is: "Row 5, Status: " is said already.
         cell.messages.append(_detail(finding))

@@ -131,6 +131,7 @@ def upload_check(
         max_bytes=settings.UPLOAD_MAX_BYTES,
         max_rows=max_rows or settings.UPLOAD_MAX_ROWS,
         progress=note_progress if report_progress else None,
+        content_type=content_type_for(upload.original_name),
     )
     return _save_draft(
         team=upload.team,
@@ -144,9 +145,16 @@ def upload_check(
         errors=result.error_count,
         checking=upload,
         api_token=upload.api_token,
+        kind=result.kind,
         # The preview says how many more there are than it shows.
         found=len(result.findings),
     )
+
+
+def content_type_for(name: str) -> str | None:
+    """The content type a file's name says: JSON for ``.json``, else None (the
+    reader then tells CSV from JSON by the first character)."""
+    return "application/json" if name.lower().endswith(".json") else None
 
 
 def upload_check_by_id(*, upload_id: int) -> None:
@@ -186,10 +194,10 @@ def upload_create_from_form(
 ) -> Upload:
     """Check the rows a person entered in the form and keep them as a draft.
 
-    `rows` are the changed rows, in the form's order, as four cells each
-    (External ID, Status, Current Value, As Of Date), checked exactly as a file's
-    rows are. `lines` are the row numbers the form shows for them (1, 2, ... by
-    default): updates and findings use those numbers, and each finding names its
+    `rows` are the changed rows, in the form's order, as four or five cells each
+    (External ID, Status, Current Value, As Of Date[, Comment]), checked exactly as
+    a file's rows are. `lines` are the row numbers the form shows for them (1, 2,
+    ... by default): updates and findings use those numbers, and each finding names its
     External ID beside the number. The original kept for the draft is the CSV of
     what was entered (a header, then the rows in order). Never raises for bad
     content: problems become findings. Raises FormAlreadySent (with the first
@@ -227,6 +235,7 @@ def upload_create_from_form(
             sendable=result.is_valid,
             errors=result.error_count,
             form_token=form_token,
+            kind=result.kind,
         )
     except IntegrityError:
         # The same form posted twice at once: the other post made the draft.
@@ -236,8 +245,14 @@ def upload_create_from_form(
 
 
 def _entered_csv(rows: Sequence[Sequence[str]]) -> bytes:
-    """What the person entered, as a CSV file with the usual header."""
-    return render_rows(rows, header=csvformat.HEADER)
+    """What the person entered, as a CSV file with the usual header (and a Comment
+    column when a row has a comment, as AchieveIt's own template does)."""
+    with_comment = any(len(row) > 4 and row[4] for row in rows)
+    width = 5 if with_comment else 4
+    header = [*csvformat.HEADER, csvformat.COLUMN_COMMENT][:width]
+    return render_rows(
+        ((list(row) + [""] * width)[:width] for row in rows), header=header
+    )
 
 
 def _save_draft(
@@ -255,6 +270,7 @@ def _save_draft(
     revision_of: Upload | None = None,
     api_token: ApiToken | None = None,
     checking: Upload | None = None,
+    kind: str = csvformat.PROGRESS,
     **details: Any,
 ) -> Upload:
     """Store a draft with its normalized updates, one row each, in one transaction.
@@ -265,8 +281,9 @@ def _save_draft(
     if api_token is not None:
         details["api_token"] = api_token.name
     # Only a sendable draft has a payload, and so a payload checksum.
-    payload = csvformat.render_csv(updates) if sendable else b""
+    payload = csvformat.render_csv(updates, kind=kind) if sendable else b""
     fields = {
+        "kind": kind,
         "normalized_csv": payload.decode("utf-8"),
         "findings": findings,
         "row_count": len(updates),
@@ -301,13 +318,23 @@ def _save_draft(
             source=source,
             rows=len(updates),
             errors=errors,
-            notes=len(findings) - errors,
+            # Counted, not subtracted: `errors` counts summarized errors that
+            # `findings` lists once, so the difference went negative.
+            notes=sum(f.get("severity") != csvformat.ERROR for f in findings),
             **details,
         )
     return upload
 
 
-_ROW_COLUMNS = ("upload_id", "line", "external_id", "status", "value", "as_of_date")
+_ROW_COLUMNS = (
+    "upload_id",
+    "line",
+    "external_id",
+    "status",
+    "value",
+    "as_of_date",
+    "comment",
+)
 
 
 def _store_rows(upload: Upload, updates: list[csvformat.Update]) -> None:
@@ -324,6 +351,7 @@ def _store_rows(upload: Upload, updates: list[csvformat.Update]) -> None:
             update.status,
             csvformat.format_value(update.value),
             update.as_of_date,
+            update.comment,
         )
         for update in updates
     )
@@ -358,6 +386,7 @@ def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
             value=Decimal(row.value) if row.value else None,
             as_of_date=row.as_of_date,
             line=row.line,
+            comment=row.comment,
         )
         for row in rows
     ]
@@ -391,6 +420,7 @@ def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
             revision_of=upload,
             made_from=upload.pk,
             left_out=[line for line, _ in left_out],
+            kind=upload.kind,
         )
         audit(
             action=Action.UPLOAD_REJECTED,
@@ -449,22 +479,38 @@ def upload_revise(
             "The rows of this draft could not be read again. Correct the file and "
             "upload it again."
         )
+    columns = selectors_uploads.grid_columns(upload.kind)
     for line, cells in corrections.items():
         if line not in rows:
             raise ServiceError(f"Row {line} is not a row of this draft.")
-        unknown = set(cells) - set(csvformat.HEADER)
+        unknown = set(cells) - set(columns)
         if unknown:
             raise ServiceError(f"Row {line}: unknown column {sorted(unknown)[0]!r}.")
-        corrected = (list(rows[line]) + [""] * 4)[:4]
+        # The comment is the last column: a row keeps it, or gains it when one
+        # was typed, and is otherwise left as wide as it was written.
+        width = len(columns) if columns[-1] in cells else len(columns) - 1
+        width = max(width, min(len(rows[line]), len(columns)))
+        corrected = (list(rows[line]) + [""] * len(columns))[:width]
         for column, text in cells.items():
-            corrected[csvformat.HEADER.index(column)] = text
+            corrected[columns.index(column)] = text
         rows[line] = corrected
+    header = rows.get(1)
+    if (
+        upload.source != Upload.Source.FORM
+        and header
+        and header[0].strip().lstrip("\ufeff").lower() == "external id"
+        and len(header) == len(columns) - 1
+        and any(len(rows[line]) == len(columns) for line in corrections)
+    ):
+        # A comment typed into a file whose header has no Comment column: the
+        # header gains one, so the row is not one cell too long.
+        rows[1] = [*header, csvformat.COLUMN_COMMENT]
     lines = sorted(rows)
     ordered = [rows[line] for line in lines]
     is_form = upload.source == Upload.Source.FORM
     # A file keeps every row, header and all, so each keeps its number; a form's
     # rows are kept under a header and named by the numbers the form showed.
-    data = render_rows([list(csvformat.HEADER), *ordered] if is_form else ordered)
+    data = _entered_csv(ordered) if is_form else render_rows(ordered)
     result = csvformat.parse_rows(
         ordered,
         plan_items=plan_item_rules(upload.team),
@@ -500,6 +546,7 @@ def upload_revise(
             found=len(findings),
             made_from=upload.pk,
             corrected_cells=fixed,
+            kind=result.kind,
         )
         audit(
             action=Action.UPLOAD_REJECTED,

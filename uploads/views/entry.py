@@ -17,7 +17,7 @@ from uploads.permissions import can_upload, get_team_for
 from uploads.selectors.entry import entry_items, entry_plan_items
 from uploads.views.uploads import choose_team
 
-# Rows per page: each row posts six fields, and Django refuses a request of more
+# Rows per page: each row posts seven fields, and Django refuses a request of more
 # than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) fields.
 PAGE_SIZE = 100
 

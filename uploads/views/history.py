@@ -20,7 +20,17 @@ from uploads.selectors import history as selectors_history
 from uploads.views.downloads import download
 
 PAGE_PARAMS = ("older", "newer")
-CSV_HEADER = ["time", "team", "person", "action", "description", "upload", "details"]
+CSV_HEADER = [
+    "time",
+    "team",
+    "person",
+    "action",
+    "description",
+    "upload",
+    "kind",
+    "comment",
+    "details",
+]
 
 
 @login_required
@@ -96,6 +106,9 @@ def _csv_rows(events: Iterable[AuditEvent]) -> Iterator[tuple[object, ...]]:
             event.get_action_display(),
             event.sentence,
             event.upload_number or event.upload_id or "",
+            event.upload.get_kind_display() if event.upload else "",
+            # Filled when the export is narrowed to one External ID.
+            getattr(event, "item_comment", None) or "",
             details_text(event.details),
         )
 

@@ -56,7 +56,11 @@ def upload_new(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             upload = drafts.upload_check(upload=upload, data=data)
         return redirect(upload)
-    return render(request, "uploads/upload_new.html", {"team": team, "form": form})
+    return render(
+        request,
+        "uploads/upload_new.html",
+        {"team": team, "form": form, "comment_max": f"{csvformat.COMMENT_MAX:,}"},
+    )
 
 
 @login_required
@@ -80,9 +84,12 @@ def upload_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     attempts = list(upload.attempts.all())
     remote = selectors_uploads.remote_errors_of(upload) if attempts else []
     facts = selectors_uploads.state_facts(upload, errors=errors, remote=remote)
+    rows = list(upload.rows.all()[:ROWS_SHOWN])
     context = {
         "upload": upload,
-        "rows": upload.rows.all()[:ROWS_SHOWN],
+        "rows": rows,
+        # A Comment column only when a comment is there to show.
+        "has_comments": any(row.comment for row in rows),
         "attempts": attempts,
         "events": upload.events.select_related("actor", "upload"),
         "reviewable": Upload.REVIEWABLE_STATES,
@@ -99,7 +106,10 @@ def upload_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         context["duplicate"] = selectors_uploads.recent_duplicate(upload)
         if errors and may_send:
             bad_rows = selectors_uploads.rows_with_errors(upload)
-            context["fix_form"] = FixRowsForm(bad_rows=bad_rows[:FIX_ROWS_SHOWN])
+            context["fix_form"] = FixRowsForm(
+                bad_rows=bad_rows[:FIX_ROWS_SHOWN],
+                columns=selectors_uploads.grid_columns(upload.kind),
+            )
             context["bad_rows_total"] = len(bad_rows)
     return render(request, "uploads/upload_detail.html", context)
 
@@ -133,10 +143,16 @@ def upload_revise(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Save the cells corrected in the browser as a new draft, checked again."""
     upload = get_upload_for(request, public_id, need=Need.UPLOAD)
     bad_rows = selectors_uploads.rows_with_errors(upload)[:FIX_ROWS_SHOWN]
-    form = FixRowsForm(request.POST, bad_rows=bad_rows)
+    form = FixRowsForm(
+        request.POST,
+        bad_rows=bad_rows,
+        columns=selectors_uploads.grid_columns(upload.kind),
+    )
     if not form.is_valid():
         messages.warning(
-            request, "A cell holds more than 1,000 characters: shorten it and save."
+            request,
+            "A cell holds more than 1,000 characters (a comment more than "
+            f"{csvformat.COMMENT_MAX:,}): shorten it and save.",
         )
         return redirect(upload)
     corrections = form.corrections()

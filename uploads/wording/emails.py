@@ -31,13 +31,23 @@ def _render(name: str, context: dict[str, object]) -> Email:
     )
 
 
+# The comments an email about an upload quotes; the page has them all.
+COMMENTS_IN_EMAIL = 10
+
+
 def upload_problem(upload: Upload) -> Email:
-    """The email about a failed or needs-review upload (its team selected along)."""
+    """The email about a failed or needs-review upload (its team selected along),
+    with the first comments its updates carry, so the reader knows what was said."""
+    commented = upload.rows.exclude(comment="").order_by("line")
     return _render(
         "upload_problem",
         {
             "upload": upload,
             "link": portal_url(upload),
+            "comments": list(
+                commented.values_list("external_id", "comment")[:COMMENTS_IN_EMAIL]
+            ),
+            "comments_total": commented.count(),
         },
     )
 

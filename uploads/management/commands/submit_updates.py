@@ -62,7 +62,8 @@ class Command(PortalCommand):
             self.stderr.write(f"Upload {upload.pk} rejected: nothing was sent.")
             sys.exit(1)
         services.upload_confirm(upload=upload, user=user_obj)
-        self.stdout.write(f"Upload {upload.pk} queued ({upload.row_count} updates)")
+        kind = "metric updates" if upload.kind == Upload.Kind.METRIC else "updates"
+        self.stdout.write(f"Upload {upload.pk} queued ({upload.row_count} {kind})")
         if not wait:
             return
 

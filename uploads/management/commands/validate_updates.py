@@ -13,12 +13,14 @@ from uploads import csvformat
 from uploads.management.commands._base import PortalCommand
 from uploads.models import Team
 from uploads.selectors import plan_item_rules
+from uploads.services.drafts import content_type_for
 
 
 class Command(PortalCommand):
     help = (
-        "Check a progress-update CSV exactly as an upload is checked. Exit 0 when it "
-        "could be sent (warnings allowed), 1 when it has errors, 2 on a usage error."
+        "Check a progress- or metric-update file (CSV, or AchieveIt's JSON array "
+        "in a .json file) exactly as an upload is checked. Exit 0 when it could be "
+        "sent (warnings allowed), 1 when it has errors, 2 on a usage error."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -59,12 +61,15 @@ class Command(PortalCommand):
             plan_items=plan_items,
             max_bytes=settings.UPLOAD_MAX_BYTES,
             max_rows=max_rows or settings.UPLOAD_MAX_ROWS,
+            content_type=content_type_for(file.name),
         )
         if format == "json":
             self.stdout.write(json.dumps(_as_json(result), indent=2))
         elif format == "csv":
             if result.is_valid:
-                sys.stdout.buffer.write(csvformat.render_csv(result.updates))
+                sys.stdout.buffer.write(
+                    csvformat.render_csv(result.updates, kind=result.kind)
+                )
                 sys.stdout.flush()
             for finding in result.findings:
                 self.stderr.write(f"{finding.severity}: {finding.message}")
@@ -77,6 +82,8 @@ class Command(PortalCommand):
 def _as_json(result: csvformat.Result) -> dict[str, Any]:
     return {
         "valid": result.is_valid,
+        "kind": result.kind,
+        "format": result.source_format,
         "encoding": result.encoding,
         "updates": [
             {
@@ -85,6 +92,7 @@ def _as_json(result: csvformat.Result) -> dict[str, Any]:
                 "status": update.status,
                 "current_value": csvformat.format_value(update.value),
                 "as_of_date": update.as_of_date.isoformat(),
+                "comment": update.comment,
             }
             for update in result.updates
         ],
@@ -94,8 +102,9 @@ def _as_json(result: csvformat.Result) -> dict[str, Any]:
 
 def _as_text(file: Path, result: csvformat.Result) -> str:
     errors = len(result.errors)
+    kind = "metric update(s)" if result.kind == csvformat.METRIC else "update(s)"
     lines = [
-        f"{file}: {len(result.updates)} update(s) ready, {errors} error(s), "
+        f"{file}: {len(result.updates)} {kind} ready, {errors} error(s), "
         f"{len(result.findings) - errors} note(s)."
     ]
     lines += [
