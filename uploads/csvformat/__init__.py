@@ -74,7 +74,12 @@ Modules
 ``cells`` the checks of one cell (External ID, Status, Current Value, As Of Date);
 ``reading`` bytes to rows (file kind, encoding, delimiter) and ``parse``;
 ``checker`` the row checker that builds the ``Result``, and ``parse_rows``;
-``records`` the data above; ``writing`` ``render_csv`` and ``render_template``.
+``records`` the data above; ``writing`` ``render_csv`` and ``render_template`` (what
+goes to AchieveIt, and the template); ``exports`` every CSV served to people
+(``served_lines``, the one formula-safe writer, and ``render_problems``) and
+``render_rows``, the copy kept of rows as written (``reading.read_rows`` reads a
+stored file back); ``mapping`` a team's plan-item mapping file (``read_mapping``,
+imported on its own: it reads Has Metric with ``uploads.wording.common``).
 """
 
 from __future__ import annotations
