@@ -25,6 +25,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from uploads import achieveit
 from uploads.models import Attempt, AuditEvent, PlanItem, Upload
+from uploads.services import readback
 from uploads.services.audit import audit
 from uploads.wording import emails
 
@@ -397,6 +398,7 @@ def upload_sweep() -> dict[str, int]:
             expected=State.SUBMITTING,
         ):
             counts["stuck"] += 1
+    counts["read_back"] = readback.publish_due()  # reads only, never POSTs
     # Last: while mail is down, each email due may wait for EMAIL_TIMEOUT.
     counts["notified"] = _notify_overdue()
     return counts
