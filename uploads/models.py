@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -168,6 +169,11 @@ class TeamPlan(models.Model):
         return f"{self.team.slug}: {self.plan_id}"
 
 
+class TransitionNotAllowed(ValueError):
+    """A state change that Upload.ALLOWED_TRANSITIONS does not list: a bug in the
+    caller, refused before anything is written."""
+
+
 class Upload(models.Model):
     class Source(models.TextChoices):
         CSV = "csv", "CSV file"
@@ -208,6 +214,39 @@ class Upload(models.Model):
         {State.SUCCEEDED, State.REJECTED, State.RESOLVED, State.CANCELED}
     )
     REVIEWABLE_STATES = frozenset({State.FAILED, State.NEEDS_REVIEW})
+    # The life of an upload: each state and the states that may follow it. Every
+    # conditional state change (`transition`) is checked against it; the README's
+    # list is tested against it (tests/test_transitions.py).
+    ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+        # Checked by a worker: a draft, or stopped by staff.
+        State.CHECKING: frozenset({State.DRAFT, State.CANCELED}),
+        # Confirmed, closed unsent (discarded, revised, expired), or stopped.
+        State.DRAFT: frozenset({State.QUEUED, State.REJECTED, State.CANCELED}),
+        # Claimed by a worker, or failed at once (AchieveIt not configured).
+        State.QUEUED: frozenset({State.SUBMITTING, State.FAILED, State.CANCELED}),
+        # AchieveIt's answer to the POST: queued (a job), not queued (try again
+        # later, or give up), refused, or unknown (no answer after sending).
+        State.SUBMITTING: frozenset(
+            {
+                State.PROCESSING,
+                State.QUEUED,
+                State.FAILED,
+                State.NEEDS_REVIEW,
+                State.CANCELED,
+            }
+        ),
+        # The job's verdict, or none by the deadline.
+        State.PROCESSING: frozenset(
+            {State.SUCCEEDED, State.FAILED, State.NEEDS_REVIEW, State.CANCELED}
+        ),
+        # Staff: send again, resolve with a note, or cancel.
+        State.FAILED: frozenset({State.QUEUED, State.RESOLVED, State.CANCELED}),
+        State.NEEDS_REVIEW: frozenset({State.QUEUED, State.RESOLVED, State.CANCELED}),
+        State.SUCCEEDED: frozenset(),
+        State.REJECTED: frozenset(),
+        State.RESOLVED: frozenset(),
+        State.CANCELED: frozenset(),
+    }
     # Went to AchieveIt, or is on its way there: what "sent" means on every page.
     SENT_STATES = frozenset(
         {
@@ -326,16 +365,42 @@ class Upload(models.Model):
         # The opaque public_id, not the number: see public_id above.
         return reverse("upload_detail", kwargs={"public_id": self.public_id})
 
-    def transition(self, *, expected: str | frozenset[str], **changes: Any) -> bool:
-        """Write the changes only while the upload is in an expected state.
+    def transition(
+        self,
+        *,
+        expected: str | frozenset[str],
+        where: Mapping[str, Any] | None = None,
+        **changes: Any,
+    ) -> bool:
+        """Write the changes only while the upload is in an expected state (and,
+        with `where`, while its other fields hold those values).
 
         One conditional `UPDATE ... WHERE state IN (...)`: True when this call made
         the change, False when a worker or a person had already moved it on.
+        Raises TransitionNotAllowed, writing nothing, when `changes` sets a state
+        that ALLOWED_TRANSITIONS does not allow after every expected state.
         """
         states = [expected] if isinstance(expected, str) else list(expected)
+        if "state" in changes:
+            self.check_transition(states, changes["state"])
         return bool(
-            Upload.objects.filter(pk=self.pk, state__in=states).update(**changes)
+            Upload.objects.filter(pk=self.pk, state__in=states, **(where or {})).update(
+                **changes
+            )
         )
+
+    @classmethod
+    def check_transition(cls, from_states: Iterable[str], to_state: str) -> None:
+        """Raise TransitionNotAllowed unless `to_state` may follow each state."""
+        refused = sorted(
+            str(state)
+            for state in from_states
+            if to_state not in cls.ALLOWED_TRANSITIONS.get(state, frozenset())
+        )
+        if refused:
+            raise TransitionNotAllowed(
+                f"An upload may not go from {', '.join(refused)} to {to_state}."
+            )
 
     @property
     def is_terminal(self) -> bool:

@@ -144,9 +144,9 @@ def upload_submit(*, upload_id: int) -> None:
     )
     with transaction.atomic():
         # The claim: whoever moves the attempt count on first sends the file.
-        if not Upload.objects.filter(
-            pk=upload.pk, state=State.QUEUED, submit_attempts=upload.submit_attempts
-        ).update(
+        if not upload.transition(
+            expected=State.QUEUED,
+            where={"submit_attempts": upload.submit_attempts},
             state=State.SUBMITTING,
             submitting_since=now,
             submit_attempts=attempt,
