@@ -340,6 +340,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # The script API (/api/): calls a minute one token may make before a 429.
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
+# Calls a minute with an invalid token one address (portal.logins.client_ip) may
+# make before its calls are a 429, whatever token they carry.
+API_BAD_TOKENS_PER_MINUTE = env_int("API_BAD_TOKENS_PER_MINUTE", 20, minimum=1)
 
 # --- Celery --------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")

@@ -25,7 +25,9 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
 
+from portal.logins import client_ip
 from uploads.models import ApiIdempotencyKey, ApiToken, Upload
 from uploads.services.api import KeyInFlight, api_check, api_submit, api_submit_once
 from uploads.services.tokens import token_authenticate
@@ -69,8 +71,10 @@ def api_view(*methods: str) -> Callable:
             try:
                 if request.method not in methods:
                     raise ApiError(words.wrong_method(methods))
+                _throttle_bad_tokens(request, count=False)
                 token = token_authenticate(request.headers.get("Authorization"))
                 if token is None:
+                    _throttle_bad_tokens(request, count=True)
                     raise ApiError(words.no_token())
                 _throttle(token)
                 return view(request, *args, token=token, **kwargs)
@@ -89,17 +93,63 @@ def api_view(*methods: str) -> Callable:
 
 def _throttle(token: ApiToken) -> None:
     """Count the call against the token's minute, in the shared cache as the
-    accounts pages count theirs (django-ratelimit); a 429 past the limit, and
-    when the cache cannot count (django-ratelimit fails closed)."""
-    usage = get_usage(
-        None,
+    accounts pages count theirs (django-ratelimit); a 429 past the limit."""
+    _limit(
         group="api:token",
-        key=lambda _group, _request: str(token.pk),
-        rate=(settings.API_RATE_LIMIT_PER_MINUTE, MINUTE),
-        increment=True,
+        key=str(token.pk),
+        per_minute=settings.API_RATE_LIMIT_PER_MINUTE,
+        refusal=words.too_many_calls,
     )
-    if usage is not None and usage["should_limit"]:
-        raise ApiError(words.too_many_calls(retry_after=max(1, usage["time_left"])))
+
+
+def _throttle_bad_tokens(request: HttpRequest, *, count: bool) -> None:
+    """A 429 for an address that sent too many invalid tokens this minute (checked
+    before the token is, so a throttled address learns nothing of a guess);
+    `count` adds one failure."""
+    _limit(
+        group="api:bad-token",
+        key=client_ip(request) or "unknown",
+        per_minute=settings.API_BAD_TOKENS_PER_MINUTE,
+        refusal=words.too_many_bad_tokens,
+        increment=count,
+    )
+
+
+def _limit(
+    *,
+    group: str,
+    key: str,
+    per_minute: int,
+    refusal: Callable[[int], Answer],
+    increment: bool = True,
+) -> None:
+    """Raise `refusal(retry_after)` past `per_minute` calls in `group` for `key`.
+
+    Fails open: the limiter shares Redis with the broker, and while Redis is down
+    a confirmed upload still waits safely in the database, so the call answers as
+    usual (logged) rather than a 500 or a 429 for everyone.
+    """
+    try:
+        usage = get_usage(
+            None,
+            group=group,
+            key=lambda _group, _request: key,
+            rate=(per_minute, MINUTE),
+            increment=increment,
+        )
+    except (RedisError, OSError, ValueError) as error:
+        logger.warning(
+            "rate limit %s not counted (cache unavailable): %s", group, error
+        )
+        return
+    if usage is None:
+        return
+    if usage["limit"] == 0:
+        # django-ratelimit's answer when the cache could not count (fail closed).
+        logger.warning("rate limit %s not counted (cache gave no count)", group)
+        return
+    if usage["should_limit"]:
+        raise ApiError(refusal(max(1, usage["time_left"])))
 
 
 def _read_body(request: HttpRequest) -> bytes:

@@ -209,6 +209,19 @@ def too_many_calls(retry_after: int) -> Answer:
     )
 
 
+def too_many_bad_tokens(retry_after: int) -> Answer:
+    """Too many invalid tokens from one address this minute."""
+    return Answer(
+        429,
+        {
+            "error": f"Too many calls with an invalid API token from this address: "
+            f"at most {settings.API_BAD_TOKENS_PER_MINUTE} a minute. Check the "
+            f"token your script sends, then try again in {retry_after} s."
+        },
+        {"Retry-After": str(retry_after)},
+    )
+
+
 def too_large() -> Answer:
     return Answer(413, {"error": too_large_message()})
 
