@@ -9,6 +9,7 @@ from uploads.views import (
     entry,
     history,
     items,
+    plans,
     review,
     teams,
     tokens,
@@ -98,6 +99,21 @@ urlpatterns = [
         name="team_item_active",
     ),
     path("teams/<slug:slug>/manage/import/", teams.team_import, name="team_import"),
+    path(
+        "teams/<slug:slug>/manage/plans/link/",
+        plans.team_plan_link,
+        name="team_plan_link",
+    ),
+    path(
+        "teams/<slug:slug>/manage/plans/remove/",
+        plans.team_plan_unlink,
+        name="team_plan_unlink",
+    ),
+    path(
+        "teams/<slug:slug>/manage/plans/sync/",
+        plans.team_plan_sync,
+        name="team_plan_sync",
+    ),
     path(
         "teams/<slug:slug>/manage/import/<str:token>/",
         teams.team_import_preview,

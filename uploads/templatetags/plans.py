@@ -1,0 +1,52 @@
+"""The team manage page's "Linked AchieveIt plans" card, and an upload's
+read-back on its review page, rendered where they are included."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from uploads.models import Team, Upload
+from uploads.services import readback
+
+register = template.Library()
+
+
+@register.inclusion_tag("teams/_plans.html", takes_context=True)
+def linked_plans(context: dict[str, Any], team: Team) -> dict[str, Any]:
+    """The team's linked plans, with what their last read said."""
+    return {
+        "team": team,
+        "links": list(team.plans.all()),
+        "missing": team.plan_items.filter(missing_in_achieveit=True).count(),
+        "csrf_token": context.get("csrf_token"),
+        "user": context.get("user"),
+    }
+
+
+@register.inclusion_tag("review/_readback.html")
+def upload_readback(upload: Upload) -> dict[str, Any]:
+    """What the read-back of this upload found, row by row when partly seen."""
+    missing = set(upload.readback_missing_lines or [])
+    rows = []
+    if upload.readback_at is not None and missing:
+        rows = [
+            {"line": line, "external_id": external_id, "seen": line not in missing}
+            for line, external_id in upload.rows.values_list("line", "external_id")[
+                :200
+            ]
+        ]
+    return {
+        "upload": upload,
+        "rows": rows,
+        "verdict": upload.readback_state,
+        "cannot_tell": readback.WHAT_A_READ_BACK_CANNOT_TELL,
+        "linked": upload.team.plans.exists(),
+    }
+
+
+@register.simple_tag
+def readback_flagged() -> list[Upload]:
+    """Succeeded uploads AchieveIt does not fully show, for the review queue."""
+    return list(readback.flagged_uploads()[:50])
