@@ -20,13 +20,13 @@ from uploads.forms import (
     CancelForm,
     ResolveForm,
     ReviewFilterForm,
-    SendAgainForm,
 )
 from uploads.models import Upload
 from uploads.permissions import Need, get_upload_for
 from uploads.selectors import review as selectors_review
 from uploads.services import ServiceError
 from uploads.services import review as actions
+from uploads.views.readback import SendAgainForm  # read-back aware
 
 QUEUE_PAGE_SIZE = 25
 
