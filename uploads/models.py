@@ -317,6 +317,12 @@ class Upload(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True)
     submitting_since = models.DateTimeField(null=True, blank=True)
+    # When the last task for this upload (check, submit or poll) was handed to the
+    # broker; null when never, or when that publish failed. The sweep republishes
+    # only what is lost (services/delivery.py), not what waits behind a long queue.
+    published_at = models.DateTimeField(null=True, blank=True)
+    # A script's dry run of a big file, checked by a worker: never queued.
+    dry_run = models.BooleanField(default=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -493,6 +499,9 @@ class ApiIdempotencyKey(models.Model):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
+    # SHA-256 of the request's method, path and body: the key replays only the
+    # same request (empty for keys kept before it was stored: replayed as before).
+    request_hash = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     body = models.JSONField(default=dict, blank=True)

@@ -158,7 +158,7 @@ def test_a_refusal_is_replayed_too(api, token):
     first = assert_json(
         send(api, token, data=MESSY_CSV, **{"Idempotency-Key": "k"}), 400
     )
-    again = send(api, token, data=CLEAN_CSV, **{"Idempotency-Key": "k"})
+    again = send(api, token, data=MESSY_CSV, **{"Idempotency-Key": "k"})
 
     assert assert_json(again, 400) == first
     assert Upload.objects.count() == 1

@@ -5,6 +5,7 @@ only reads the request and answers."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,6 +28,23 @@ CHECK_FINDINGS = 1000
 
 class KeyInFlight(ServiceError):
     """Another call with the same Idempotency-Key has not been answered yet."""
+
+
+class KeyReused(ServiceError):
+    """The Idempotency-Key was first sent with another request (method, path or
+    body): replaying that answer would drop this file silently."""
+
+
+def request_hash(method: str, path: str, data: bytes) -> str:
+    """What makes two calls the same request for an Idempotency-Key: the SHA-256
+    of the method, the path and the body."""
+    digest = hashlib.sha256()
+    for part in (method.upper().encode(), path.encode(), data):
+        # Each part's length first, so no two different requests run together
+        # into the same bytes.
+        digest.update(b"%d:" % len(part))
+        digest.update(part)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -87,22 +105,31 @@ def api_submit(token: ApiToken, data: bytes, original_name: str) -> Submitted:
 
 
 def api_submit_once(
-    token: ApiToken, key: str, data: bytes, original_name: str
+    token: ApiToken,
+    key: str,
+    data: bytes,
+    original_name: str,
+    *,
+    fingerprint: str = "",
 ) -> tuple[Answer, bool]:
     """The answer to a key, and whether it is replayed: the first one given
     within 24 h, else a new one (kept for the next call with the key).
+    `fingerprint` is the call's `request_hash`: a key replays only that request.
 
     The key's row is written first, in the transaction that makes the upload: the
     unique constraint decides which of two concurrent calls does the work, and the
     other (on PostgreSQL, blocked on that row until the first commits) replays it.
-    Raises KeyInFlight when the first call with the key is not answered yet.
+    Raises KeyReused when the key was first sent with another request, and
+    KeyInFlight when the first call with the key is not answered yet.
     """
     ApiIdempotencyKey.objects.filter(
         team=token.team, key=key, created_at__lt=timezone.now() - IDEMPOTENCY_WINDOW
     ).delete()
     try:
         with transaction.atomic():
-            record = ApiIdempotencyKey.objects.create(team=token.team, key=key)
+            record = ApiIdempotencyKey.objects.create(
+                team=token.team, key=key, request_hash=fingerprint
+            )
             submitted = api_submit(token, data, original_name)
             answer = submit_answer(submitted)
             record.status_code = answer.status
@@ -113,6 +140,9 @@ def api_submit_once(
     except IntegrityError:
         pass
     record = ApiIdempotencyKey.objects.filter(team=token.team, key=key).first()
+    # A key kept before hashes were stored (empty) replays as it did then.
+    if record is not None and record.request_hash not in ("", fingerprint):
+        raise KeyReused("The Idempotency-Key was used for another request.")
     if record is None or record.status_code is None:
         raise KeyInFlight("The first call with this Idempotency-Key is not answered.")
     return Answer(record.status_code, record.body), True

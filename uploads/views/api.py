@@ -29,7 +29,14 @@ from redis.exceptions import RedisError
 
 from portal.logins import client_ip
 from uploads.models import ApiIdempotencyKey, ApiToken, Upload
-from uploads.services.api import KeyInFlight, api_check, api_submit, api_submit_once
+from uploads.services.api import (
+    KeyInFlight,
+    KeyReused,
+    api_check,
+    api_submit,
+    api_submit_once,
+    request_hash,
+)
 from uploads.services.tokens import token_authenticate
 from uploads.wording import api as words
 from uploads.wording.api import Answer
@@ -207,7 +214,15 @@ def submit(request: HttpRequest, name: str, *, token: ApiToken) -> JsonResponse:
     if not key:
         return _json(words.submit_answer(api_submit(token, data, original_name)))
     try:
-        answer, replayed = api_submit_once(token, key, data, original_name)
+        answer, replayed = api_submit_once(
+            token,
+            key,
+            data,
+            original_name,
+            fingerprint=request_hash(request.method or "", request.path, data),
+        )
+    except KeyReused:
+        raise ApiError(words.key_reused()) from None
     except KeyInFlight:
         raise ApiError(words.key_in_flight()) from None
     return _json(answer, **({"Idempotent-Replayed": "true"} if replayed else {}))

@@ -248,6 +248,18 @@ def key_in_flight() -> Answer:
     )
 
 
+def key_reused() -> Answer:
+    """An Idempotency-Key sent again with another method, path or body."""
+    return Answer(
+        422,
+        {
+            "error": "This Idempotency-Key was already used for a different request "
+            "(another file, or another call): nothing was queued. Send a new key "
+            "with each new file; reuse a key only to retry the very same request."
+        },
+    )
+
+
 def bad_file_name() -> Answer:
     return Answer(
         404,
