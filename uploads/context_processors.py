@@ -26,7 +26,11 @@ SECTIONS = {
     "dashboard": "dashboard",
     "upload_start": "upload",
     "upload_new": "upload",
-    "upload_detail": "upload",
+    # An upload's page belongs to the list of uploads, whether it came as a file,
+    # from the form or from a script (not to the Upload tab: issue 19).
+    "my_uploads": "mine",
+    "my_uploads_discard": "mine",
+    "upload_detail": "mine",
     "entry_start": "entry",
     "entry": "entry",
     "history": "history",
@@ -56,6 +60,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if may_upload:
         items.append(NavItem("upload", "Upload", "upload", reverse("upload_start")))
         items.append(NavItem("entry", "Enter updates", "edit", reverse("entry_start")))
+    items.append(NavItem("mine", "My uploads", "files", reverse("my_uploads")))
     items.append(NavItem("history", "History", "history", reverse("history")))
     items.append(NavItem("items", "Plan items", "list-details", reverse("plan_items")))
     if request.user.is_staff or any(access.can_manage for access in accesses):

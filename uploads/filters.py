@@ -5,12 +5,14 @@ page answers 400 with it)."""
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
+from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -136,3 +138,74 @@ class HistoryFilter(django_filters.FilterSet):
         """Events of the uploads that carried a row for this External ID."""
         carried = UploadRow.objects.filter(external_id=external_id).values("upload_id")
         return events.filter(Q(upload_id__in=carried))
+
+
+class MyUploadsFilterForm(HistoryFilterForm):
+    """The uploads page's fields, laid out as the history's are."""
+
+
+# An upload number as people write it: "123" or "#123".
+UPLOAD_NUMBER = r"^\s*#?\s*(\d{1,12})\s*$"
+
+
+class MyUploadsFilter(django_filters.FilterSet):
+    """Narrow a person's uploads and their teams' (uploads/selectors/mine.py):
+    whose, team, state, source, or one upload by its number."""
+
+    WHOSE = (("mine", "Mine"), ("others", "Others' in my teams"))
+
+    number = django_filters.CharFilter(
+        method="filter_number",
+        label="Upload number",
+        validators=[
+            RegexValidator(
+                UPLOAD_NUMBER,
+                "Write an upload number as the portal shows it, such as 123 or #123.",
+            )
+        ],
+        widget=forms.TextInput(
+            attrs={"placeholder": "e.g. 123", "inputmode": "numeric"}
+        ),
+    )
+    whose = django_filters.ChoiceFilter(
+        method="filter_whose",
+        choices=WHOSE,
+        empty_label="Mine and my teams'",
+        label="Whose",
+    )
+    team = django_filters.ModelChoiceFilter(
+        queryset=visible_teams,  # replaced per person in __init__
+        to_field_name="slug",
+        empty_label="All your teams",
+        label="Team",
+    )
+    state = django_filters.ChoiceFilter(
+        choices=Upload.State.choices, empty_label="Any state", label="State"
+    )
+    source = django_filters.ChoiceFilter(
+        choices=Upload.Source.choices, empty_label="Any source", label="Sent as"
+    )
+
+    class Meta:
+        model = Upload
+        fields: list[str] = []
+        form = MyUploadsFilterForm
+
+    def __init__(
+        self, data: Any = None, queryset: Any = None, *, user: User, **kwargs: Any
+    ) -> None:
+        super().__init__(data, queryset, **kwargs)
+        self.user = user
+        self.filters["team"].queryset = visible_teams(user)
+
+    def filter_number(
+        self, uploads: QuerySet[Upload], name: str, number: str
+    ) -> QuerySet[Upload]:
+        return uploads.filter(pk=int(re.match(UPLOAD_NUMBER, number).group(1)))
+
+    def filter_whose(
+        self, uploads: QuerySet[Upload], name: str, whose: str
+    ) -> QuerySet[Upload]:
+        if whose == "mine":
+            return uploads.filter(created_by=self.user)
+        return uploads.exclude(created_by=self.user)

@@ -254,6 +254,10 @@ EXPECTED: dict[str, dict[str, Rule]] = {
     "review_cancel": post_only(STAFF, 400, upload="needs_review"),
     "history": get_only(SIGNED_IN),
     "history_export": get_only(SIGNED_IN),
+    # A person's uploads and their teams'; discarding ticks only their own drafts
+    # (an empty POST: nothing ticked, a 400 that says so).
+    "my_uploads": get_only(SIGNED_IN),
+    "my_uploads_discard": post_only(SIGNED_IN, 400),
     "teams": {
         "GET": rule(Access.MANAGES_A_TEAM),
         # Making a team is for staff (an empty POST is an unbound form: the page).
@@ -582,6 +586,8 @@ FILTERED = (
     "/history/?q=FINANCE",
     "/history/export.csv?team=finance",
     "/history/export.csv?q=FINANCE",
+    "/uploads/?team=finance",
+    "/uploads/?whose=others",
 )
 
 
