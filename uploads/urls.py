@@ -142,5 +142,19 @@ urlpatterns = [
         name="api_status",
     ),
     path("api/progressupdates/<str:name>", api.submit, name="api_submit"),
-    re_path(r"^api/progressupdates/(?P<rest>.*)$", api.not_found),
+    # The same two calls for metric updates (values only).
+    path(
+        "api/metricupdates/status/<str:job_id>",
+        api.status,
+        {"kind": "metric"},
+        name="api_metric_status",
+    ),
+    path(
+        "api/metricupdates/<str:name>",
+        api.submit,
+        {"kind": "metric"},
+        name="api_metric_submit",
+    ),
+    # Anything else under /api/ (after the docs above) is a JSON 404.
+    re_path(r"^api/(?P<rest>.*)$", api.not_found),
 ]

@@ -87,6 +87,10 @@ def _csv(*lines: str) -> bytes:
     return ("External ID,Status,Current Value,As Of Date\n" + "\n".join(lines)).encode()
 
 
+def _csv_metric(*lines: str) -> bytes:
+    return ("External ID,Current Metric Value,As Of Date\n" + "\n".join(lines)).encode()
+
+
 def _build_team(
     *, slug: str, name: str, marker: str, uploader: User, manager: User | None
 ) -> TeamWorld:
@@ -143,6 +147,18 @@ def _build_team(
         audit(action=AuditEvent.Action.UPLOAD_CONFIRMED, upload=upload, actor=user)
         upload.refresh_from_db()
         uploads[str(state)] = upload
+    # A metric update AchieveIt applied: the metric status call answers for it.
+    metric = services.upload_create(
+        team=team,
+        user=user,
+        data=_csv_metric(f"{first},0.5,2026-10-31"),
+        original_name=f"{marker}-metric.csv",
+    )
+    Upload.objects.filter(pk=metric.pk).update(
+        state=State.SUCCEEDED, confirmed_at=now, job_id=f"job-{marker}-metric"
+    )
+    metric.refresh_from_db()
+    uploads["metric"] = metric
     # The manager may change someone's role or remove them: a viewer of the team.
     viewer_name = f"{slug}-{marker.lower()}-member"
     target = make_user(viewer_name, team, Role.VIEWER)

@@ -287,9 +287,16 @@ EXPECTED: dict[str, dict[str, Rule]] = {
         # An empty file: 400 with its finding, nothing queued.
         "POST": rule(Access.SCRIPT, 400),
     },
-    "^api/progressupdates/(?P<rest>.*)$": both(
-        Access.NOWHERE, 404, path="/api/progressupdates/no/such/call"
-    ),
+    "api_metric_status": {
+        "GET": rule(Access.SCRIPT, 200, upload="metric"),
+        "POST": rule(Access.METHOD, anonymous=NOT_ALLOWED),
+    },
+    "api_metric_submit": {
+        "GET": rule(Access.METHOD, anonymous=NOT_ALLOWED),
+        # An empty file: 400 with its finding, nothing queued.
+        "POST": rule(Access.SCRIPT, 400),
+    },
+    "^api/(?P<rest>.*)$": both(Access.NOWHERE, 404, path="/api/no/such/call"),
 }
 
 

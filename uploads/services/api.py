@@ -55,36 +55,52 @@ class Checked:
     findings: list[dict[str, Any]]
     rows: int
     sendable: bool
+    # "progress" or "metric": what the file is (a header without Status: metric).
+    kind: str = csvformat.PROGRESS
 
 
 @dataclass(frozen=True)
 class Submitted:
     """What a POST came to: the upload it made, and whether it was queued; when
-    confirming refused it, the refusal's words."""
+    confirming refused it, the refusal's words; `wrong_kind` when the file is of
+    the other kind than the call it was sent to (the upload's kind says which)."""
 
     upload: Upload
     queued: bool
     refusal: str = ""
+    wrong_kind: bool = False
 
 
-def api_check(token: ApiToken, data: bytes) -> Checked:
-    """Check the file as an upload of the token's team would be; store nothing."""
+def api_check(
+    token: ApiToken, data: bytes, *, content_type: str | None = None
+) -> Checked:
+    """Check the file as an upload of the token's team would be; store nothing.
+    `content_type` is the request's (JSON when it says application/json)."""
     result = csvformat.parse(
         data,
         plan_items=plan_item_rules(token.team),
         max_bytes=settings.UPLOAD_MAX_BYTES,
         max_rows=settings.UPLOAD_MAX_ROWS,
+        content_type=content_type,
     )
     return Checked(
         findings=[asdict(finding) for finding in result.findings[:CHECK_FINDINGS]],
         rows=len(result.updates),
         sendable=result.is_valid and bool(result.updates),
+        kind=result.kind,
     )
 
 
-def api_submit(token: ApiToken, data: bytes, original_name: str) -> Submitted:
-    """Check the file as an upload of the token's team and queue it if clean;
-    a file that cannot be sent is closed at once, so it sits in nobody's drafts."""
+def api_submit(
+    token: ApiToken,
+    data: bytes,
+    original_name: str,
+    *,
+    kind: str = csvformat.PROGRESS,
+) -> Submitted:
+    """Check the file as an upload of the token's team and queue it if clean and
+    of the `kind` the call takes; a file that cannot be sent is closed at once, so
+    it sits in nobody's drafts. A name ending in ``.json`` is read as JSON."""
     upload = upload_create(
         team=token.team,
         user=None,
@@ -93,6 +109,11 @@ def api_submit(token: ApiToken, data: bytes, original_name: str) -> Submitted:
         source=Upload.Source.API,
         api_token=token,
     )
+    if upload.kind != kind:
+        # A metric file sent as progress updates (or the other way round) would
+        # reach the wrong AchieveIt call: refused whole, whatever else it holds.
+        upload_reject(upload=upload, user=None)
+        return Submitted(upload, queued=False, wrong_kind=True)
     if not upload.is_sendable:
         upload_reject(upload=upload, user=None)
         return Submitted(upload, queued=False)
@@ -110,6 +131,7 @@ def api_submit_once(
     data: bytes,
     original_name: str,
     *,
+    kind: str = csvformat.PROGRESS,
     fingerprint: str = "",
 ) -> tuple[Answer, bool]:
     """The answer to a key, and whether it is replayed: the first one given
@@ -130,7 +152,7 @@ def api_submit_once(
             record = ApiIdempotencyKey.objects.create(
                 team=token.team, key=key, request_hash=fingerprint
             )
-            submitted = api_submit(token, data, original_name)
+            submitted = api_submit(token, data, original_name, kind=kind)
             answer = submit_answer(submitted)
             record.status_code = answer.status
             record.body = answer.body

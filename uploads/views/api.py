@@ -7,6 +7,10 @@ AchieveIt (ACHIEVEIT_API.md), authorized by a team's API token.
   answer to the same key for 24 hours.
 - `GET /api/progressupdates/status/<job id>`: 202 on its way or under review, 200
   applied, 400 finally not applied.
+- The same two calls under `/api/metricupdates/` for metric updates (a file whose
+  header has no Status column); a file of the other kind is a 400 naming the call
+  to use. A body sent as `Content-Type: application/json` (or named `.json`) is
+  read as AchieveIt's JSON array.
 
 Every answer is JSON with `Cache-Control: no-store`, never an HTML page; its words
 and status codes are uploads/wording/api.py's.
@@ -25,18 +29,10 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import get_usage
-from redis.exceptions import RedisError
 
-from portal.logins import client_ip
+from uploads import csvformat
 from uploads.models import ApiIdempotencyKey, ApiToken, Upload
-from uploads.services.api import (
-    KeyInFlight,
-    KeyReused,
-    api_check,
-    api_submit,
-    api_submit_once,
-    request_hash,
-)
+from uploads.services.api import KeyInFlight, api_check, api_submit, api_submit_once
 from uploads.services.tokens import token_authenticate
 from uploads.wording import api as words
 from uploads.wording.api import Answer
@@ -78,10 +74,8 @@ def api_view(*methods: str) -> Callable:
             try:
                 if request.method not in methods:
                     raise ApiError(words.wrong_method(methods))
-                _throttle_bad_tokens(request, count=False)
                 token = token_authenticate(request.headers.get("Authorization"))
                 if token is None:
-                    _throttle_bad_tokens(request, count=True)
                     raise ApiError(words.no_token())
                 _throttle(token)
                 return view(request, *args, token=token, **kwargs)
@@ -100,63 +94,17 @@ def api_view(*methods: str) -> Callable:
 
 def _throttle(token: ApiToken) -> None:
     """Count the call against the token's minute, in the shared cache as the
-    accounts pages count theirs (django-ratelimit); a 429 past the limit."""
-    _limit(
+    accounts pages count theirs (django-ratelimit); a 429 past the limit, and
+    when the cache cannot count (django-ratelimit fails closed)."""
+    usage = get_usage(
+        None,
         group="api:token",
-        key=str(token.pk),
-        per_minute=settings.API_RATE_LIMIT_PER_MINUTE,
-        refusal=words.too_many_calls,
+        key=lambda _group, _request: str(token.pk),
+        rate=(settings.API_RATE_LIMIT_PER_MINUTE, MINUTE),
+        increment=True,
     )
-
-
-def _throttle_bad_tokens(request: HttpRequest, *, count: bool) -> None:
-    """A 429 for an address that sent too many invalid tokens this minute (checked
-    before the token is, so a throttled address learns nothing of a guess);
-    `count` adds one failure."""
-    _limit(
-        group="api:bad-token",
-        key=client_ip(request) or "unknown",
-        per_minute=settings.API_BAD_TOKENS_PER_MINUTE,
-        refusal=words.too_many_bad_tokens,
-        increment=count,
-    )
-
-
-def _limit(
-    *,
-    group: str,
-    key: str,
-    per_minute: int,
-    refusal: Callable[[int], Answer],
-    increment: bool = True,
-) -> None:
-    """Raise `refusal(retry_after)` past `per_minute` calls in `group` for `key`.
-
-    Fails open: the limiter shares Redis with the broker, and while Redis is down
-    a confirmed upload still waits safely in the database, so the call answers as
-    usual (logged) rather than a 500 or a 429 for everyone.
-    """
-    try:
-        usage = get_usage(
-            None,
-            group=group,
-            key=lambda _group, _request: key,
-            rate=(per_minute, MINUTE),
-            increment=increment,
-        )
-    except (RedisError, OSError, ValueError) as error:
-        logger.warning(
-            "rate limit %s not counted (cache unavailable): %s", group, error
-        )
-        return
-    if usage is None:
-        return
-    if usage["limit"] == 0:
-        # django-ratelimit's answer when the cache could not count (fail closed).
-        logger.warning("rate limit %s not counted (cache gave no count)", group)
-        return
-    if usage["should_limit"]:
-        raise ApiError(refusal(max(1, usage["time_left"])))
+    if usage is not None and usage["should_limit"]:
+        raise ApiError(words.too_many_calls(retry_after=max(1, usage["time_left"])))
 
 
 def _read_body(request: HttpRequest) -> bytes:
@@ -185,11 +133,18 @@ def _read_body(request: HttpRequest) -> bytes:
     return b"".join(chunks)
 
 
-def _original_name(name: str) -> str:
-    """The file name of the URL as a label: safe characters, bounded, `.csv`."""
-    stem = name.removesuffix(".csv")
-    stem = UNSAFE_NAME.sub("_", stem).strip(" ._-")[: NAME_LENGTH - 4]
-    return f"{stem or 'api-upload'}.csv"
+def _original_name(name: str, *, json: bool = False) -> str:
+    """The file name of the URL as a label: safe characters, bounded, `.csv` (or
+    `.json` for a JSON body, so a worker's later check reads it as JSON too)."""
+    stem = name.removesuffix(".csv").removesuffix(".json")
+    stem = UNSAFE_NAME.sub("_", stem).strip(" ._-")[: NAME_LENGTH - 5]
+    return f"{stem or 'api-upload'}.{'json' if json else 'csv'}"
+
+
+def _is_json(request: HttpRequest, name: str) -> bool:
+    """A JSON body: said by its Content-Type (any parameters), or by a `.json`
+    name; anything else is read as CSV unless it starts with `[`."""
+    return request.content_type == "application/json" or name.lower().endswith(".json")
 
 
 def _idempotency_key(request: HttpRequest) -> str:
@@ -202,34 +157,47 @@ def _idempotency_key(request: HttpRequest) -> str:
 
 
 @api_view("POST")
-def submit(request: HttpRequest, name: str, *, token: ApiToken) -> JsonResponse:
-    if not name.lower().endswith(".csv") or "/" in name:
-        raise ApiError(words.bad_file_name())
-    original_name = _original_name(name[: -len(".csv")])
+def submit(
+    request: HttpRequest,
+    name: str,
+    *,
+    token: ApiToken,
+    kind: str = csvformat.PROGRESS,
+) -> JsonResponse:
+    """A file for AchieveIt's progress call (or, with `kind` metric, the metric
+    call): checked at once, queued when clean and of that kind."""
+    if not name.lower().endswith((".csv", ".json")) or "/" in name:
+        raise ApiError(words.bad_file_name(kind))
+    is_json = _is_json(request, name)
+    original_name = _original_name(name, json=is_json)
     dry_run = bool(read_yes_no(request.GET.get("dry_run", "")))
     key = _idempotency_key(request)
     data = _read_body(request)
     if dry_run:
-        return _json(words.check_answer(api_check(token, data)))
-    if not key:
-        return _json(words.submit_answer(api_submit(token, data, original_name)))
-    try:
-        answer, replayed = api_submit_once(
-            token,
-            key,
-            data,
-            original_name,
-            fingerprint=request_hash(request.method or "", request.path, data),
+        checked = api_check(
+            token, data, content_type="application/json" if is_json else None
         )
-    except KeyReused:
-        raise ApiError(words.key_reused()) from None
+        return _json(words.check_answer(checked, kind=kind))
+    if not key:
+        submitted = api_submit(token, data, original_name, kind=kind)
+        return _json(words.submit_answer(submitted))
+    try:
+        answer, replayed = api_submit_once(token, key, data, original_name, kind=kind)
     except KeyInFlight:
         raise ApiError(words.key_in_flight()) from None
     return _json(answer, **({"Idempotent-Replayed": "true"} if replayed else {}))
 
 
 @api_view("GET", "HEAD")
-def status(request: HttpRequest, job_id: str, *, token: ApiToken) -> JsonResponse:
+def status(
+    request: HttpRequest,
+    job_id: str,
+    *,
+    token: ApiToken,
+    kind: str = csvformat.PROGRESS,
+) -> JsonResponse:
+    """Where a job of the token's team is; a job of the other `kind` is asked for
+    under its own call, as AchieveIt keeps the two apart."""
     try:
         public_id = uuid.UUID(job_id)
     except ValueError:
@@ -237,6 +205,8 @@ def status(request: HttpRequest, job_id: str, *, token: ApiToken) -> JsonRespons
     upload = Upload.objects.filter(team=token.team, public_id=public_id).first()
     if upload is None:
         raise ApiError(words.no_such_job())
+    if upload.kind != kind:
+        raise ApiError(words.job_of_the_other_kind(upload))
     last_answer = (
         upload.attempts.exclude(status_code=None).order_by("-started_at", "-pk").first()
     )
@@ -245,5 +215,5 @@ def status(request: HttpRequest, job_id: str, *, token: ApiToken) -> JsonRespons
 
 @csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
-    """Any other path under /api/progressupdates/: a JSON 404, not the HTML page."""
+    """Any other path under /api/: a JSON 404, not the HTML page."""
     return _json(words.no_such_call())

@@ -91,8 +91,11 @@ def _errors_answer(findings: list[dict[str, Any]], url: str | None) -> Answer:
 # --- POST /api/progressupdates/<name>.csv ---------------------------------------------
 
 
-def check_answer(checked: Checked) -> Answer:
-    """A dry run's answer: 200 with the rows it would send, or 400 with findings."""
+def check_answer(checked: Checked, *, kind: str = csvformat.PROGRESS) -> Answer:
+    """A dry run's answer: 200 with the rows it would send, or 400 with findings
+    (or with the call to use, for a file of the other `kind`)."""
+    if checked.kind != kind:
+        return wrong_kind(checked.kind)
     if not checked.sendable:
         return _errors_answer(checked.findings, None)
     return Answer(
@@ -109,6 +112,8 @@ def check_answer(checked: Checked) -> Answer:
 def submit_answer(submitted: Submitted) -> Answer:
     """A POST's answer: 200 with the job ID when queued, else 400 and why."""
     upload = submitted.upload
+    if submitted.wrong_kind:
+        return wrong_kind(upload.kind, portal_url(upload))
     if submitted.refusal:
         return Answer(400, {"error": submitted.refusal, "findings": []})
     if not submitted.queued:
@@ -260,10 +265,51 @@ def key_reused() -> Answer:
     )
 
 
-def bad_file_name() -> Answer:
+def bad_file_name(kind: str = csvformat.PROGRESS) -> Answer:
     return Answer(
         404,
-        {"error": "Send the file to /api/progressupdates/<file name>.csv (one name)."},
+        {
+            "error": f"Send the file to {_SUBMIT_PATHS[kind]}<file name>.csv (one "
+            "name; .json for a JSON array)."
+        },
+    )
+
+
+_SUBMIT_PATHS = {
+    csvformat.PROGRESS: "/api/progressupdates/",
+    csvformat.METRIC: "/api/metricupdates/",
+}
+
+
+def wrong_kind(found: str, url: str | None = None) -> Answer:
+    """A file of kind `found` sent to the call of the other kind: which to use."""
+    if found == csvformat.METRIC:
+        error = (
+            "This is a metric update (its header has no Status column): nothing was "
+            "queued. Send it to /api/metricupdates/<file name>.csv, or add a Status "
+            "column to send progress updates."
+        )
+    else:
+        error = (
+            "This is a progress update (it has a Status column): nothing was "
+            "queued. Send it to /api/progressupdates/<file name>.csv, or leave the "
+            "Status column out to send metric values only."
+        )
+    body: dict[str, Any] = {"error": error, "findings": []}
+    if url:
+        body["portalUrl"] = url
+    return Answer(400, body)
+
+
+def job_of_the_other_kind(upload: Upload) -> Answer:
+    """A status asked under the other kind's call (AchieveIt keeps them apart)."""
+    job_id = upload.public_id
+    return Answer(
+        404,
+        {
+            "error": f"Job {job_id} is a {upload.get_kind_display()}: ask "
+            f"GET {_SUBMIT_PATHS[upload.kind]}status/{job_id}."
+        },
     )
 
 
@@ -282,7 +328,9 @@ def no_such_call() -> Answer:
         404,
         {
             "error": "No such call. POST /api/progressupdates/<file name>.csv or "
-            "GET /api/progressupdates/status/<job id>."
+            "GET /api/progressupdates/status/<job id>; for metric updates POST "
+            "/api/metricupdates/<file name>.csv or GET "
+            "/api/metricupdates/status/<job id>."
         },
     )
 
