@@ -29,13 +29,12 @@ from uploads.services.drafts import (
     upload_confirm,
     upload_create,
     upload_create_from_form,
-    upload_exclude_invalid,
     upload_receive,
     upload_reject,
-    upload_revise,
 )
 from uploads.services.errors import ServiceError
 from uploads.services.review import upload_cancel, upload_resolve, upload_retry
+from uploads.services.revisions import upload_exclude_invalid, upload_revise
 
 __all__ = [
     "FormAlreadySent",

@@ -1,6 +1,8 @@
 """Drafts: a file or form checked and kept, until a person confirms or discards it.
 
-Nothing leaves the portal from here; confirming hands the upload to delivery.
+Nothing leaves the portal from here; confirming hands the upload to delivery. A
+new draft made from a draft (cells corrected, rows with errors left out) is
+services/revisions.py, which makes it with `save_draft` like every other.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,8 @@ State = Upload.State
 MAX_STORED_FINDINGS = 1000
 
 
-def _store_original(*, team: Team, data: bytes) -> str:
+def store_original(*, team: Team, data: bytes) -> str:
+    """Keep a file as received in private storage; returns its relative path."""
     relative = Path("uploads") / team.slug / f"{uuid.uuid4().hex}.bin"
     target = settings.PRIVATE_STORAGE_DIR / relative
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +91,7 @@ def upload_receive(
         created_by=user,
         source=source,
         original_name=original_name[:255],
-        original_path=_store_original(team=team, data=data),
+        original_path=store_original(team=team, data=data),
         state=State.CHECKING,
         api_token=api_token,
     )
@@ -133,7 +135,7 @@ def upload_check(
         progress=note_progress if report_progress else None,
         content_type=content_type_for(upload.original_name),
     )
-    return _save_draft(
+    return save_draft(
         team=upload.team,
         user=upload.created_by,
         source=upload.source,
@@ -219,17 +221,17 @@ def upload_create_from_form(
     }
     findings = [
         asdict(finding)
-        for finding in _renumbered(
+        for finding in renumbered(
             result.findings[:MAX_STORED_FINDINGS], by_index, external_ids
         )
     ]
     try:
-        return _save_draft(
+        return save_draft(
             team=team,
             user=user,
             source=Upload.Source.FORM,
             original_name=f"{team.slug}-entered-{timezone.localdate():%Y-%m-%d}.csv",
-            original_path=_store_original(team=team, data=_entered_csv(rows)),
+            original_path=store_original(team=team, data=entered_csv(rows)),
             updates=updates,
             findings=findings,
             sendable=result.is_valid,
@@ -244,7 +246,7 @@ def upload_create_from_form(
         ) from None
 
 
-def _entered_csv(rows: Sequence[Sequence[str]]) -> bytes:
+def entered_csv(rows: Sequence[Sequence[str]]) -> bytes:
     """What the person entered, as a CSV file with the usual header (and a Comment
     column when a row has a comment, as AchieveIt's own template does)."""
     with_comment = any(len(row) > 4 and row[4] for row in rows)
@@ -255,7 +257,7 @@ def _entered_csv(rows: Sequence[Sequence[str]]) -> bytes:
     )
 
 
-def _save_draft(
+def save_draft(
     *,
     team: Team,
     user: AbstractBaseUser | None,
@@ -369,196 +371,7 @@ def _store_rows(upload: Upload, updates: list[csvformat.Update]) -> None:
     )
 
 
-def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
-    """Make a new, clean draft from a draft's valid rows; the old one is rejected.
-
-    The new draft keeps the original file, so nothing the person sent is lost, is
-    a revision of the old one, and names the rows it left out in its note.
-    Raises ServiceError when the draft is no longer a draft or has no valid row.
-    """
-    rows = list(upload.rows.all())
-    if not rows:
-        raise ServiceError("No row of this file is valid: there is nothing to send.")
-    updates = [
-        csvformat.Update(
-            external_id=row.external_id,
-            status=row.status,
-            value=Decimal(row.value) if row.value else None,
-            as_of_date=row.as_of_date,
-            line=row.line,
-            comment=row.comment,
-        )
-        for row in rows
-    ]
-    left_out = _rows_left_out(upload)
-    note = {
-        "line": None,
-        "column": None,
-        "severity": "warning",
-        "message": (
-            f"Made from upload #{upload.pk} without its rows with errors, which are "
-            f"not sent: {_describe_rows(left_out)}."
-        ),
-        "code": "upload.invalid_rows_excluded",
-        "left_out": [{"line": line, "external_id": ext} for line, ext in left_out],
-    }
-    with transaction.atomic():
-        if not upload.transition(
-            expected=State.DRAFT, state=State.REJECTED, finished_at=timezone.now()
-        ):
-            raise ServiceError("This upload is no longer a draft.")
-        clean = _save_draft(
-            team=upload.team,
-            user=user,
-            source=upload.source,
-            original_name=upload.original_name,
-            original_path=upload.original_path,
-            updates=updates,
-            findings=[note],
-            sendable=True,
-            errors=0,
-            revision_of=upload,
-            made_from=upload.pk,
-            left_out=[line for line, _ in left_out],
-            kind=upload.kind,
-        )
-        audit(
-            action=Action.UPLOAD_REJECTED,
-            upload=upload,
-            actor=user,
-            replaced_by=clean.pk,
-        )
-    return clean
-
-
-def _rows_left_out(upload: Upload) -> list[tuple[int, str]]:
-    """The rows with errors of a draft, with the External ID each was written with."""
-    lines = sorted(
-        {
-            finding["line"]
-            for finding in upload.findings
-            if finding["severity"] == csvformat.ERROR and finding["line"]
-        }
-    )
-    written = selectors_uploads.rows_by_line(upload) or {}
-    return [
-        (line, written[line][0].strip() if written.get(line) else "") for line in lines
-    ]
-
-
-def _describe_rows(rows: list[tuple[int, str]], limit: int = 20) -> str:
-    """'row 5 (HR-RETENTION), row 6 (IT-MIGRATION)', the first `limit` of them."""
-    shown = [
-        f"row {line} ({external_id})" if external_id else f"row {line}"
-        for line, external_id in rows[:limit]
-    ]
-    more = f" and {len(rows) - limit:,} more" if len(rows) > limit else ""
-    return ", ".join(shown) + more if shown else "none"
-
-
-def upload_revise(
-    *,
-    upload: Upload,
-    user: AbstractBaseUser,
-    corrections: dict[int, dict[str, str]],
-) -> Upload:
-    """Make a new draft from a draft with its cells corrected, checked again.
-
-    `corrections` maps a row number (as the findings name it) to the new text of
-    some of its cells, by column name. The rows are rebuilt from the file as
-    written, corrected, kept as a new file and checked with the team's rules; the
-    new draft is a revision of the old one, which is rejected (both keep their
-    files). Raises ServiceError when the draft is no longer a draft, its rows
-    cannot be read again, or a correction names a row or column it does not have.
-    """
-    if upload.state != State.DRAFT:
-        raise ServiceError("This upload is no longer a draft.")
-    rows = selectors_uploads.rows_by_line(upload)
-    if rows is None:
-        raise ServiceError(
-            "The rows of this draft could not be read again. Correct the file and "
-            "upload it again."
-        )
-    columns = selectors_uploads.grid_columns(upload.kind)
-    for line, cells in corrections.items():
-        if line not in rows:
-            raise ServiceError(f"Row {line} is not a row of this draft.")
-        unknown = set(cells) - set(columns)
-        if unknown:
-            raise ServiceError(f"Row {line}: unknown column {sorted(unknown)[0]!r}.")
-        # The comment is the last column: a row keeps it, or gains it when one
-        # was typed, and is otherwise left as wide as it was written.
-        width = len(columns) if columns[-1] in cells else len(columns) - 1
-        width = max(width, min(len(rows[line]), len(columns)))
-        corrected = (list(rows[line]) + [""] * len(columns))[:width]
-        for column, text in cells.items():
-            corrected[columns.index(column)] = text
-        rows[line] = corrected
-    header = rows.get(1)
-    if (
-        upload.source != Upload.Source.FORM
-        and header
-        and header[0].strip().lstrip("\ufeff").lower() == "external id"
-        and len(header) == len(columns) - 1
-        and any(len(rows[line]) == len(columns) for line in corrections)
-    ):
-        # A comment typed into a file whose header has no Comment column: the
-        # header gains one, so the row is not one cell too long.
-        rows[1] = [*header, csvformat.COLUMN_COMMENT]
-    lines = sorted(rows)
-    ordered = [rows[line] for line in lines]
-    is_form = upload.source == Upload.Source.FORM
-    # A file keeps every row, header and all, so each keeps its number; a form's
-    # rows are kept under a header and named by the numbers the form showed.
-    data = _entered_csv(ordered) if is_form else render_rows(ordered)
-    result = csvformat.parse_rows(
-        ordered,
-        plan_items=plan_item_rules(upload.team),
-        max_rows=settings.UPLOAD_MAX_ROWS,
-    )
-    updates, findings = result.updates, result.findings
-    if is_form or lines != list(range(1, len(lines) + 1)):
-        by_index = dict(enumerate(lines, 1))
-        updates = [update._replace(line=by_index[update.line]) for update in updates]
-        external_ids = (
-            {line: cells[0].strip() for line, cells in rows.items() if cells}
-            if is_form
-            else {}
-        )
-        findings = _renumbered(findings, by_index, external_ids)
-    fixed = sum(len(cells) for cells in corrections.values())
-    with transaction.atomic():
-        if not upload.transition(
-            expected=State.DRAFT, state=State.REJECTED, finished_at=timezone.now()
-        ):
-            raise ServiceError("This upload is no longer a draft.")
-        revision = _save_draft(
-            team=upload.team,
-            user=user,
-            source=upload.source,
-            original_name=upload.original_name,
-            original_path=_store_original(team=upload.team, data=data),
-            updates=updates,
-            findings=[asdict(finding) for finding in findings[:MAX_STORED_FINDINGS]],
-            sendable=result.is_valid,
-            errors=result.error_count,
-            revision_of=upload,
-            found=len(findings),
-            made_from=upload.pk,
-            corrected_cells=fixed,
-            kind=result.kind,
-        )
-        audit(
-            action=Action.UPLOAD_REJECTED,
-            upload=upload,
-            actor=user,
-            replaced_by=revision.pk,
-            note=f"corrected {fixed} cell{'s' if fixed != 1 else ''} in the browser",
-        )
-    return revision
-
-
-def _renumbered(
+def renumbered(
     findings: Sequence[csvformat.Finding],
     by_index: dict[int, int],
     external_ids: dict[int, str],
@@ -566,15 +379,15 @@ def _renumbered(
     """The findings about the i-th row checked, named by that row's own number
     (``by_index[i]``) and, for a form's row, by its External ID too (the person
     looks for the item in the form, not for a row of a file)."""
-    renumbered = []
+    named = []
     for finding in findings:
         if finding.line is not None and finding.line in by_index:
             line = by_index[finding.line]
             finding = replace(
                 finding, line=line, external_id=external_ids.get(line, "")
             )
-        renumbered.append(finding)
-    return renumbered
+        named.append(finding)
+    return named
 
 
 def upload_reject(*, upload: Upload, user: AbstractBaseUser | None) -> bool:

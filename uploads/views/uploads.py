@@ -26,7 +26,7 @@ from uploads.permissions import (
 )
 from uploads.selectors import uploads as selectors_uploads
 from uploads.selectors.teams import template_external_ids
-from uploads.services import drafts
+from uploads.services import drafts, revisions
 from uploads.services.errors import ServiceError
 from uploads.views.downloads import ANY_FILE, download
 from uploads.wording import uploads as wording_uploads
@@ -160,7 +160,7 @@ def upload_revise(request: HttpRequest, public_id: UUID) -> HttpResponse:
         messages.info(request, "Nothing was changed, so no new draft was made.")
         return redirect(upload)
     try:
-        revision = drafts.upload_revise(
+        revision = revisions.upload_revise(
             upload=upload, user=request.user, corrections=corrections
         )
     except ServiceError as error:
@@ -234,7 +234,7 @@ def upload_confirm(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def upload_exclude_invalid(request: HttpRequest, public_id: UUID) -> HttpResponse:
     upload = get_upload_for(request, public_id, need=Need.UPLOAD)
     try:
-        clean = drafts.upload_exclude_invalid(upload=upload, user=request.user)
+        clean = revisions.upload_exclude_invalid(upload=upload, user=request.user)
     except ServiceError as error:
         messages.warning(request, str(error))
         return redirect(upload)
