@@ -11,7 +11,10 @@ they may do"):
 - a POST-only view answers GET with 405.
 
 The patterns are read from the URL configuration, so a new page has no expectation
-until one is written here, and the matrix fails naming it. A second part signs in
+until one is written here, and the matrix fails naming it. Each pattern is one test
+that makes one request per case (person x method, at each team's object), undoes it
+in a savepoint of the world's transaction, and lists every case answered against
+the rules, each named by pattern, team, person and method. A second part signs in
 as an uploader of sales and reads every list, export, download and chart: none holds
 anything of finance (whose every name carries MARKER_B).
 """
@@ -19,15 +22,19 @@ anything of finance (whose every name carries MARKER_B).
 from __future__ import annotations
 
 import enum
+import os
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -445,8 +452,11 @@ def url_of(endpoint: Endpoint, rule: Rule, world: World, variant: str) -> str:
 @pytest.fixture(scope="module")
 def client() -> Client:
     """One client for the module: each new one loads the middleware again (and
-    WhiteNoise reads every static file's headers), a quarter of a second each."""
-    return Client()
+    WhiteNoise reads every static file's headers), a quarter of a second each.
+
+    A view that raises answers 500 (its traceback in the captured log) rather than
+    raising here, so the matrix still lists every other case of its pattern."""
+    return Client(raise_request_exception=False)
 
 
 def sign_in(client: Client, role: str, world: World) -> dict[str, str]:
@@ -516,40 +526,93 @@ class Case:
         return f"{self.endpoint.key}{variant} x {self.role} x {self.method}"
 
 
+def cases_of(endpoint: Endpoint) -> list[Case]:
+    """Each person (a script too, outside the admin) x each method, at each team's
+    object when the URL names one."""
+    rules = rules_for(endpoint)
+    roles = ROLES if endpoint.route.startswith("admin/") else ROLES + SCRIPTS
+    return [
+        Case(endpoint, variant, role, method)
+        for variant in variants(endpoint, rules)
+        for role in roles
+        for method in METHODS
+    ]
+
+
 def cases() -> list[Case]:
-    found = []
-    for endpoint in all_endpoints():
-        rules = rules_for(endpoint)
-        admin = endpoint.route.startswith("admin/")
-        roles = ROLES if admin else ROLES + SCRIPTS
-        for variant in variants(endpoint, rules):
-            for role in roles:
-                for method in METHODS:
-                    found.append(Case(endpoint, variant, role, method))
+    return [case for endpoint in all_endpoints() for case in cases_of(endpoint)]
+
+
+def private_files(folder: Path) -> set[tuple[str, int, int]]:
+    """The private files as a request may change them: names, sizes and times
+    (os.walk, as it is asked after every case: a few times quicker than rglob)."""
+    found = set()
+    for root, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(root, name)
+            stat = os.stat(path)
+            found.add((path, stat.st_size, stat.st_mtime_ns))
     return found
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("case", cases(), ids=str)
-def test_access(case: Case, world: World, client: Client) -> None:
-    rules = rules_for(case.endpoint)
-    if rules is None or case.method not in rules:
-        pytest.fail(
-            f"no expectation written for {case.endpoint.key} ({case.endpoint.route}, "
-            f"{case.endpoint.view}) {case.method}: add it to EXPECTED"
-        )
-    rule = rules[case.method]
+def ask(
+    case: Case,
+    rule: Rule,
+    world: World,
+    client: Client,
+    *,
+    files: set[tuple[str, int, int]],
+) -> list[str]:
+    """Make the case's one request, undo what it changed (its rows, and the private
+    files when they are no longer `files`), and say what is wrong with the answer
+    (nothing when it is as the rules say)."""
     url = url_of(case.endpoint, rule, world, case.variant)
     headers = sign_in(client, case.role, world)
+    storage = Path(settings.PRIVATE_STORAGE_DIR)
 
-    response = client.generic(case.method, url, headers=headers)
+    with transaction.atomic():
+        response = client.generic(case.method, url, headers=headers)
+        transaction.set_rollback(True)
 
+    if private_files(storage) != files:
+        # An applied import uses up its kept file: the next case needs it again.
+        shutil.rmtree(storage)
+        shutil.copytree(world.private_dir, storage)
     expected = expect(rule, case.role, case.variant)
     staff_admin = case.role == "staff" and case.endpoint.route.startswith("admin/")
     problems = check(
         response, expected, role=case.role, rule=rule, staff_admin=staff_admin
     )
-    assert not problems, f"{case.method} {url} as {case.role}: " + "; ".join(problems)
+    return [f"{case.method} {url}: {problem}" for problem in problems]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("endpoint", all_endpoints(), ids=str)
+def test_access(endpoint: Endpoint, world: World, client: Client) -> None:
+    """Every case of one URL pattern, one request each; the failure lists every
+    case answered against the rules (pattern, team, person, method: what was
+    wrong), not only the first."""
+    rules = rules_for(endpoint) or {}
+    failures = [
+        f"{endpoint.key} x {method}: no expectation written ({endpoint.route}, "
+        f"{endpoint.view}): add it to EXPECTED"
+        for method in METHODS
+        if method not in rules
+    ]
+    checked = [case for case in cases_of(endpoint) if case.method in rules]
+    files = private_files(Path(settings.PRIVATE_STORAGE_DIR))
+    for case in checked:
+        failures += [
+            f"{case}: {problem}"
+            for problem in ask(case, rules[case.method], world, client, files=files)
+        ]
+    if failures:
+        # The list is the report: the test's own traceback would only hide it.
+        pytest.fail(
+            f"{len(failures)} problems in {len(checked)} cases of {endpoint.key}:\n"
+            + "\n".join(failures),
+            pytrace=False,
+        )
 
 
 def test_every_url_has_an_expectation() -> None:
