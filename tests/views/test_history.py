@@ -86,11 +86,6 @@ def test_it_sends_anonymous_visitors_to_log_in(client, db):
     assert response["Location"] == login_url("/history/?team=sales")
 
 
-def test_it_answers_get_only(client, alice):
-    client.force_login(alice)
-    assert client.post("/history/").status_code == 405
-
-
 def test_a_member_reads_their_teams_events_newest_first_in_words(
     client, history, alice, bob
 ):

@@ -92,11 +92,6 @@ def test_staff_see_every_teams_items_with_their_team(client, operator, plan_item
     assert "<td>Finance</td>" in row_for(page, "FIN-CLOSE")
 
 
-def test_it_refuses_other_methods(client, alice, plan_items):
-    client.force_login(alice)
-    assert client.post("/items/").status_code == 405
-
-
 def processed(team, external_id: str, *, days_ago: int) -> None:
     """AchieveIt processed an update for the item `days_ago` days ago."""
     PlanItem.objects.filter(team=team, external_id=external_id).update(

@@ -164,11 +164,6 @@ def test_it_is_a_plain_404_to_everyone_but_staff(client, who, request, failed):
     assert 'href="/review/"' not in page  # no Review in their navigation
 
 
-def test_it_rejects_post(client, operator):
-    client.force_login(operator)
-    assert client.post(QUEUE).status_code == 405
-
-
 def _items(page: str) -> list[dict[str, str]]:
     from html.parser import HTMLParser
 

@@ -91,12 +91,6 @@ def test_another_teams_member_or_item_is_a_404_through_ones_own_team(
     assert PlanItem.objects.get(pk=fin_close.pk).active is True
 
 
-def test_it_refuses_other_methods(client, maria):
-    client.force_login(maria)
-    assert client.post(MANAGE).status_code == 405
-    assert client.get(f"{MANAGE}members/").status_code == 405
-
-
 # --- the page ---------------------------------------------------------------------
 
 

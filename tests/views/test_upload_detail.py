@@ -26,14 +26,6 @@ def test_it_sends_anonymous_visitors_to_log_in(client, draft):
     assert response["Location"] == login_url(url)
 
 
-def test_it_rejects_other_teams_upload_with_404(client, alice, charlie, team):
-    upload = Upload.objects.create(team=team, created_by=alice, source="csv")
-    client.force_login(charlie)
-    assert client.get(f"/uploads/{upload.public_id}/").status_code == 404
-    client.force_login(alice)
-    assert client.get(f"/uploads/{upload.public_id}/").status_code == 200
-
-
 def test_an_uploader_may_send_or_discard_a_clean_draft(client, alice, draft):
     client.force_login(alice)
     page = client.get(f"/uploads/{draft.public_id}/").content.decode()

@@ -96,20 +96,6 @@ def test_it_sends_anonymous_visitors_to_log_in(client, team, alice, url):
     assert response["Location"] == login_url(url(upload))
 
 
-@pytest.mark.parametrize("url", [original_url, sent_url])
-def test_it_rejects_other_teams_upload(client, charlie, team, alice, upload, url):
-    clean = UploadFactory(team=team, created_by=alice)
-    client.force_login(charlie)
-    assert client.get(url(upload)).status_code == 404
-    assert client.get(url(clean)).status_code == 404
-
-
 def test_staff_download_any_teams_files(client, operator, upload):
     client.force_login(operator)
     assert client.get(original_url(upload)).content == MESSY_CSV
-
-
-@pytest.mark.parametrize("url", [original_url, sent_url])
-def test_it_rejects_post(client, alice, upload, url):
-    client.force_login(alice)
-    assert client.post(url(upload)).status_code == 405

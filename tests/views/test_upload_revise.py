@@ -105,11 +105,6 @@ def test_a_draft_no_longer_a_draft_is_not_revised(client, alice, messy_draft):
     assert "cell_5_1" not in page
 
 
-def test_it_rejects_get(client, alice, messy_draft):
-    client.force_login(alice)
-    assert client.get(revise_url(messy_draft)).status_code == 405
-
-
 # --- comments in the fix-in-browser grid (issue 16) ------------------------------
 
 COMMENTED_MESSY = (
