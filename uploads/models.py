@@ -100,19 +100,20 @@ class PlanItem(models.Model):
     # the dashboard finds stale items without reading every upload ever sent).
     last_updated_at = models.DateTimeField(null=True, blank=True)
     # What AchieveIt showed for the item when a linked plan was last read
-    # (uploads/services/plans.py); blank until the team syncs.
-    achieveit_plan_id = models.CharField(max_length=200, blank=True)
-    achieveit_name = models.CharField(max_length=300, blank=True)
-    achieveit_status = models.CharField(max_length=64, blank=True)
-    achieveit_value = models.CharField(max_length=64, blank=True)
+    # (uploads/services/plans.py); blank until the team syncs. Defaults in the
+    # database too: a mapping import inserts rows with SQL that names none of them.
+    achieveit_plan_id = models.CharField(max_length=200, blank=True, db_default="")
+    achieveit_name = models.CharField(max_length=300, blank=True, db_default="")
+    achieveit_status = models.CharField(max_length=64, blank=True, db_default="")
+    achieveit_value = models.CharField(max_length=64, blank=True, db_default="")
     achieveit_last_updated = models.DateTimeField(null=True, blank=True)
-    assignee_name = models.CharField(max_length=200, blank=True)
-    assignee_email = models.CharField(max_length=254, blank=True)
-    target = models.CharField(max_length=64, blank=True)
+    assignee_name = models.CharField(max_length=200, blank=True, db_default="")
+    assignee_email = models.CharField(max_length=254, blank=True, db_default="")
+    target = models.CharField(max_length=64, blank=True, db_default="")
     read_at = models.DateTimeField(null=True, blank=True)
     # In no linked plan at the last sync: flagged for a person, never deactivated
     # by the portal on its own.
-    missing_in_achieveit = models.BooleanField(default=False)
+    missing_in_achieveit = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["external_id"]

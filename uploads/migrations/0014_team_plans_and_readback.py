@@ -20,37 +20,37 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="planitem",
             name="achieveit_name",
-            field=models.CharField(blank=True, max_length=300),
+            field=models.CharField(blank=True, max_length=300, db_default=""),
         ),
         migrations.AddField(
             model_name="planitem",
             name="achieveit_plan_id",
-            field=models.CharField(blank=True, max_length=200),
+            field=models.CharField(blank=True, max_length=200, db_default=""),
         ),
         migrations.AddField(
             model_name="planitem",
             name="achieveit_status",
-            field=models.CharField(blank=True, max_length=64),
+            field=models.CharField(blank=True, max_length=64, db_default=""),
         ),
         migrations.AddField(
             model_name="planitem",
             name="achieveit_value",
-            field=models.CharField(blank=True, max_length=64),
+            field=models.CharField(blank=True, max_length=64, db_default=""),
         ),
         migrations.AddField(
             model_name="planitem",
             name="assignee_email",
-            field=models.CharField(blank=True, max_length=254),
+            field=models.CharField(blank=True, max_length=254, db_default=""),
         ),
         migrations.AddField(
             model_name="planitem",
             name="assignee_name",
-            field=models.CharField(blank=True, max_length=200),
+            field=models.CharField(blank=True, max_length=200, db_default=""),
         ),
         migrations.AddField(
             model_name="planitem",
             name="missing_in_achieveit",
-            field=models.BooleanField(default=False),
+            field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
             model_name="planitem",
@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="planitem",
             name="target",
-            field=models.CharField(blank=True, max_length=64),
+            field=models.CharField(blank=True, max_length=64, db_default=""),
         ),
         migrations.AddField(
             model_name="upload",
