@@ -292,3 +292,57 @@ def test_random_names_and_bytes_get_a_json_answer_never_a_500(
     assert answer.status_code < 500, answer.text
     assert answer.headers["Content-Type"] == "application/json"
     assert isinstance(answer.json(), dict)
+
+
+# --- JSON bodies and metric files (issue 16) ---------------------------------------
+
+VENDOR_JSON = (
+    b'[{"externalId": "SALES-Q4-01", "status": "On Track", "metricValue": 0.54,'
+    b' "asOfDate": "2026-10-31", "comment": "comment text goes here"}]'
+)
+METRIC_CSV = (
+    b"External ID,Current Metric Value,As Of Date,Comment\n"
+    b"SALES-Q4-01,0.61,2026-10-31,weekly finance export\n"
+)
+
+
+def test_a_json_body_and_a_metric_file_go_through_with_curl(
+    curl, pipeline, live_server, key, tmp_path
+):
+    pipeline.simulator.configure(processing_delay=1)
+    pipeline.start_worker()
+    updates, values = tmp_path / "updates.json", tmp_path / "values.csv"
+    updates.write_bytes(VENDOR_JSON)
+    values.write_bytes(METRIC_CSV)
+    auth = f'-H "Authorization: API-KEY {key}"'
+
+    progress = json.loads(
+        run(
+            f"curl -sS -L -X POST {auth} -H 'Content-Type: application/json' "
+            f"--data-binary @{updates} {live_server.url}/api/progressupdates/weekly.csv"
+        )
+    )
+    metric = json.loads(
+        run(
+            f"curl -sS -L -X POST {auth} --data-binary @{values} "
+            f"{live_server.url}/api/metricupdates/values.csv"
+        )
+    )
+    metric_status = (
+        f"curl -LI -XGET -H 'Authorization: {key}' "
+        f"{live_server.url}/api/metricupdates/status/{metric['jobId']}"
+    )
+
+    assert wait_until(
+        lambda: status_line(run(metric_status)) == 200, timeout=40, interval=0.5
+    )
+    for answer in (progress, metric):
+        upload = pipeline.wait_for_state(Upload.objects.get(public_id=answer["jobId"]))
+        assert upload.state == Upload.State.SUCCEEDED
+    by_kind = {post["kind"]: post for post in pipeline.posts()}
+    assert by_kind["progress"]["body"] == (
+        "External ID,Status,Current Value,As Of Date,Comment\n"
+        "SALES-Q4-01,On Track,0.54,2026-10-31,comment text goes here\n"
+    )
+    assert by_kind["metric"]["body"] == METRIC_CSV.decode()
+    assert Upload.objects.get(public_id=metric["jobId"]).kind == Upload.Kind.METRIC

@@ -214,3 +214,31 @@ def test_the_api_key_is_never_written_anywhere(pipeline, team, alice, client, tm
     assert "Authorization" not in places["simulator jobs"]
     leaks = [name for name, text in places.items() if API_KEY in text]
     assert leaks == []
+
+
+METRIC_CSV = (
+    b"External ID,Current Metric Value,As Of Date,Comment\n"
+    b"SALES-Q4-01,0.61,2026-10-31,weekly finance export\n"
+    b"SALES-Q4-02,130000,2026-10-31,\n"
+)
+
+
+def test_a_metric_file_reaches_the_metric_endpoint_and_its_status(
+    pipeline, team, alice
+):
+    pipeline.simulator.configure(processing_delay=2)
+    pipeline.start_worker()
+
+    upload = pipeline.wait_for_state(pipeline.confirm(team, alice, METRIC_CSV))
+
+    assert upload.kind == Upload.Kind.METRIC
+    assert upload.state == State.SUCCEEDED
+    (post,) = pipeline.posts()
+    assert post["kind"] == "metric"
+    assert post["state"] == "succeeded"
+    assert post["body"] == upload.normalized_csv == METRIC_CSV.decode()
+    assert post["polls"] >= 1
+    submit = upload.attempts.get(kind=Attempt.Kind.SUBMIT)
+    assert submit.status_code == 200
+    polls = upload.attempts.filter(kind=Attempt.Kind.POLL)
+    assert [poll.status_code for poll in polls][-1] == 200
