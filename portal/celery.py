@@ -11,6 +11,7 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.worker.request import Request
+from kombu import Exchange, Queue
 
 from portal.env import exit_on_config_error
 
@@ -75,6 +76,21 @@ class PortalTask(Task):
 app = Celery("portal", task_cls=PortalTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _declare_queues(sender: Celery, **kwargs: Any) -> None:
+    """Every worker consumes the default queue and the sweep's (SWEEP_QUEUE, where
+    task_routes sends the sweep), without a -Q on any command line: the sweep so
+    never waits behind a burst of upload tasks, and a worker never misses it."""
+    from django.conf import settings
+
+    conf = sender.conf
+    if conf.task_queues is None:
+        conf.task_queues = [
+            Queue(name, Exchange(name), routing_key=name)
+            for name in (conf.task_default_queue, settings.SWEEP_QUEUE)
+        ]
 
 
 @app.on_configure.connect

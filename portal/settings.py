@@ -302,6 +302,15 @@ STATUS_500_CONFIRMATIONS = env_int("STATUS_500_CONFIRMATIONS", 2, minimum=1)
 SWEEP_INTERVAL = env_float("SWEEP_INTERVAL", 30.0, minimum=0.1)
 # A queued upload that no worker took within this long is published again.
 REQUEUE_AFTER = env_float("REQUEUE_AFTER", 30.0, minimum=0.0)
+# ...but only when its task is lost: none was published (or the publish failed),
+# the Redis broker restarted empty, or it was published this long ago and is this
+# long overdue (a worker killed holding it). A task merely waiting behind a long
+# queue is not published again (uploads/services/delivery.py _republish_overdue).
+REPUBLISH_AFTER = env_float("REPUBLISH_AFTER", 300.0, minimum=0.0)
+# The sweep has a queue of its own (every worker consumes it, see portal/celery.py),
+# so it never waits behind a burst of uploads' tasks; one sweep at a time (a cache
+# lock held at most this long).
+SWEEP_QUEUE = env_str("SWEEP_QUEUE") or "sweep"
 
 # Plans linked to a team (uploads/services/plans.py) and the read-back of uploads
 # (uploads/services/readback.py), in seconds.
@@ -376,6 +385,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = (
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 10
 # An upload left in `submitting` longer than a task may live had its worker die.
 SUBMIT_STUCK_AFTER = float(CELERY_TASK_TIME_LIMIT + 5)
+SWEEP_LOCK_SECONDS = CELERY_TASK_TIME_LIMIT + 5
+CELERY_TASK_ROUTES = {"uploads.tasks.sweep": {"queue": SWEEP_QUEUE}}
 # A person confirming while the broker is down must not wait: publish once,
 # quickly, and let the sweep publish again later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -384,7 +395,12 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "sweep-uploads": {"task": "uploads.tasks.sweep", "schedule": SWEEP_INTERVAL},
+    "sweep-uploads": {
+        "task": "uploads.tasks.sweep",
+        "schedule": SWEEP_INTERVAL,
+        # A sweep not run within a few intervals is dropped, not run back to back.
+        "options": {"expires": SWEEP_INTERVAL * 3 + 5},
+    },
     "expire-drafts": {"task": "uploads.tasks.expire_drafts", "schedule": 3600.0},
     "sync-plans": {"task": "uploads.tasks.sync_plans", "schedule": PLAN_SYNC_EVERY},
 }

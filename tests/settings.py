@@ -37,5 +37,8 @@ AXES_ENABLED = os.environ.get("AXES_ENABLED", "true") == "true"
 # database busy at teardown.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 CELERY_TASK_DEFAULT_QUEUE = os.environ["PORTAL_TEST_QUEUE"]
+# The sweep's queue is this run's own too (portal/celery.py has workers consume it).
+SWEEP_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-sweep"
+CELERY_TASK_ROUTES = {"uploads.tasks.sweep": {"queue": SWEEP_QUEUE}}
 # Nothing cached between tests: each one sees the figures it made.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

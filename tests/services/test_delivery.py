@@ -171,8 +171,10 @@ def test_the_sweep_leaves_a_recent_submission_alone(queued, settings):
 
 def test_the_sweep_republishes_a_queued_upload_once_per_grace_period(queued, settings):
     settings.REQUEUE_AFTER = 30
+    # Its task was lost: its publish failed (tests/services/test_sweep.py has
+    # what is not taken as lost).
     Upload.objects.filter(pk=queued.pk).update(
-        next_attempt_at=timezone.now() - timedelta(minutes=1)
+        next_attempt_at=timezone.now() - timedelta(minutes=1), published_at=None
     )
     with mock.patch("uploads.services.delivery.publish_submit") as publish:
         assert services.upload_sweep()["requeued"] == 1
@@ -198,6 +200,7 @@ def test_an_overdue_poll_is_republished_once_per_grace_period(queued, settings):
         job_id="job-7",
         submitted_at=timezone.now(),
         next_poll_at=timezone.now() - timedelta(minutes=1),
+        published_at=None,
     )
     with mock.patch("uploads.services.delivery.publish_poll") as publish:
         assert services.upload_sweep()["polled"] == 1

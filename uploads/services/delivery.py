@@ -17,11 +17,13 @@ from typing import Any
 
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
 
 from uploads import achieveit
 from uploads.models import Attempt, AuditEvent, PlanItem, Upload
@@ -37,6 +39,9 @@ State = Upload.State
 # sends it (again): also the wait between two tries while mail fails.
 NOTIFY_RETRY_AFTER = timedelta(minutes=5)
 NOTIFY_PER_SWEEP = 20
+SWEEP_LOCK = "uploads:sweep:lock"
+# The Redis broker's run_id the last sweep in this process saw.
+_broker_run_id: dict[str, str] = {}
 
 
 def publish_submit(upload_id: int, *, countdown: float | None = None) -> bool:
@@ -69,7 +74,11 @@ def _publish(task: Any, upload_id: int, countdown: float | None) -> bool:
         task.apply_async(args=[upload_id], countdown=countdown, retry=False)
     except (BrokerError, OSError) as error:
         logger.warning("could not publish %s(%s): %s", task.name, upload_id, error)
+        # Nothing is on its way: the sweep publishes it once it is overdue.
+        Upload.objects.filter(pk=upload_id).update(published_at=None)
         return False
+    # The sweep's evidence that a task is on its way (see _republish_overdue).
+    Upload.objects.filter(pk=upload_id).update(published_at=timezone.now())
     return True
 
 
@@ -365,25 +374,48 @@ def _trailing_status_500s(upload: Upload) -> int:
 def upload_sweep() -> dict[str, int]:
     """The periodic safety net (Celery beat): nothing is lost, nothing stays stuck.
 
-    Publishes queued uploads no worker took, polls that are overdue and checks of
-    files left unchecked, and moves uploads left in `submitting` by a dead worker
-    to needs_review.
+    Publishes queued uploads, overdue polls and checks of files left unchecked
+    whose task is lost (_republish_overdue), and moves uploads left in
+    `submitting` by a dead worker to needs_review. One sweep at a time: a sweep
+    that finds another holding the lock (SWEEP_LOCK in the cache) returns
+    {"skipped": 1} at once.
     """
+    try:
+        if not cache.add(SWEEP_LOCK, "held", timeout=settings.SWEEP_LOCK_SECONDS):
+            # Another sweep is running: two at once would only republish twice.
+            return {"skipped": 1}
+    except (RedisError, OSError) as error:
+        # The safety net matters more than a duplicate sweep (claims are
+        # conditional), so a cache that cannot lock does not stop it.
+        logger.warning("sweep runs without its lock (cache unavailable): %s", error)
+    try:
+        return _sweep()
+    finally:
+        try:
+            cache.delete(SWEEP_LOCK)
+        except (RedisError, OSError) as error:
+            logger.warning("sweep lock not released (expires by itself): %s", error)
+
+
+def _sweep() -> dict[str, int]:
     now = timezone.now()
     grace = timedelta(seconds=settings.REQUEUE_AFTER)
     counts = {"requeued": 0, "polled": 0, "stuck": 0, "checks": 0}
+    # A broker that restarted empty lost every message it held: whatever is
+    # overdue is republished now instead of after REPUBLISH_AFTER.
+    lost_all = broker_restarted()
 
     counts["requeued"] = _republish_overdue(
-        State.QUEUED, "next_attempt_at", now - grace, now, publish_submit
+        State.QUEUED, "next_attempt_at", now - grace, now, publish_submit, lost_all
     )
     counts["polled"] = _republish_overdue(
-        State.PROCESSING, "next_poll_at", now - grace, now, publish_poll
+        State.PROCESSING, "next_poll_at", now - grace, now, publish_poll, lost_all
     )
 
     stuck_before = now - timedelta(seconds=settings.SUBMIT_STUCK_AFTER)
     # A file stored and never checked (a lost message, a worker killed mid-check).
     counts["checks"] = _republish_overdue(
-        State.CHECKING, "updated_at", stuck_before, now, publish_check
+        State.CHECKING, "updated_at", stuck_before, now, publish_check, lost_all
     )
     for upload in Upload.objects.filter(
         state=State.SUBMITTING, submitting_since__lte=stuck_before
@@ -410,19 +442,54 @@ def _republish_overdue(
     overdue_before: datetime,
     now: datetime,
     publish: Callable[[int], bool],
+    lost_all: bool = False,
 ) -> int:
-    """Publish again the uploads in `state` whose due time passed long ago.
+    """Publish again the uploads in `state` whose due time passed long ago and
+    whose task is lost, not merely waiting behind a long queue.
 
-    Moving the due time to now means one republish per grace period, not one per
-    sweep, while no worker is there to take them.
+    A task is taken as lost when none was published (or its publish failed:
+    `published_at` is null), when it was published over REPUBLISH_AFTER ago and
+    its upload is that long overdue (a broker that dropped it, a worker killed
+    holding it), or, with `lost_all`, when the broker restarted empty. Moving the
+    due time and `published_at` to now means one republish per such period.
     """
-    overdue = {"state": state, f"{due_field}__lte": overdue_before}
+    lost_before = now - timedelta(seconds=settings.REPUBLISH_AFTER)
+    overdue = Q(state=state, **{f"{due_field}__lte": overdue_before})
+    if not lost_all:
+        overdue &= Q(published_at__isnull=True) | Q(
+            published_at__lte=lost_before, **{f"{due_field}__lte": lost_before}
+        )
     republished = 0
-    for upload_id in Upload.objects.filter(**overdue).values_list("pk", flat=True):
-        if Upload.objects.filter(pk=upload_id, **overdue).update(**{due_field: now}):
+    for upload_id in Upload.objects.filter(overdue).values_list("pk", flat=True):
+        if Upload.objects.filter(overdue, pk=upload_id).update(**{due_field: now}):
             publish(upload_id)
             republished += 1
     return republished
+
+
+def broker_restarted() -> bool:
+    """True when the Redis broker is not the server the last sweep saw (its
+    run_id changed, or no sweep saw one yet): a Redis restarted without its data
+    holds none of the tasks published before. False for any other broker, and
+    when the broker cannot be asked (a publish then fails and says so itself)."""
+    from portal.celery import app
+
+    try:
+        with app.connection_for_write() as connection:
+            if connection.transport_cls not in ("redis", "rediss"):
+                return False
+            connection.ensure_connection(max_retries=1)
+            run_id = connection.default_channel.client.info("server")["run_id"]
+    except (BrokerError, RedisError, OSError, KeyError) as error:
+        logger.warning("could not ask the broker for its run id: %s", error)
+        return False
+    # Kept in the process, not in the cache: the cache may be that same Redis,
+    # and a new worker process republishing what is overdue once is harmless.
+    seen = _broker_run_id.get("seen")
+    _broker_run_id["seen"] = run_id
+    if seen != run_id:
+        logger.info("broker run id %s (was %s): republishing what is due", run_id, seen)
+    return seen != run_id
 
 
 def notify_problem(*, upload_id: int) -> bool:
