@@ -353,6 +353,13 @@ API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
 # make before its calls are a 429, whatever token they carry.
 API_BAD_TOKENS_PER_MINUTE = env_int("API_BAD_TOKENS_PER_MINUTE", 20, minimum=1)
 
+# The history export (/history/export.csv) holds a web thread while it streams:
+# how many one person may download at once, how long a slot stays taken when its
+# stream dies unnoticed (the lease), and the most events one file holds.
+HISTORY_EXPORTS_PER_PERSON = env_int("HISTORY_EXPORTS_PER_PERSON", 2, minimum=1)
+HISTORY_EXPORT_LEASE_SECONDS = env_int("HISTORY_EXPORT_LEASE_SECONDS", 300, minimum=1)
+HISTORY_EXPORT_MAX_ROWS = env_int("HISTORY_EXPORT_MAX_ROWS", 100_000, minimum=1)
+
 # --- Celery --------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 if not CELERY_BROKER_URL:

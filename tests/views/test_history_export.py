@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import time
+from unittest import mock
 
 import pytest
+from django.core.cache import cache
 
 from tests.factories import TeamFactory, UploadFactory, UploadRowFactory
 from tests.helpers import login_url, make_user
@@ -160,3 +163,97 @@ def test_the_export_says_the_kind_and_the_items_comment(client, team, alice):
     assert row["kind"] == "metric update"
     # A formula-like comment is sent as written, and served back formula-safe.
     assert row["comment"] == "'=1+1 up"
+
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture
+def counted(settings):
+    """A cache that counts (the test settings' dummy cache counts nothing)."""
+    settings.CACHES = LOCMEM
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_an_export_stops_at_the_cap_and_says_so_at_its_end(
+    client, history, operator, settings
+):
+    settings.HISTORY_EXPORT_MAX_ROWS = 3
+    client.force_login(operator)
+
+    rows = read_csv(client.get("/history/export.csv"))
+
+    assert len(rows) == 4
+    assert [row["team"] for row in rows[:3]] != ["", "", ""]
+    assert rows[3]["time"] == ""
+    assert rows[3]["description"].startswith("This file stops at 3 events")
+    assert "Narrow the filters" in rows[3]["description"]
+
+
+def test_an_export_exactly_at_the_cap_is_whole(client, history, operator, settings):
+    settings.HISTORY_EXPORT_MAX_ROWS = 8
+    client.force_login(operator)
+
+    rows = read_csv(client.get("/history/export.csv"))
+
+    assert len(rows) == 8
+    assert all(row["time"] for row in rows)
+
+
+def test_the_page_says_how_many_events_an_export_holds(client, history, operator):
+    client.force_login(operator)
+    page = client.get("/history/").content.decode()
+    assert "An export holds at most 100,000 events" in page
+
+
+def test_one_person_runs_at_most_two_exports_at_once(
+    client, history, alice, bob, counted, settings
+):
+    settings.HISTORY_EXPORTS_PER_PERSON = 2
+    client.force_login(alice)
+    first = client.get("/history/export.csv")
+    second = client.get("/history/export.csv")
+    assert (first.status_code, second.status_code) == (200, 200)
+
+    third = client.get("/history/export.csv")
+
+    assert third.status_code == 429
+    assert third["Retry-After"] == str(settings.HISTORY_EXPORT_LEASE_SECONDS)
+    page = third.content.decode()
+    assert "You already have 2 exports of the history downloading" in page
+    # Another person's exports are theirs to count.
+    client.force_login(bob)
+    assert client.get("/history/export.csv").status_code == 200
+    # An export read to its end gives its slot back.
+    client.force_login(alice)
+    assert len(read_csv(first)) == 5
+    assert client.get("/history/export.csv").status_code == 200
+
+
+def test_a_slot_comes_back_when_a_cut_stream_is_closed(
+    client, history, alice, counted, settings
+):
+    settings.HISTORY_EXPORTS_PER_PERSON = 1
+    client.force_login(alice)
+    cut = client.get("/history/export.csv")
+    assert client.get("/history/export.csv").status_code == 429
+
+    cut.close()  # the server closes a response whose client went away
+
+    assert client.get("/history/export.csv").status_code == 200
+
+
+def test_a_slot_whose_stream_died_frees_itself_after_the_lease(
+    client, history, alice, counted, settings
+):
+    settings.HISTORY_EXPORTS_PER_PERSON = 1
+    settings.HISTORY_EXPORT_LEASE_SECONDS = 60
+    client.force_login(alice)
+    assert client.get("/history/export.csv").status_code == 200  # never read
+    assert client.get("/history/export.csv").status_code == 429
+
+    later = time.time() + 61
+    with mock.patch("django.core.cache.backends.locmem.time.time", return_value=later):
+        assert client.get("/history/export.csv").status_code == 200

@@ -3,14 +3,19 @@ the same events as a CSV file."""
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from redis.exceptions import RedisError
 
 from uploads.csvformat.exports import served_lines
 from uploads.filters import HistoryFilter
@@ -18,6 +23,8 @@ from uploads.models import AuditEvent
 from uploads.permissions import team_accesses
 from uploads.selectors import history as selectors_history
 from uploads.views.downloads import download
+
+logger = logging.getLogger(__name__)
 
 PAGE_PARAMS = ("older", "newer")
 CSV_HEADER = [
@@ -35,7 +42,9 @@ CSV_HEADER = [
 
 @login_required
 @require_GET
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: HttpRequest, *, too_many_exports: bool = False) -> HttpResponse:
+    """The history page; with `too_many_exports` (from the export) a 429 saying
+    the person's exports already running must end first."""
     filterset = HistoryFilter(request.GET, user=request.user)
     if not filterset.is_valid():
         return _render(request, filterset, status=400)
@@ -50,6 +59,8 @@ def history(request: HttpRequest) -> HttpResponse:
         )
     except selectors_history.InvalidCursor:
         return _render(request, filterset, status=400, broken_link=True)
+    if too_many_exports:
+        return _render(request, filterset, page=page, status=429, too_many_exports=True)
     return _render(request, filterset, page=page)
 
 
@@ -60,6 +71,7 @@ def _render(
     page: selectors_history.HistoryPage | None = None,
     status: int = 200,
     broken_link: bool = False,
+    too_many_exports: bool = False,
 ) -> HttpResponse:
     query = request.GET.copy()
     for name in PAGE_PARAMS:
@@ -69,6 +81,9 @@ def _render(
         "page": page,
         "query": query.urlencode(),
         "broken_link": broken_link,
+        "too_many_exports": too_many_exports,
+        "exports_per_person": settings.HISTORY_EXPORTS_PER_PERSON,
+        "export_max_rows": settings.HISTORY_EXPORT_MAX_ROWS,
         "paged": any(request.GET.get(name) for name in PAGE_PARAMS),
     }
     if page is not None and not page.events and not filterset.form.is_filtered:
@@ -82,18 +97,106 @@ def _render(
 @login_required
 @require_GET
 def history_export(request: HttpRequest) -> HttpResponse:
-    """The filtered events as CSV, streamed a few thousand rows at a time."""
+    """The filtered events as CSV, streamed a few thousand rows at a time from a
+    cursor, at most HISTORY_EXPORT_MAX_ROWS of them (the file ends saying so), and
+    at most HISTORY_EXPORTS_PER_PERSON at once per person (429 past that)."""
     filterset = HistoryFilter(request.GET, user=request.user)
     if not filterset.is_valid():
         return _render(request, filterset, status=400)
+    lease = ExportLease.take(request.user.pk)
+    if lease is None:
+        response = history(request, too_many_exports=True)
+        response["Retry-After"] = str(settings.HISTORY_EXPORT_LEASE_SECONDS)
+        return response
     events = selectors_history.history(
         user=request.user, filters=filterset.form.cleaned_data
     )
     stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
+    limit = settings.HISTORY_EXPORT_MAX_ROWS
+    # One row past the cap tells whether there was more; the slice keeps the
+    # server-side cursor (PostgreSQL) from reading further.
+    rows = _capped(_csv_rows(events[: limit + 1].iterator(chunk_size=2000)), limit)
     return download(
-        served_lines(CSV_HEADER, _csv_rows(events.iterator(chunk_size=2000))),
+        lease.released_after(served_lines(CSV_HEADER, rows)),
         filename=f"history-{stamp}.csv",
     )
+
+
+def _capped(
+    rows: Iterator[tuple[object, ...]], limit: int
+) -> Iterator[tuple[object, ...]]:
+    """The first `limit` rows, then, when there were more, a last row saying the
+    file stops there and how to get the rest."""
+    for count, row in enumerate(rows):
+        if count == limit:
+            yield ("", "", "", "", capped_note(limit), "", "", "", "")
+            return
+        yield row
+
+
+def capped_note(limit: int) -> str:
+    """What the last line of an export cut at `limit` events says."""
+    return (
+        f"This file stops at {limit:,} events, the most one export holds: the older "
+        "events matching these filters are not in it. Narrow the filters (dates, "
+        "team, person, action or External ID) and export again for the rest."
+    )
+
+
+class ExportLease:
+    """One of a person's HISTORY_EXPORTS_PER_PERSON slots for a running export,
+    taken with an atomic `cache.add` and given back when the response is closed;
+    a slot whose stream died unnoticed frees itself after the lease's timeout."""
+
+    def __init__(self, key: str, token: str) -> None:
+        self.key = key
+        self.token = token
+
+    @classmethod
+    def take(cls, user_id: int) -> ExportLease | None:
+        """A free slot of the person's, or None when every slot is taken. Fails
+        open (logged) while the cache is down: an export is only a read."""
+        token = secrets.token_hex(8)
+        try:
+            for slot in range(settings.HISTORY_EXPORTS_PER_PERSON):
+                key = f"history-export:{user_id}:{slot}"
+                if cache.add(key, token, timeout=settings.HISTORY_EXPORT_LEASE_SECONDS):
+                    return cls(key, token)
+        except (RedisError, OSError, ValueError) as error:
+            logger.warning("history exports not counted (cache unavailable): %s", error)
+            return cls("", token)
+        return None
+
+    def release(self) -> None:
+        """Give the slot back, unless its lease ran out and another export has it."""
+        if not self.key:
+            return
+        try:
+            if cache.get(self.key) == self.token:
+                cache.delete(self.key)
+        except (RedisError, OSError, ValueError) as error:
+            logger.warning("history export slot not released: %s", error)
+
+    def released_after(self, lines: Iterator[str]) -> _LeasedLines:
+        """`lines`, with the slot given back when the response is closed (the
+        server closes it whether the file was sent whole, cut or never read)."""
+        return _LeasedLines(lines, self)
+
+
+class _LeasedLines:
+    """An iterator of lines whose `close()` (called by Django when the response
+    ends) gives the export's slot back; a generator's `finally` would not run
+    for a stream never started."""
+
+    def __init__(self, lines: Iterator[str], lease: ExportLease) -> None:
+        self.lines = lines
+        self.lease = lease
+
+    def __iter__(self) -> Iterator[str]:
+        return self.lines
+
+    def close(self) -> None:
+        self.lease.release()
 
 
 def _csv_rows(events: Iterable[AuditEvent]) -> Iterator[tuple[object, ...]]:
