@@ -26,6 +26,9 @@
     if (!source || typeof Chart === "undefined") return;
     const points = JSON.parse(source.textContent);
     const withValue = points.filter(function (point) { return point.value !== null; });
+    const values = withValue.map(function (point) { return point.value; });
+    const valuesAreFractions = values.length > 0 &&
+      values.every(function (value) { return value >= 0 && value <= 1; });
     const datasets = [];
     if (withValue.length) {
       datasets.push({
@@ -73,7 +76,11 @@
               if (dates.length <= 6) axis.ticks = dates.map(function (value) { return { value: value }; });
             },
           },
+          // From zero, and up to 1 for a fraction (0.45 is 45%): one point or a
+          // flat line is not drawn on an axis of a few hundredths around it.
           value: { type: "linear", position: "left", display: withValue.length > 0,
+                   beginAtZero: true, grace: "10%",
+                   suggestedMax: valuesAreFractions ? 1 : undefined,
                    title: { display: true, text: "Current Value" } },
           status: {
             type: "linear", position: "right", min: -0.5, max: STATUSES.length - 0.5,

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.checks import log_in, look_at
-from tests.factories import UploadFactory
+from tests.factories import UploadFactory, UploadRowFactory
 from uploads.models import PlanItem, Upload
 
 pytestmark = pytest.mark.browser
@@ -49,7 +49,34 @@ def test_a_busy_teams_dashboard_shows_what_needs_doing(page, busy_team):
     page.wait_for_function(
         "() => document.querySelector('canvas[data-chart]').width > 0"
     )
+    # It leads with what failed, and the numbers a plan owner acts on.
+    assert "failed or wait" in page.inner_text("[data-testid=next-step]")
+    assert page.inner_text("[data-testid=number-to-update] .stat-number") == "2"
     look_at(page, "dashboard-full")
+
+
+def test_a_first_time_uploader_starts_with_this_weeks_updates(page, alice, plan_items):
+    log_in(page, "alice")
+    lead = page.locator("[data-testid=next-step]")
+    assert "Enter this week's updates" in lead.locator("h2").inner_text()
+    look_at(page, "dashboard-first-time")
+    lead.locator("[data-testid=next-step-action]").click()
+    page.wait_for_url("**/teams/sales/entry/")
+
+
+def test_a_one_point_chart_starts_at_zero(page, alice, team, plan_items):
+    """A plan item with one update: its value axis is not 0.425 to 0.475."""
+    upload = UploadFactory(team=team, created_by=alice, state=State.SUCCEEDED)
+    UploadRowFactory(upload=upload, external_id="SALES-Q4-01", value="0.45")
+    log_in(page, "alice", then="/items/SALES-Q4-01/")
+    page.wait_for_selector("canvas[data-trend][data-drawn]")
+    scale = page.evaluate(
+        "() => { const canvas = document.querySelector('canvas[data-trend]');"
+        " const chart = Chart.getChart(canvas);"
+        " return [chart.scales.value.min, chart.scales.value.max]; }"
+    )
+    assert scale[0] == 0
+    assert scale[1] >= 1
 
 
 def test_an_operator_sees_every_team_on_the_dashboard(

@@ -89,7 +89,8 @@ def test_it_lists_the_ten_most_recently_sent_uploads(client, alice, team):
     uploads = UploadFactory.create_batch(12, team=team, created_by=alice, state=SENT)
     client.force_login(alice)
     page = client.get("/").content.decode()
-    assert page.count('href="/uploads/') == 10
+    recent = page.split('data-testid="uploads"')[1].split("</table>")[0]
+    assert recent.count('href="/uploads/') == 10
     assert f'href="/uploads/{uploads[-1].public_id}/"' in page
     assert f'href="/uploads/{uploads[0].public_id}/"' not in page
     assert "updates.csv" in page  # the file name, and its source
@@ -183,3 +184,100 @@ def test_the_number_of_queries_does_not_grow_with_teams_items_or_uploads(
         UploadFactory.create_batch(3, team=more, state=Upload.State.FAILED)
         UploadFactory.create_batch(3, team=more, created_by=operator)
     assert queries_for_dashboard() == few + 1  # one more distinct stale period
+
+
+def lead(page: str) -> str:
+    return page.split('data-testid="next-step"')[1].split('data-testid="numbers"')[0]
+
+
+def test_a_first_time_uploader_is_asked_to_enter_this_weeks_updates(
+    client, alice, plan_items
+):
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    first = lead(page)
+    assert 'data-step="first"' in first
+    assert '<h2 class="h1 mb-2">Enter this week\'s updates</h2>' in first
+    action = first.split('data-testid="next-step-action"')[0].rsplit("<a ", 1)[1]
+    assert 'href="/entry/"' in action
+    # The numbers a plan owner acts on: four never-updated items, nothing failed.
+    numbers = page.split('data-testid="numbers"')[1].split('data-testid="teams"')[0]
+    to_update = numbers.split('data-testid="number-to-update"')[1]
+    assert (
+        '<div class="stat-number">4</div>' in to_update.split("</div>\n    </div>")[0]
+    )
+    failed = numbers.split('data-testid="number-failed"')[1]
+    assert "nothing failed" in failed.split("</div>\n    </div>")[0]
+
+
+def test_a_failure_comes_first_once_the_person_has_sent(client, alice, team):
+    UploadFactory(team=team, created_by=alice, state=SENT)
+    failed = UploadFactory(team=team, created_by=alice, state=Upload.State.FAILED)
+    client.force_login(alice)
+    first = lead(client.get("/").content.decode())
+    assert "1 upload failed or waits for review" in first
+    assert (
+        f'href="/uploads/{failed.public_id}/" data-testid="next-step-action"' in first
+    )
+
+
+def test_a_draft_ready_to_send_is_the_next_step(client, alice, team):
+    UploadFactory(team=team, created_by=alice, state=SENT)
+    draft = UploadFactory(team=team, created_by=alice)
+    client.force_login(alice)
+    first = lead(client.get("/").content.decode())
+    assert f"Your draft #{draft.pk} is ready to send" in first
+    assert f'href="/uploads/{draft.public_id}/"' in first
+
+
+def test_stale_items_are_the_next_step_then_all_is_up_to_date(
+    client, alice, team, plan_items
+):
+    UploadFactory(team=team, created_by=alice, state=SENT)
+    client.force_login(alice)
+    assert "4 plan items to update" in lead(client.get("/").content.decode())
+    PlanItem.objects.update(last_updated_at=timezone.now())
+    first = lead(client.get("/").content.decode())
+    assert "Every plan item is up to date" in first
+
+
+def test_a_viewer_is_not_asked_to_send(client, bob, plan_items):
+    client.force_login(bob)
+    first = lead(client.get("/").content.decode())
+    assert 'data-step="none"' in first
+    assert "/entry/" not in first
+
+
+def test_the_stale_list_says_how_many_more_there_are(client, alice, team):
+    for number in range(8):
+        PlanItem.objects.create(team=team, external_id=f"OLD-{number}")
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    more = page.split('data-testid="stale-more-sales"')[1].split("</li>")[0]
+    assert "and 3 more" in more
+    assert "in all" not in more
+    assert 'href="/items/?team=sales"' in more
+
+
+def test_the_drafts_card_leads_to_every_draft(client, alice, team):
+    UploadFactory.create_batch(12, team=team, created_by=alice)
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    link = page.split('data-testid="all-drafts"')[1].split("</a>")[0]
+    assert "All 12 drafts" in link
+    assert (
+        'href="/uploads/?whose=mine&amp;state=draft" data-testid="all-drafts"' in page
+    )
+    drafts = page.split('data-testid="drafts"')[1].split("</div>")[0]
+    assert drafts.count('class="list-group-item ') == 10
+
+
+def test_the_brand_is_one_name(client, alice):
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    brand = page.split('data-testid="brand"')[1].split("</a>")[0]
+    # The same words at every width: nothing in it is shown or hidden by size.
+    assert "d-lg-none" not in brand
+    assert "d-xxl-inline" not in brand
+    assert 'AchieveIt <span class="portal-brand-sub">update portal</span>' in brand
+    assert 'data-bs-theme="dark"' not in page

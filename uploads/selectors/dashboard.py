@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncWeek
 from django.utils import timezone
 
@@ -28,6 +28,11 @@ class TeamSummary:
     @property
     def period_days(self) -> int:
         return self.access.team.stale_after_days
+
+    @property
+    def stale_not_shown(self) -> int:
+        """Stale items beyond the few listed ("and 3 more")."""
+        return max(0, self.stale_count - len(self.stale_items))
 
 
 STALE_ITEMS_SHOWN = 5
@@ -96,6 +101,62 @@ def dashboard_teams(user: User) -> list[TeamSummary]:
             )
         )
     return summaries
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What the dashboard leads with: the numbers a plan owner acts on, and the
+    one next step (`step` names it; the template words it)."""
+
+    to_update: int  # active plan items not updated in their team's period
+    item_count: int
+    updated_count: int
+    failed: int  # the teams' uploads that failed or wait for review
+    drafts: int  # the person's own drafts
+    ready_draft: Upload | None  # the newest of them that may be sent as it is
+    step: str  # "first", "failed", "draft", "update", "upload", "none"
+    upload_team_count: int  # teams the person may send updates for
+
+
+def dashboard_focus(
+    *,
+    user: User,
+    summaries: list[TeamSummary],
+    drafts: QuerySet[Upload],
+    failed: int,
+) -> Focus:
+    """The dashboard's lead: how many items to update, what failed, and what to
+    do first. A person who may send and never has starts with the form."""
+    uploading = [summary for summary in summaries if summary.access.can_upload]
+    to_update = sum(summary.stale_count for summary in summaries)
+    draft_count = drafts.count()
+    ready = (
+        drafts.exclude(normalized_csv="").filter(row_count__gt=0).first()
+        if draft_count
+        else None
+    )
+    if not uploading:
+        step = "none"
+    elif not Upload.objects.filter(created_by=user).exists():
+        step = "first"
+    elif failed:
+        step = "failed"
+    elif ready is not None:
+        step = "draft"
+    elif sum(summary.stale_count for summary in uploading):
+        step = "update"
+    else:
+        step = "upload"
+    return Focus(
+        to_update=to_update,
+        item_count=sum(summary.item_count for summary in summaries),
+        updated_count=sum(summary.updated_count for summary in summaries),
+        failed=failed,
+        drafts=draft_count,
+        ready_draft=ready,
+        step=step,
+        upload_team_count=len(uploading),
+    )
 
 
 # How each state counts in the dashboard's weekly chart.
