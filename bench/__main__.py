@@ -14,7 +14,6 @@ MODULES = [
     "bench.bench_pages",
     "bench.bench_api",
     "bench.bench_stall",
-    "bench.bench_plans",
 ]
 
 
