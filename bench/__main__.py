@@ -14,6 +14,7 @@ MODULES = [
     "bench.bench_pages",
     "bench.bench_api",
     "bench.bench_stall",
+    "bench.bench_plans",
 ]
 
 

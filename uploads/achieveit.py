@@ -22,6 +22,7 @@ a result (a body that echoes it back is redacted).
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import logging
 import re
@@ -731,8 +732,14 @@ def plan_item_from(raw: dict[str, Any]) -> PlanItemRead:
     )
 
 
-def _key(key: str) -> str:
-    return re.sub(r"[\s_-]", "", str(key)).lower()
+def _key(key: object) -> str:
+    # A plan's items repeat the same dozen keys 100,000 times: normalize each once.
+    return _normalized_key(str(key))
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalized_key(key: str) -> str:
+    return re.sub(r"[\s_-]", "", key).lower()
 
 
 def _text(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -74,9 +75,55 @@ def test_the_sync_shows_a_preview_and_applies_on_confirm(sim, manager_client, te
     assert "“Q4 pipeline coverage” → “Pipeline (AchieveIt)”" in text
     assert "Give it one in AchieveIt" in text
     assert not PlanItem.objects.filter(external_id="SALES-NEW").exists()
-    done = manager_client.post(f"/teams/{team.slug}/manage/plans/sync/", follow=True)
+    assert "it does not read AchieveIt again" in text
+    done = manager_client.post(
+        f"/teams/{team.slug}/manage/plans/sync/",
+        {"preview": _token(text)},
+        follow=True,
+    )
     assert "Synced from AchieveIt: 1 new, 1 updated" in done.content.decode()
     assert PlanItem.objects.filter(external_id="SALES-NEW", team=team).exists()
+
+
+def _token(page: str) -> str:
+    found = re.search(r'name="preview" value="([0-9a-f]{32})"', page)
+    assert found, "the preview's form holds no token"
+    return found.group(1)
+
+
+def test_the_confirmation_applies_the_preview_shown_not_a_second_read(
+    sim, manager_client, team
+):
+    TeamPlan.objects.create(team=team, plan_id="plan-fy27")
+    text = manager_client.get(f"/teams/{team.slug}/manage/plans/sync/").content
+    # AchieveIt changes between the preview and the confirmation.
+    requests.post(
+        f"{sim.base_url}/_simulator/plans",
+        json={"plans": [{"id": "plan-fy27", "items": [{"externalId": "LATE-1"}]}]},
+        timeout=5,
+    ).raise_for_status()
+    token = _token(text.decode())
+    done = manager_client.post(
+        f"/teams/{team.slug}/manage/plans/sync/", {"preview": token}, follow=True
+    )
+    assert "Synced from AchieveIt: 1 new, 1 updated" in done.content.decode()
+    assert PlanItem.objects.filter(external_id="SALES-NEW").exists()
+    assert not PlanItem.objects.filter(external_id="LATE-1").exists()
+    # The kept read is gone once applied: confirming twice applies nothing.
+    again = manager_client.post(
+        f"/teams/{team.slug}/manage/plans/sync/", {"preview": token}, follow=True
+    )
+    assert "This preview is no longer here" in again.content.decode()
+
+
+def test_a_confirmation_without_its_preview_changes_nothing(sim, manager_client, team):
+    TeamPlan.objects.create(team=team, plan_id="plan-fy27")
+    for token in ("", "0" * 32, "../../etc"):
+        done = manager_client.post(
+            f"/teams/{team.slug}/manage/plans/sync/", {"preview": token}, follow=True
+        )
+        assert "This preview is no longer here" in done.content.decode()
+    assert not PlanItem.objects.filter(external_id="SALES-NEW").exists()
 
 
 def test_a_plan_the_key_cannot_see_is_one_message_and_changes_nothing(

@@ -11,13 +11,19 @@ plan item and is one sentence (PlanSyncError).
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from uploads import achieveit
@@ -60,6 +66,7 @@ class PlanChange:
     new_name: str
     changed_fields: tuple[str, ...]
     read: PlanItemRead
+    pk: int = 0
 
     @property
     def renamed(self) -> bool:
@@ -220,6 +227,75 @@ def items_by_external_id(reads: list[PlanRead]) -> dict[str, PlanItemRead]:
 
 # --- preview and apply ------------------------------------------------------------
 
+# How long a shown preview may be confirmed: after that, read AchieveIt again.
+PREVIEW_KEPT_SECONDS = 24 * 3600
+
+
+def preview_store(*, team: Team, reads: list[PlanRead]) -> str:
+    """Keep the plans a preview was made from in private storage, so that the
+    confirmation applies what the person saw (not a second read). Returns the
+    random token that names them (the confirmation form holds it)."""
+    token = secrets.token_hex(16)
+    payload = {
+        "read_at": timezone.now().isoformat(),
+        "plans": [
+            {
+                "plan_id": read.plan_id,
+                "pages": read.pages,
+                "raw_answer": read.raw_answer,
+                "items": [item.raw for item in read.items],
+            }
+            for read in reads
+        ],
+    }
+    path = _preview_path(team, token)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Numbers were read as Decimal: kept as their exact text, read back the same way.
+    path.write_text(json.dumps(payload, default=str), encoding="utf-8")
+    return token
+
+
+def preview_load(*, team: Team, token: str) -> list[PlanRead]:
+    """The plans kept under this token for this team. Raises PlanSyncError when
+    there are none (applied already, never made, or older than a day)."""
+    gone = PlanSyncError(
+        "This preview is no longer here (it may have been applied already): "
+        "sync from AchieveIt again."
+    )
+    try:
+        payload = json.loads(_preview_path(team, token).read_text(encoding="utf-8"))
+        read_at = datetime.fromisoformat(payload["read_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise gone from None
+    if (timezone.now() - read_at).total_seconds() > PREVIEW_KEPT_SECONDS:
+        raise gone
+    return [
+        PlanRead(
+            plan["plan_id"],
+            [achieveit.plan_item_from(raw) for raw in plan["items"]],
+            plan["pages"],
+            plan["raw_answer"],
+        )
+        for plan in payload["plans"]
+    ]
+
+
+def preview_discard(*, team: Team, token: str) -> None:
+    """Forget a kept preview (after it was applied); raises nothing."""
+    with contextlib.suppress(ValueError):
+        _preview_path(team, token).unlink(missing_ok=True)
+
+
+def _preview_path(team: Team, token: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{32}", token):
+        raise ValueError("not a preview token")
+    return (
+        Path(settings.PRIVATE_STORAGE_DIR)
+        / "plan-previews"
+        / team.slug
+        / f"{token}.json"
+    )
+
 
 def sync_preview(*, team: Team, reads: list[PlanRead] | None = None) -> SyncPreview:
     """What `sync_apply` would do; writes no plan item. Reads the team's plans
@@ -254,7 +330,14 @@ def sync_preview(*, team: Team, reads: list[PlanRead] | None = None) -> SyncPrev
             preview.found_again.append(external_id)
         if differs or new_name != found["name"]:
             preview.changed.append(
-                PlanChange(external_id, found["name"], new_name, differs, item)
+                PlanChange(
+                    external_id,
+                    found["name"],
+                    new_name,
+                    differs,
+                    item,
+                    pk=int(found["id"]),
+                )
             )
         else:
             preview.unchanged_ids.append(external_id)
@@ -344,7 +427,7 @@ def _number(value: object) -> str:
     return "" if value is None else str(value)[:64]
 
 
-_STORED_COLUMNS = ("external_id", "team_id", "name", "missing_in_achieveit") + (
+_STORED_COLUMNS = ("id", "external_id", "team_id", "name", "missing_in_achieveit") + (
     SYNCED_FIELDS
 )
 
@@ -365,47 +448,34 @@ def _stored_items(ids: list[str]) -> dict[str, dict[str, object]]:
 
 
 def _write(team: Team, preview: SyncPreview, now: datetime) -> None:
-    PlanItem.objects.bulk_create(
-        (
-            PlanItem(
-                team=team,
-                external_id=external_id,
-                name=item.name[:300],
-                # A target or a value says the item is measured.
-                has_metric=item.target is not None or item.current_value is not None,
-                read_at=now,
-                **_synced_values(plan_id, item),
-            )
-            for plan_id, item in preview.new
-            if (external_id := item.external_id) is not None
-        ),
-        batch_size=WRITE_BATCH,
-    )
-    for start in range(0, len(preview.changed), WRITE_BATCH):
-        changes = preview.changed[start : start + WRITE_BATCH]
-        stored = {
-            plan_item.external_id: plan_item
-            for plan_item in PlanItem.objects.filter(
-                team=team, external_id__in=[change.external_id for change in changes]
-            )
+    new_rows = [
+        {
+            "team_id": team.pk,
+            "external_id": external_id,
+            "name": item.name[:300],
+            # A target or a value says the item is measured.
+            "has_metric": item.target is not None or item.current_value is not None,
+            "read_at": now,
+            "updated_at": now,
+            **_synced_values(plan_id, item),
         }
-        for change in changes:
-            plan_item = stored.get(change.external_id)
-            if plan_item is None:
-                continue
-            plan_item.name = change.new_name
-            for name, value in _synced_values(
-                preview.plan_of[change.external_id], change.read
-            ).items():
-                setattr(plan_item, name, value)
-            plan_item.read_at = now
-            plan_item.missing_in_achieveit = False
-            plan_item.updated_at = now
-        PlanItem.objects.bulk_update(
-            stored.values(),
-            ["name", *SYNCED_FIELDS, "read_at", "missing_in_achieveit", "updated_at"],
-            batch_size=500,
-        )
+        for plan_id, item in preview.new
+        if (external_id := item.external_id) is not None
+    ]
+    _insert_many(new_rows)
+    _update_many(
+        [
+            {
+                "id": change.pk,
+                "name": change.new_name,
+                **_synced_values(preview.plan_of[change.external_id], change.read),
+                "read_at": now,
+                "missing_in_achieveit": False,
+                "updated_at": now,
+            }
+            for change in preview.changed
+        ]
+    )
     for start in range(0, len(preview.unchanged_ids), WRITE_BATCH):
         PlanItem.objects.filter(
             team=team,
@@ -415,3 +485,87 @@ def _write(team: Team, preview: SyncPreview, now: datetime) -> None:
         PlanItem.objects.filter(
             team=team, external_id__in=preview.missing[start : start + WRITE_BATCH]
         ).update(missing_in_achieveit=True)
+
+
+# A 100,000-item plan is 100,000 rows of 20 columns: bulk_create and bulk_update
+# prepare every value through the field (and SQLite's 999-parameter cap makes
+# bulk_create send 2,000 statements; bulk_update's CASE WHEN grows with the batch),
+# which was most of a large sync's time. One prepared statement run with
+# executemany writes the same rows, the values adapted once per column type.
+
+
+def _db_value(field: models.Field, value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(field, models.DateTimeField):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(field, models.CharField | models.BooleanField | models.ForeignKey):
+        return value
+    return field.get_db_prep_save(value, connection)
+
+
+def _column_default(field: models.Field, now: datetime) -> object:
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return now
+    return field.get_default()
+
+
+def _insert_many(rows: list[dict[str, object]]) -> None:
+    """Insert plan items given as {attname: value} (the other columns take their
+    field's default), in batches, with one prepared INSERT."""
+    if not rows:
+        return
+    fields = [
+        field for field in PlanItem._meta.concrete_fields if not field.primary_key
+    ]
+    now = timezone.now()
+    defaults = {field.attname: _column_default(field, now) for field in fields}
+    quote = connection.ops.quote_name
+    # Only the model's own table and column names are formatted in; every value is
+    # a parameter.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(PlanItem._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), WRITE_BATCH):
+            cursor.executemany(
+                sql,
+                [
+                    tuple(
+                        _db_value(
+                            field, row.get(field.attname, defaults[field.attname])
+                        )
+                        for field in fields
+                    )
+                    for row in rows[start : start + WRITE_BATCH]
+                ],
+            )
+
+
+def _update_many(rows: list[dict[str, object]]) -> None:
+    """Update plan items given as {"id": pk, attname: value, ...} (every row the
+    same names), in batches, with one prepared UPDATE."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != "id"]
+    fields = [PlanItem._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (names from _meta)
+        quote(PlanItem._meta.db_table),
+        ", ".join(f"{quote(field.column)} = %s" for field in fields),
+        quote(PlanItem._meta.pk.column),
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), WRITE_BATCH):
+            cursor.executemany(
+                sql,
+                [
+                    (
+                        *(_db_value(field, row[field.attname]) for field in fields),
+                        row["id"],
+                    )
+                    for row in rows[start : start + WRITE_BATCH]
+                ],
+            )

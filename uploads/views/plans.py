@@ -57,22 +57,32 @@ def team_plan_unlink(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_plan_sync(request: HttpRequest, slug: str) -> HttpResponse:
-    """GET: read the plans and show what a sync would change. POST (the
-    confirmation): read them again and apply."""
+    """GET: read the plans and show what a sync would change, keeping that read.
+    POST (the confirmation): apply the read the preview was made from (no second
+    read, so what is applied is what was shown)."""
     team = get_team_for(request, slug, need=Need.MANAGE)
+    if request.method == "POST":
+        token = request.POST.get("preview", "")
+        try:
+            reads = plan_services.preview_load(team=team, token=token)
+            result = plan_services.sync_apply(
+                team=team, actor=request.user, reads=reads
+            )
+        except plan_services.PlanSyncError as error:
+            messages.error(request, str(error))
+            return redirect(_back(team.slug))
+        plan_services.preview_discard(team=team, token=token)
+        messages.success(request, f"Synced from AchieveIt: {result.summary()}.")
+        return redirect(_back(team.slug))
     try:
-        if request.method == "POST":
-            result = plan_services.sync_apply(team=team, actor=request.user)
-        else:
-            preview = plan_services.sync_preview(team=team)
+        reads = plan_services.read_team_plans(team)
+        preview = plan_services.sync_preview(team=team, reads=reads)
     except plan_services.PlanSyncError as error:
         messages.error(request, str(error))
         return redirect(_back(team.slug))
-    if request.method == "POST":
-        messages.success(request, f"Synced from AchieveIt: {result.summary()}.")
-        return redirect(_back(team.slug))
+    token = plan_services.preview_store(team=team, reads=reads)
     return render(
         request,
         "teams/_plans_preview.html",
-        {"team": team, "preview": preview, "rows": PREVIEW_ROWS},
+        {"team": team, "preview": preview, "rows": PREVIEW_ROWS, "token": token},
     )
