@@ -59,6 +59,7 @@ def test_it_describes_both_calls_with_their_headers_body_and_answers(document):
     assert {("query", "dry_run"), ("header", "Idempotency-Key")} <= parameters
     assert set(submit["requestBody"]["content"]) == {
         "text/csv",
+        "application/json",
         "application/octet-stream",
         "application/x-www-form-urlencoded",
     }
@@ -159,3 +160,32 @@ def test_the_page_links_each_team_tokens_page_only_for_the_person_teams(
     page = client.get("/api/docs/").content.decode()
     assert 'href="/teams/sales/tokens/"' in page
     assert f'href="/teams/{other_team.slug}/tokens/"' not in page
+
+
+def test_it_describes_json_bodies_comments_and_the_metric_calls(document):
+    paths = document["paths"]
+    progress = paths["/api/progressupdates/{fileName}.csv"]["post"]
+    metric = paths["/api/metricupdates/{fileName}.csv"]["post"]
+    metric_status = paths["/api/metricupdates/status/{jobId}"]["get"]
+    record = document["components"]["schemas"]["ProgressRecord"]["properties"]
+
+    assert set(record) == {"externalId", "status", "metricValue", "asOfDate", "comment"}
+    assert "Comment" in progress["requestBody"]["content"]["text/csv"]["example"]
+    assert progress["requestBody"]["content"]["application/json"]["example"][0][
+        "comment"
+    ]
+    assert metric["requestBody"]["content"]["text/csv"]["example"].startswith(
+        "External ID,Current Metric Value,As Of Date"
+    )
+    assert set(metric["responses"]) == set(progress["responses"])
+    assert {"200", "202", "400", "404"} <= set(metric_status["responses"])
+    assert "ACHIEVEIT_METRIC_STATUS_PATH" in metric_status["description"]
+
+
+def test_the_page_shows_the_json_body_and_the_metric_calls(client, alice, settings):
+    settings.PORTAL_BASE_URL = BASE
+    client.force_login(alice)
+    page = client.get("/api/docs/").content.decode()
+    assert '-H "Content-Type: application/json" --data-binary @updates.json' in page
+    assert f"{BASE}/api/metricupdates/values.csv" in page
+    assert f"{BASE}/api/metricupdates/status/&lt;job id&gt;" in page
