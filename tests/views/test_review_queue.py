@@ -144,7 +144,8 @@ def test_the_queue_and_its_count_cost_the_same_queries_for_3_or_25(
         attempt(upload, Attempt.Kind.SUBMIT, 400)
         attempt(upload, Attempt.Kind.POLL, 500)
     client.force_login(operator)
-    with django_assert_num_queries(10):
+    # 11: one of them lists the succeeded uploads AchieveIt does not fully show.
+    with django_assert_num_queries(11):
         response = client.get(QUEUE)
     assert len(_items(response.content.decode())) == count
 

@@ -80,3 +80,36 @@ def test_a_partial_read_back_is_shown_row_by_row(client, operator, reviewed):
     url = f"/review/{reviewed.public_id}/send-again/"
     # Partly seen is a person's decision: the typed number stays.
     assert "Type the upload number" in client.get(url).content.decode()
+
+
+def test_the_queue_lists_succeeded_uploads_achieveit_does_not_fully_show(
+    client, operator, team, alice
+):
+    flagged = UploadFactory(team=team, created_by=alice, state=State.SUCCEEDED)
+    Upload.objects.filter(pk=flagged.pk).update(row_count=4)
+    read_back(flagged, Verdict.PARTLY_SEEN, 2, [3, 5])
+    shown = UploadFactory(team=team, created_by=alice, state=State.SUCCEEDED)
+    read_back(shown, Verdict.SEEN, 1, [])
+    unread = UploadFactory(team=team, created_by=alice, state=State.SUCCEEDED)
+    client.force_login(operator)
+    page = client.get("/review/").content.decode()
+    assert 'data-testid="readback-flagged"' in page
+    assert f'data-upload="{flagged.pk}"' in page
+    assert "AchieveIt reported success but does not show 2 of 4 updates" in page
+    assert f"/review/{flagged.public_id}/" in page
+    for other in (shown, unread):
+        assert f'data-testid="flagged-item" data-upload="{other.pk}"' not in page
+
+
+def test_the_queue_has_no_flagged_list_when_nothing_is_flagged(client, operator):
+    client.force_login(operator)
+    page = client.get("/review/").content.decode()
+    assert 'data-testid="readback-flagged"' not in page
+    assert "No failure waits for a person" in page
+
+
+def test_the_flagged_list_is_not_for_uploaders(client, alice, team):
+    flagged = UploadFactory(team=team, created_by=alice, state=State.SUCCEEDED)
+    read_back(flagged, Verdict.NOT_SEEN, 0, [2])
+    client.force_login(alice)
+    assert client.get("/review/").status_code == 404

@@ -46,7 +46,23 @@ def upload_readback(upload: Upload) -> dict[str, Any]:
     }
 
 
+# The review queue lists at most this many flagged uploads (newest read first).
+FLAGGED_SHOWN = 50
+
+
 @register.simple_tag
-def readback_flagged() -> list[Upload]:
-    """Succeeded uploads AchieveIt does not fully show, for the review queue."""
-    return list(readback.flagged_uploads()[:50])
+def readback_flagged() -> dict[str, Any]:
+    """Succeeded uploads AchieveIt does not fully show, for the review queue:
+    each with how many of its updates AchieveIt does not show, and the count."""
+    flagged = readback.flagged_uploads().order_by("-readback_at", "-pk")
+    uploads = list(flagged[: FLAGGED_SHOWN + 1])
+    entries = [
+        {
+            "upload": upload,
+            "total": upload.row_count,
+            "missing": max(0, upload.row_count - (upload.readback_seen or 0)),
+        }
+        for upload in uploads[:FLAGGED_SHOWN]
+    ]
+    more = len(uploads) > FLAGGED_SHOWN
+    return {"entries": entries, "more": more}
