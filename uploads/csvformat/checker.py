@@ -273,6 +273,7 @@ class RowChecker:
         ids, statuses, values, dates = self.ids, self.statuses, self.values, self.dates
         comments = self.comments
         keep, note_row, fit = self.updates.append, self._note_row, self._fit
+        new_tuple = tuple.__new__
         width, pick, comment_at = self._reading()
         allowed_rows = itertools.islice(rows, self.max_rows)
         for line, row in enumerate(allowed_rows, first_data_line):
@@ -310,9 +311,10 @@ class RowChecker:
                 comment,
             ):
                 continue
-            # _make: namedtuple's documented maker from a sequence, without the
-            # keyword handling of Update(...), which a 100,000-row file notices.
-            update = Update._make(
+            # What Update._make does, without its Python frame or the keyword
+            # handling of Update(...), which a 100,000-row file notices.
+            update = new_tuple(
+                Update,
                 (
                     item.external_id,
                     status.status,
@@ -320,7 +322,7 @@ class RowChecker:
                     as_of.date,
                     line,
                     comment.comment,
-                )
+                ),
             )
             first = item.updates_by_date.setdefault(as_of.date, update)
             if first is update:
@@ -455,7 +457,18 @@ class RowChecker:
         ):
             self._report_invalid_row(line, cells, item, status, value, as_of, comment)
             return False
-        self._add_cell_notes(line, cells, item, status, value, as_of, comment)
+        # Not _add_cell_notes: a call fewer on the rows that need a fix.
+        add = self.add
+        if item.note is not None:
+            add(line, COLUMN_ID, item.note, cells[0])
+        if status.note is not None:
+            add(line, COLUMN_STATUS, status.note, cells[1])
+        if value.note is not None:
+            add(line, COLUMN_VALUE, value.note, cells[2])
+        if as_of.note is not None:
+            add(line, COLUMN_DATE, as_of.note, cells[3])
+        if comment.note is not None:
+            add(line, COLUMN_COMMENT, comment.note, cells[4])
         if as_of.ambiguous and as_of.date is not None:
             # Only worth a word if the file turns out to write day-first dates.
             self.ambiguous_count += 1
@@ -494,6 +507,8 @@ class RowChecker:
         read; return the line number of the first row left and the rows from it
         on."""
         for line, row in enumerate(rows, first_line):
+            if row is SKIP:
+                continue
             cells = [cell.strip() for cell in row]
             if not any(cells):
                 self.add(line, None, note("row.blank", row=self.row_word))
@@ -514,9 +529,7 @@ class RowChecker:
                 return line + 1, rows
             # No header: by position; five cells in the first row hold a Comment.
             columns = self.columns
-            self._use(
-                positional(columns.kind, comment=row_width(cells) > columns.width)
-            )
+            self._use(positional(columns.kind, comment=len(row) == columns.width + 1))
             return line, itertools.chain((row,), rows)
         return first_line, rows
 
@@ -549,39 +562,51 @@ class RowChecker:
 
     def _fit(self, line: int, row: Sequence[str]) -> Sequence[str] | None:
         """Return a row that is not as wide as the file's rows as a row that is,
-        or None once it is reported as unusable."""
+        or None once it is reported as unusable.
+
+        Without a header a row has four cells or five (a Comment): rows are read
+        the way the last one was written from here on, so a file that changes its
+        width costs this call only where it changes.
+        """
         if row is SKIP:
             return None
         width = row_width(row)
         if width == 0:
             self.add(line, None, note("row.blank", row=self.row_word))
             return None
+        if self.is_positional:
+            return self._fit_positional(line, row, width)
         columns = self.columns
-        if (
-            self.is_positional
-            and columns.comment is None
-            and width == columns.width + 1
-        ):
-            # The template's optional last cell: from here on rows have a Comment.
-            self._use(positional(columns.kind, comment=True))
-            columns = self.columns
         expected = columns.width
         if width <= expected < len(row):
-            template_width = positional(columns.kind, comment=True).width
-            if not self.is_positional or len(row) > template_width:
-                extra = note(
-                    "row.extra_cells",
-                    count=len(row) - expected,
-                    last=columns.last_column,
-                )
-                self.add(line, None, extra)
+            self._extra_cells(line, len(row) - expected)
             return row[:expected]
-        if len(row) == expected:
-            return row
         if len(row) == expected - 1 and columns.comment == expected - 1:
             return [*row, ""]  # no Comment cell: no comment
         self._report_width(line, row, width)
         return None
+
+    def _fit_positional(
+        self, line: int, row: Sequence[str], width: int
+    ) -> Sequence[str] | None:
+        """``_fit`` for a file without a header."""
+        kind = self.columns.kind
+        shortest = positional(kind).width
+        widest = shortest + 1  # with the Comment
+        if width > widest or len(row) < shortest:
+            self._report_width(line, row, width)
+            return None
+        cells = len(row)
+        if cells > widest:
+            row = row[: max(width, shortest)]
+        self._use(positional(kind, comment=len(row) == widest))
+        if cells > widest:
+            self._extra_cells(line, cells - len(row))
+        return row
+
+    def _extra_cells(self, line: int, count: int) -> None:
+        extra = note("row.extra_cells", count=count, last=self.columns.last_column)
+        self.add(line, None, extra)
 
     def _report_width(self, line: int, row: Sequence[str], width: int) -> None:
         """Report a row with more or fewer cells than the file's rows."""

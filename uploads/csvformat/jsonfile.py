@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 
 from uploads.csvformat.cells import MAX_DIGITS, check_value, closest, format_value
-from uploads.csvformat.checker import SKIP, RowChecker
+from uploads.csvformat.checker import SKIP, RowChecker, paused_garbage_collector
 from uploads.csvformat.columns import ColumnMap
 from uploads.csvformat.messages import (
     COLUMN_COMMENT,
@@ -113,9 +113,10 @@ def read_json(
     Never raises for bad input.
     """
     try:
-        records = json.loads(
-            data, parse_float=Decimal, parse_int=Decimal, parse_constant=str
-        )
+        with paused_garbage_collector():
+            records = json.loads(
+                data, parse_float=_fraction, parse_int=_Number, parse_constant=str
+            )
     except UnicodeDecodeError:
         return _file_error(note("json.encoding"))
     except json.JSONDecodeError as error:
@@ -162,12 +163,8 @@ def _rows(records: list[object], checker: RowChecker) -> Iterator[Sequence[str]]
             yield SKIP
             continue
         external_id, status, value, as_of, comment = map(record.get, FIELDS, _DEFAULTS)
-        if type(value) is Decimal:
-            value = _number_text(value)
-        elif value is None:
-            value = ""
-        else:
-            value = _value_text(number, value, checker)
+        if type(value) is not _Number:
+            value = "" if value is None else _value_text(number, value, checker)
             if value is None:
                 yield SKIP
                 continue
@@ -178,14 +175,27 @@ def _rows(records: list[object], checker: RowChecker) -> Iterator[Sequence[str]]
         yield _text_cells(number, cells, checker)
 
 
-def _number_text(value: Decimal) -> str:
-    """A JSON number as the plain decimal a CSV cell would hold."""
-    text = str(value)
-    if "E" not in text:
-        return text  # the common case: written plainly already
+class _Number(str):
+    """A JSON number, as its digits were written (``0.540`` stays ``0.540``).
+
+    Text rather than a ``Decimal`` or a float: the cell a CSV row would hold, so
+    the checks of a CSV value apply as they are, and apart from a JSON string
+    ``"0.54"``, which is text (see ``value.json_text``).
+    """
+
+    __slots__ = ()
+
+
+def _fraction(number: str) -> _Number:
+    """A JSON number with a fraction or an exponent, as the plain decimal a CSV
+    cell would hold: ``0.540`` as it is, ``1e3`` as ``1000``."""
+    if "e" not in number and "E" not in number:
+        return _Number(number)
+    value = Decimal(number)
     if -_WRITTEN_OUT_LIMIT < value.adjusted() < _WRITTEN_OUT_LIMIT:
-        return format_value(value)  # 1E+3 is 1000; too many digits is an error
-    return text
+        # More digits than MAX_DIGITS is the CSV's error for them then.
+        return _Number(format_value(value))
+    return _Number(number)
 
 
 def _value_text(number: int, value: object, checker: RowChecker) -> str | None:
@@ -264,6 +274,8 @@ def _json_kind(value: object) -> str:
         return "object"
     if isinstance(value, list):
         return "array"
+    if isinstance(value, _Number):
+        return "number"
     if isinstance(value, str):
         return "string"
     if isinstance(value, bool):
@@ -275,9 +287,26 @@ def _json_kind(value: object) -> str:
 
 def _shown(value: object) -> str:
     """A JSON value as written, shortened."""
-    if isinstance(value, Decimal):
-        return shorten(str(value))
-    return shorten(json.dumps(value, default=str, ensure_ascii=False))
+    return shorten(_written(value, depth=0))
+
+
+def _written(value: object, depth: int) -> str:
+    """``value`` as JSON, numbers as their digits, only the start of a long or
+    deep array or object (it is shortened anyway)."""
+    if isinstance(value, _Number):
+        return str(value)
+    if depth > 2 and isinstance(value, list | dict):
+        return "[...]" if isinstance(value, list) else "{...}"
+    if isinstance(value, list):
+        items = [_written(item, depth + 1) for item in value[:5]]
+        return "[" + ", ".join(items) + (", ...]" if len(value) > 5 else "]")
+    if isinstance(value, dict):
+        pairs = [
+            f"{json.dumps(key, ensure_ascii=False)}: {_written(item, depth + 1)}"
+            for key, item in list(value.items())[:5]
+        ]
+        return "{" + ", ".join(pairs) + (", ...}" if len(value) > 5 else "}")
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _reporting(
