@@ -6,7 +6,13 @@ Generates two 100,000-row files in memory and measures each in one run:
   some percentages and lower-case statuses, a few real errors;
 - the messy mix, what people really send: lower-case and padded statuses, ``12%``
   values, times on dates, M/D/YYYY dates and blank rows, so that about half the
-  rows carry a fix.
+  rows carry a fix;
+- the messy mix with a Comment column and a comment on one row in five (some with
+  commas, quotation marks or a line break, so quoted); also with every External ID
+  different (no target: a worst case for the checks kept per ID);
+- AchieveIt's JSON array of 100,000 records (a comment on one in five), against
+  ``json.loads`` of the same bytes (target: parse at most 5x slower); also with
+  every External ID different (no target).
 
 For each file:
 
@@ -27,6 +33,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import json
 import random
 import sys
 import time
@@ -89,8 +96,23 @@ def make_file(rows: int = ROWS, seed: int = 2026) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
+COMMENTS = [
+    "Ahead of plan",
+    "Vendor delay, see the Q3 memo",
+    'Customer said "yes" on Friday',
+    "Two steps done.\nThird starts Monday.",
+    "-5% against the forecast",
+    "Waiting on finance",
+]
+
+
 def make_messy_file(
-    rows: int = ROWS, seed: int = 2027, *, time_per_row: bool = False
+    rows: int = ROWS,
+    seed: int = 2027,
+    *,
+    time_per_row: bool = False,
+    comment_every: int = 0,
+    unique_ids: bool = False,
 ) -> bytes:
     """A file typed, pasted and exported by hand: correct, but about half its rows
     (56% of the rows that are not blank) need a fix.
@@ -102,12 +124,15 @@ def make_messy_file(
 
     With ``time_per_row`` False (what an export writes) each week's rows carry the
     time of that week's export; with it True every stamped row has a time of its
-    own (a log-like worst case, reported beside the mix).
+    own (a log-like worst case, reported beside the mix). With ``comment_every``
+    the file has a Comment column, filled on one row in that many; with
+    ``unique_ids`` no two rows share an External ID.
     """
     chooser = random.Random(seed)
     weeks = rows // PLAN_ITEMS + 1
     first_day = date(2026, 1, 5)
-    lines = [",".join(csvformat.HEADER)]
+    header = [*csvformat.HEADER, "Comment"] if comment_every else csvformat.HEADER
+    lines = [",".join(header)]
     for index in range(rows):
         if index % 40 == 39:
             lines.append(chooser.choice(["", ",,,"]))
@@ -149,8 +174,50 @@ def make_messy_file(
             as_of = f"{day.month}/{day.day}/{day.year}"
         else:
             as_of = day.isoformat()
-        lines.append(f"PLAN-{item:05d},{status},{value},{as_of}")
+        external_id = f"PLAN-{index:06d}" if unique_ids else f"PLAN-{item:05d}"
+        line = f"{external_id},{status},{value},{as_of}"
+        if comment_every:
+            comment = ""
+            if index % comment_every == 0:
+                comment = COMMENTS[index // comment_every % len(COMMENTS)]
+                if any(mark in comment for mark in ',"\n'):
+                    comment = '"' + comment.replace('"', '""') + '"'
+            line = f"{line},{comment}"
+        lines.append(line)
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def make_json_file(
+    rows: int = ROWS, seed: int = 2028, *, unique_ids: bool = False
+) -> bytes:
+    """AchieveIt's JSON array as a system would export it: canonical statuses but
+    for some in lower case, values as JSON numbers (none on a quarter of the
+    items), ISO dates, a comment on one record in five; compact, as JSON exports
+    are (100,000 records stay under the upload limit)."""
+    chooser = random.Random(seed)
+    weeks = rows // PLAN_ITEMS + 1
+    first_day = date(2026, 1, 5)
+    records = []
+    for index in range(rows):
+        week, item = divmod(index, PLAN_ITEMS)
+        day = first_day + timedelta(weeks=week % weeks)
+        status = chooser.choice(csvformat.STATUSES)
+        if chooser.random() < 0.1:
+            status = status.lower()
+        external_id = f"PLAN-{index:06d}" if unique_ids else f"PLAN-{item:05d}"
+        record: dict[str, object] = {"externalId": external_id, "status": status}
+        kind = item % 4
+        if kind == 1:
+            record["metricValue"] = chooser.randint(0, 100) / 100
+        elif kind == 2:
+            record["metricValue"] = round(chooser.random() * 1000, 1)
+        elif kind == 3:
+            record["metricValue"] = chooser.randint(0, 250_000)
+        record["asOfDate"] = day.isoformat()
+        if index % 5 == 0:
+            record["comment"] = COMMENTS[index // 5 % len(COMMENTS)]
+        records.append(record)
+    return json.dumps(records, separators=(",", ":")).encode("utf-8")
 
 
 def best_of_in_turns(runs: int, *works: Callable[[], object]) -> tuple[float, ...]:
@@ -275,14 +342,23 @@ def _import_export_resource() -> type:
     return BenchUpdateResource
 
 
+def json_loads_floor(data: bytes) -> None:
+    """The least any JSON check must do: decode the bytes into objects."""
+    json.loads(data)
+
+
 def measure_parse(
     data: bytes,
+    floor: Callable[[bytes], None] = csv_reader_floor,
+    floor_name: str = "bare csv.reader pass",
+    ratio_name: str = "parse / csv.reader",
+    peak_target: bool = True,
 ) -> tuple[csvformat.Result, float, list[tuple[str, str]]]:
-    """Time and weigh ``parse`` on one file; return its result, its best time and
-    the table rows."""
+    """Time and weigh ``parse`` on one file against ``floor`` on the same bytes;
+    return its result, its best time and the table rows."""
     result = csvformat.parse(data)
     parse_seconds, floor_seconds = best_of_in_turns(
-        RUNS, lambda: csvformat.parse(data), lambda: csv_reader_floor(data)
+        RUNS, lambda: csvformat.parse(data), lambda: floor(data)
     )
     peak = peak_memory(data)
     floor_ratio = parse_seconds / floor_seconds
@@ -304,12 +380,14 @@ def measure_parse(
             (
                 "peak memory during parse (tracemalloc)",
                 f"{peak_mb:.1f} MB (target < {PEAK_TARGET_MB:g} MB:"
-                f" {'met' if peak_mb < PEAK_TARGET_MB else 'MISSED'})",
+                f" {'met' if peak_mb < PEAK_TARGET_MB else 'MISSED'})"
+                if peak_target
+                else f"{peak_mb:.1f} MB (no target: JSON is decoded whole)",
             ),
             ("peak memory / input size", f"{peak / len(data):.1f}x"),
-            (f"bare csv.reader pass, best of {RUNS}", f"{floor_seconds:.3f} s"),
+            (f"{floor_name}, best of {RUNS}", f"{floor_seconds:.3f} s"),
             (
-                "parse / csv.reader",
+                ratio_name,
                 f"{floor_ratio:.1f}x (target <= {FLOOR_TARGET:g}x:"
                 f" {'met' if floor_ratio <= FLOOR_TARGET else 'MISSED'})",
             ),
@@ -344,10 +422,17 @@ def run() -> list[tuple[str, str]]:
     ]
 
 
-def run_messy(*, time_per_row: bool = False) -> list[tuple[str, str]]:
+def run_messy(
+    *, time_per_row: bool = False, comment_every: int = 0, unique_ids: bool = False
+) -> list[tuple[str, str]]:
     """Measure the messy mix; return the table as (metric, value) rows."""
-    data = make_messy_file(time_per_row=time_per_row)
+    data = make_messy_file(
+        time_per_row=time_per_row, comment_every=comment_every, unique_ids=unique_ids
+    )
     result, _, table = measure_parse(data)
+    if comment_every:
+        commented = sum(bool(update.comment) for update in result.updates)
+        table.append(("updates with a comment", f"{commented:,}"))
     fixed_rows = len({finding.line for finding in result.fixes if finding.line})
     summaries = [finding for finding in result.fixes if finding.line is None]
     return [
@@ -359,6 +444,21 @@ def run_messy(*, time_per_row: bool = False) -> list[tuple[str, str]]:
     ]
 
 
+def run_json(*, unique_ids: bool = False) -> list[tuple[str, str]]:
+    """Measure AchieveIt's JSON array; return the table as (metric, value) rows."""
+    data = make_json_file(unique_ids=unique_ids)
+    result, _, table = measure_parse(
+        data,
+        json_loads_floor,
+        "json.loads of the same bytes",
+        "parse / json.loads",
+        peak_target=False,
+    )
+    assert result.source_format == "json"
+    table[0] = ("records in file", f"{ROWS:,}")
+    return table
+
+
 def main() -> None:
     from bench.bench_pipeline import print_table
 
@@ -367,6 +467,19 @@ def main() -> None:
     print_table(
         "CSV: the messy mix with a different time on every stamped row (no target)",
         run_messy(time_per_row=True),
+    )
+    print_table(
+        "CSV: the messy mix with a comment on one row in five",
+        run_messy(comment_every=5),
+    )
+    print_table(
+        "CSV: the messy mix with comments, every External ID different (no target)",
+        run_messy(comment_every=5, unique_ids=True),
+    )
+    print_table("JSON: AchieveIt's array, 100,000 records", run_json())
+    print_table(
+        "JSON: 100,000 records, every External ID different (no target)",
+        run_json(unique_ids=True),
     )
 
 
