@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -121,6 +122,18 @@ class PlanItem(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+    @property
+    def freshest_update_at(self) -> datetime | None:
+        """The newest of what the portal had processed and what AchieveIt showed
+        at the last sync (only synced teams have the latter): stale counts from
+        it (uploads/selectors/items.py stale_q)."""
+        moments = [
+            moment
+            for moment in (self.last_updated_at, self.achieveit_last_updated)
+            if moment is not None
+        ]
+        return max(moments, default=None)
 
     @property
     def updated_in_achieveit_directly(self) -> bool:

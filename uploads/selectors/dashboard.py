@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from uploads.models import PlanItem, Upload
 from uploads.permissions import TeamAccess, User, team_accesses
+from uploads.selectors.items import fresh_q, stale_q
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def dashboard_teams(user: User) -> list[TeamSummary]:
             .values("team")
             .annotate(
                 total=Count("pk"),
-                fresh=Count("pk", filter=Q(last_updated_at__gte=cutoff)),
+                # AchieveIt's own last update counts where the team syncs.
+                fresh=Count("pk", filter=fresh_q(cutoff)),
             )
         )
         counts.update({row["team"]: row for row in rows})
@@ -65,9 +67,7 @@ def dashboard_teams(user: User) -> list[TeamSummary]:
     stale_filter = Q()
     for team in teams:
         cutoff = now - timedelta(days=team.stale_after_days)
-        stale_filter |= Q(team=team) & (
-            Q(last_updated_at__isnull=True) | Q(last_updated_at__lt=cutoff)
-        )
+        stale_filter |= Q(team=team) & stale_q(cutoff)
     stale_by_team: dict[int, list[PlanItem]] = {}
     if teams:
         ranked = (

@@ -29,6 +29,68 @@ SENT_STATES = Upload.SENT_STATES
 SENT_AT = Coalesce(F("upload__confirmed_at"), F("upload__created_at"))
 
 
+def stale_q(cutoff: datetime) -> Q:
+    """Plan items neither the portal nor AchieveIt updated since `cutoff`.
+
+    AchieveIt's own "last updated" (kept by a sync, so only for a team with a
+    linked plan) counts as much as an update the portal sent: an item someone
+    updated in AchieveIt directly is not stale.
+    """
+    return (Q(last_updated_at__isnull=True) | Q(last_updated_at__lt=cutoff)) & (
+        Q(achieveit_last_updated__isnull=True) | Q(achieveit_last_updated__lt=cutoff)
+    )
+
+
+def fresh_q(cutoff: datetime) -> Q:
+    """Plan items the portal or AchieveIt updated since `cutoff` (not stale_q)."""
+    return Q(last_updated_at__gte=cutoff) | Q(achieveit_last_updated__gte=cutoff)
+
+
+def updated_in_achieveit_q() -> Q:
+    """Plan items AchieveIt shows an update for that is newer than any the portal
+    had processed (PlanItem.updated_in_achieveit_directly, as a query)."""
+    return Q(achieveit_last_updated__isnull=False) & (
+        Q(last_updated_at__isnull=True)
+        | Q(achieveit_last_updated__gt=F("last_updated_at"))
+    )
+
+
+# The dashboard lists at most this many items updated in AchieveIt directly.
+DRIFT_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Drift:
+    """The user's teams' items updated in AchieveIt directly: the count and the
+    newest few."""
+
+    count: int
+    items: list[PlanItem]
+
+    @property
+    def not_shown(self) -> int:
+        return max(0, self.count - len(self.items))
+
+
+def updated_in_achieveit(user: User) -> Drift:
+    """Active items of the user's teams that were updated in AchieveIt directly
+    (two queries)."""
+    items = PlanItem.objects.filter(
+        updated_in_achieveit_q(), team__in=visible_teams(user), active=True
+    )
+    count = items.count()
+    newest = (
+        list(
+            items.select_related("team").order_by(
+                "-achieveit_last_updated", "external_id"
+            )[:DRIFT_SHOWN]
+        )
+        if count
+        else []
+    )
+    return Drift(count=count, items=newest)
+
+
 def visible_plan_items(
     user: User, *, team: Team | None = None, search: str = ""
 ) -> QuerySet[PlanItem]:
@@ -88,8 +150,8 @@ def last_updates(
 
     One query for all the items together (a window over the sent rows of their
     External IDs), never one per item. An active item is stale when AchieveIt
-    has processed no update for it in its team's `stale_after_days` (the same
-    rule as the dashboard's: `PlanItem.last_updated_at`).
+    has processed no update for it in its team's `stale_after_days`, nor shown one
+    at the last sync (the same rule as the dashboard's: `stale_q`).
     """
     items = list(items)
     if not items:
@@ -135,9 +197,8 @@ def last_updates(
     for item in items:
         row = last.get((item.external_id, item.team_id))
         cutoff = now - timedelta(days=item.team.stale_after_days)
-        stale = item.active and (
-            item.last_updated_at is None or item.last_updated_at < cutoff
-        )
+        freshest = item.freshest_update_at
+        stale = item.active and (freshest is None or freshest < cutoff)
         standings.append(ItemStanding(item=item, last=row, stale=stale))
     return standings
 

@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 
 from uploads.models import Team, Upload
+from uploads.selectors import items as selectors_items
 from uploads.services import readback
 
 register = template.Library()
@@ -66,3 +67,10 @@ def readback_flagged() -> dict[str, Any]:
     ]
     more = len(uploads) > FLAGGED_SHOWN
     return {"entries": entries, "more": more}
+
+
+@register.inclusion_tag("dashboard/_updated_in_achieveit.html")
+def updated_in_achieveit(user: Any) -> dict[str, Any]:
+    """The dashboard's short list of items updated in AchieveIt directly (newer
+    there than anything the portal sent); renders nothing when there are none."""
+    return {"drift": selectors_items.updated_in_achieveit(user)}
