@@ -7,16 +7,31 @@ and into the normalized CSV that is the only thing ever sent to AchieveIt.
 
 Functions
 ---------
-``parse(data, *, plan_items=None, max_bytes=10_000_000, max_rows=100_000) -> Result``
-    Read the bytes of an uploaded file. Never raises for bad input: everything, from
-    "this is an Excel workbook" to "Row 14, Status: ...", is a ``Finding``.
-``parse_rows(rows, *, first_line=1, plan_items=None, max_rows=100_000) -> Result``
-    The same checks for cells that arrive already split (the web form).
-``render_csv(updates) -> bytes``
+``parse(data, *, plan_items=None, max_bytes=10_000_000, max_rows=100_000,
+content_type=None, columns=None) -> Result``
+    Read the bytes of an uploaded file, a CSV file or AchieveIt's JSON array (when
+    ``content_type`` is ``application/json``, or the bytes start like JSON: see
+    ``looks_like_json``). Never raises for bad input: everything, from "this is an
+    Excel workbook" to "Row 14, Status: ...", is a ``Finding``. ``columns`` (a
+    ``ColumnMap``) says which cell holds which field instead of the header row.
+``parse_rows(rows, *, first_line=1, plan_items=None, max_rows=100_000, kind=None,
+columns=None) -> Result``
+    The same checks for cells that arrive already split (the web form): four cells,
+    or five with a Comment; with ``kind=METRIC`` External ID, Current Metric Value,
+    As Of Date and an optional Comment.
+``render_csv(updates, *, kind=PROGRESS) -> bytes``
     The normalized CSV sent to AchieveIt: UTF-8 without BOM, the header
-    ``External ID,Status,Current Value,As Of Date``, canonical status spelling, the
-    value as ``format_value`` writes it, the date as ``YYYY-MM-DD``, LF line ends, no
-    empty rows. Normalizing its output again gives the same bytes.
+    ``External ID,Status,Current Value,As Of Date`` (``kind=METRIC``: ``External
+    ID,Current Metric Value,As Of Date``), then ``,Comment`` only when an update has
+    a comment (quoted by the CSV rules when it needs to be), canonical status
+    spelling, the value as ``format_value`` writes it, the date as ``YYYY-MM-DD``,
+    LF line ends, no empty rows. Without comments the bytes are what they always
+    were. Normalizing its output again gives the same bytes.
+``columns_from_header(cells) -> (ColumnMap, problems)`` and ``positional(kind)``
+    Which cell holds which field: from a header row by name (any order; case and
+    spacing ignored; ``Metric Value`` = ``Current Metric Value`` = ``Current
+    Value``), or by position. A mapping step for another system's file makes its
+    own ``ColumnMap`` and passes it to ``parse(..., columns=...)``.
 ``render_template(external_ids) -> bytes``
     A team's CSV template: the header plus one row per External ID, written as it
     is (so it comes back unchanged when the filled template is uploaded).
@@ -34,9 +49,10 @@ Functions
 
 Data
 ----
-``Update(external_id, status, value, as_of_date, line)``: one valid, normalized row,
-an immutable NamedTuple (fast to make by the 100,000); ``line`` is where it was
-written and takes no part in equality or hashing.
+``Update(external_id, status, value, as_of_date, line, comment="")``: one valid,
+normalized row, an immutable NamedTuple (fast to make by the 100,000); ``line`` is
+where it was written and takes no part in equality or hashing, ``comment`` does
+("" for none). A metric update has ``status`` "".
 ``Finding(line, column, severity, detail, code, suggestion, value, external_id)``:
 ``severity`` is ``"error"`` (the file cannot be sent as it is), ``"warning"``
 (something was left out, or may not be what was meant) or ``"fixed"`` (corrected,
@@ -53,12 +69,16 @@ included.
 External ID; ``own=False`` means another team's, which is reported exactly as an
 unknown ID is (same code, same message, never suggested), so an upload cannot tell
 which IDs other teams have.
-``Result(updates, findings, encoding, delimiter, error_total)``: ``updates`` holds only
-the rows without errors, so "send the valid rows only" is
-``render_csv(result.updates)``; ``errors``, ``warnings`` and ``fixes`` filter the
-findings, and ``is_valid`` is true when there is no error. ``encoding`` is how the bytes
-were read ("utf-8", "utf-8-sig", "utf-16", "utf-32", "windows-1252"; None from
-``parse_rows``).
+A finding about a JSON file's record has ``place`` "Record" ("Record 3, Status:
+..."), counted from 1; every other ``place`` is "Row".
+``Result(updates, findings, encoding, delimiter, error_total, kind, source_format)``:
+``kind`` is ``PROGRESS`` or ``METRIC`` (a header without a Status column, or JSON
+records without a ``status`` key), ``source_format`` "csv" or "json"; ``updates``
+holds only the rows without errors, so "send the valid rows only" is
+``render_csv(result.updates, kind=result.kind)``; ``errors``, ``warnings`` and
+``fixes`` filter the findings, and ``is_valid`` is true when there is no error.
+``encoding`` is how the bytes were read ("utf-8", "utf-8-sig", "utf-16",
+"utf-32", "windows-1252"; None from ``parse_rows``).
 ``MESSAGES`` holds the wording of every finding, by severity and code.
 
 Only the first ``NOTES_PER_KIND`` fixes and warnings of each kind are listed, and
@@ -68,11 +88,33 @@ more to check than a clean one; ``Result.error_count`` counts every error.
 ``Problem`` (a ``ValueError``) is raised by the ``render_*`` functions and
 ``format_value`` for data that cannot be written.
 
+Comments
+--------
+An optional Comment column (fifth without a header, by name with one). The rules:
+at most ``COMMENT_MAX`` (2,000) characters, an error past it (AchieveIt documents no
+limit; that is some 300 words, more than a status narrative needs, and a longer
+cell is most likely a pasting accident); spaces and line breaks around it are
+dropped, a blank comment is no comment; line breaks inside are kept, each written
+as LF (CR LF and a lone CR become LF); a control character other than a tab or a
+line break is an error (``comment.control``). A comment starting with = + - or @ is
+sent as written (AchieveIt shows text), and every CSV the portal serves to people
+makes it safe (``safe_cell`` / ``safe_normalized_csv``).
+
+JSON
+----
+``jsonfile`` reads AchieveIt's array (``externalId``, ``status``, ``metricValue``,
+``asOfDate``, ``comment``) into the same checks; its docstring lists the JSON rules
+(``metricValue`` as text holding a number is read, with a fix saying so; an unknown
+key is an error with "Did you mean"; the record is then not sent).
+
 Modules
 -------
 ``messages`` the wording of every finding (``MESSAGES``) and the format's words;
-``cells`` the checks of one cell (External ID, Status, Current Value, As Of Date);
+``cells`` the checks of one cell (External ID, Status, Current Value, As Of Date,
+Comment);
 ``reading`` bytes to rows (file kind, encoding, delimiter) and ``parse``;
+``columns`` which cell holds which field (``ColumnMap``, the header's names);
+``jsonfile`` AchieveIt's JSON array, read into the checker;
 ``checker`` the row checker that builds the ``Result``, and ``parse_rows``;
 ``records`` the data above; ``writing`` ``render_csv`` and ``render_template`` (what
 goes to AchieveIt, and the template); ``exports`` every CSV served to people
