@@ -204,6 +204,69 @@ def test_an_address_two_users_share_must_be_a_username(team):
     assert not Membership.objects.exists()
 
 
+@pytest.fixture
+def manager(team):
+    """Mia manages sales only."""
+    mia = User.objects.create_user("mia", email="mia@example.com", password="x-9")
+    Membership.objects.create(user=mia, team=team, role=Membership.Role.MANAGER)
+    return mia
+
+
+@pytest.fixture
+def outsider(db):
+    """Olga has an account, with a password, in a team Mia has nothing to do with."""
+    olga = User.objects.create_user("olga", email="olga@example.com", password="x-9")
+    hr = Team.objects.create(slug="hr", name="HR")
+    Membership.objects.create(user=olga, team=hr, role=Membership.Role.VIEWER)
+    return olga
+
+
+def test_a_manager_finds_by_username_only_the_people_of_their_teams(
+    team, manager, outsider
+):
+    for who in ("olga", "ghost"):
+        with pytest.raises(ServiceError) as raised:
+            member_add(team=team, who=who, role="viewer", actor=manager)
+        # Word for word the same, whether the account exists or not.
+        assert str(raised.value) == (
+            f"No one in your teams is named '{who}'. To add anyone else, enter "
+            "their email address: they get an invitation."
+        )
+    assert not Membership.objects.filter(user=outsider, team=team).exists()
+
+
+def test_a_managers_address_of_someone_outside_is_an_invitation_like_a_new_one(
+    team, manager, outsider
+):
+    known = member_add(team=team, who="olga@example.com", role="viewer", actor=manager)
+    new = member_add(team=team, who="dana@example.com", role="viewer", actor=manager)
+
+    for added, address in ((known, "olga@example.com"), (new, "dana@example.com")):
+        assert (added.by_invitation, added.invited) == (True, True)
+        assert added.address == address
+    assert known.membership.user == outsider  # no second account for Olga
+    assert [email.to for email in mail.outbox] == [
+        ["olga@example.com"],
+        ["dana@example.com"],
+    ]
+    to_olga, to_dana = mail.outbox
+    assert to_olga.subject == "[AchieveIt portal] You are invited to Sales"
+    assert "Your username: olga" in to_olga.body
+    assert "Log in with your password" in to_olga.body
+    assert "/accounts/reset/" not in to_olga.body  # her password stays hers
+    assert "/accounts/reset/" in to_dana.body
+    assert [event.details for event in events("user.invited")] == [
+        {"username": "olga"},
+        {"username": "dana"},
+    ]
+
+
+def test_staff_still_find_anyone_by_username(team, operator, outsider):
+    added = member_add(team=team, who="olga", role="viewer", actor=operator)
+    assert (added.by_invitation, added.invited) == (False, False)
+    assert added.membership.user == outsider
+
+
 def test_a_bad_role_or_address_creates_no_one(team):
     with pytest.raises(ServiceError, match="'owner' is not a role"):
         member_add(team=team, who="dana@example.com", role="owner", actor=None)

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 
+from tests.factories import TeamFactory
 from tests.helpers import login_url, make_user
 from uploads.models import AuditEvent, Membership, PlanItem
 
@@ -200,9 +201,59 @@ def test_an_unknown_username_is_explained_and_kept_in_the_form(client, maria):
     response = client.post(f"{MANAGE}members/", {"who": "ghost", "role": "viewer"})
     page = response.content.decode()
     assert response.status_code == 400
-    assert "No user named &#x27;ghost&#x27;. To invite someone new" in page
+    assert "No one in your teams is named &#x27;ghost&#x27;. To add anyone" in page
     assert 'value="ghost"' in page
     assert not User.objects.filter(username="ghost").exists()
+
+
+@pytest.fixture
+def olga(db):
+    """Olga has an account in a team Maria has nothing to do with."""
+    return make_user("olga", TeamFactory(slug="hr", name="HR"), "viewer")
+
+
+def errors_for(client, who: str) -> str:
+    response = client.post(f"{MANAGE}members/", {"who": who, "role": "viewer"})
+    assert response.status_code == 400
+    (error,) = re.findall(
+        r"<div[^>]*invalid-feedback[^>]*>(.*?)</div>", response.content.decode(), re.S
+    )
+    return error.replace(who, "NAME").strip()
+
+
+def test_a_username_outside_the_managers_teams_is_answered_as_an_unknown_one(
+    client, maria, olga
+):
+    client.force_login(maria)
+    assert errors_for(client, "olga") == errors_for(client, "ghost")
+    assert not Membership.objects.filter(user=olga, team__slug="sales").exists()
+
+
+def test_an_address_outside_the_managers_teams_is_answered_as_an_unknown_one(
+    client, maria, olga
+):
+    client.force_login(maria)
+    said = []
+    for address in ("olga@example.com", "dana@example.com"):
+        response = client.post(
+            f"{MANAGE}members/", {"who": address, "role": "viewer"}, follow=True
+        )
+        page = response.content.decode()
+        (message,) = re.findall(r"Invited [^<]*", page)
+        said.append(message.replace(address, "ADDRESS"))
+    assert (
+        said[0]
+        == said[1]
+        == (
+            "Invited ADDRESS as a viewer of Sales: they have an email with a link to "
+            "log in."
+        )
+    )
+    assert [email.to for email in mail.outbox] == [
+        ["olga@example.com"],
+        ["dana@example.com"],
+    ]
+    assert membership("olga").user == olga
 
 
 def test_a_bad_role_creates_no_one(client, maria):

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -29,6 +30,7 @@ from uploads.models import (
     Team,
     validate_no_control_characters,
 )
+from uploads.permissions import visible_teams
 from uploads.services.audit import audit
 from uploads.services.errors import ServiceError
 from uploads.wording import emails
@@ -168,6 +170,10 @@ class MemberAdded:
     membership: Membership
     created_user: bool  # an unknown email address made a new user
     invited: bool  # an invitation email went out
+    # Added by an address a manager gave for someone outside their teams (or no
+    # one): told as an invitation, whoever it was.
+    by_invitation: bool = False
+    address: str = ""  # the address as the manager gave it, when by_invitation
 
 
 def set_password_link(user: AbstractBaseUser) -> str:
@@ -188,7 +194,8 @@ def invitation_send(
     team: Team | None = None,
     actor: AbstractBaseUser | None = None,
 ) -> bool:
-    """Email the user a link to set their password and log in; audited.
+    """Email the user a link to set their password and log in (someone who has
+    a password: that they were added, and where to log in); audited.
 
     Returns False (and logs why) when the mail server refused it; raises nothing.
     """
@@ -200,7 +207,9 @@ def invitation_send(
         team=team,
         membership=membership,
         inviter=actor,
-        link=set_password_link(user),
+        # Someone with a password of their own is told to log in, not sent a
+        # link that would replace it.
+        link="" if user.has_usable_password() else set_password_link(user),
     )
     try:
         send_mail(email.subject, email.body, None, [user.email])
@@ -224,17 +233,21 @@ def member_add(
     An email address nobody has yet creates the user (no usable password, their
     username the part before the @) and emails them an invitation; so does adding
     anyone who has never set a password (a lost invitation is sent again).
-    Raises ServiceError for an unknown username, an invalid address, an address
-    two users share, or a role that does not exist (then no user is created).
+
+    A manager (an actor who is not staff) finds by username only people of their
+    own teams, and an address outside their teams is answered exactly as an
+    unknown one (an invitation, `by_invitation`), so adding people cannot tell a
+    manager who has an account. Raises ServiceError for a username not found, an
+    invalid address, an address two known users share, or a role that does not
+    exist (then no user is created).
     """
     who = who.strip()
     user_model = get_user_model()
-    user = user_model.objects.filter(username=who).first()
+    known = _people_known_to(actor)
+    user = known.filter(username=who).first()
     if user is None and "@" not in who:
-        raise ServiceError(
-            f"No user named '{who}'. To invite someone new, enter their email "
-            "address instead."
-        )
+        raise ServiceError(_not_found(who, actor))
+    by_invitation = False
     if user is None:
         try:
             validate_email(who)
@@ -242,22 +255,63 @@ def member_add(
             raise ServiceError(
                 f"'{who}' is not an email address: check it, e.g. 'dana@example.com'."
             ) from None
-        matches = list(user_model.objects.filter(email__iexact=who)[:2])
+        matches = list(known.filter(email__iexact=who)[:2])
         if len(matches) > 1:
             raise ServiceError(
                 f"More than one user has the address {who}: add the one you mean "
                 "by their username."
             )
         user = matches[0] if matches else None
+        if user is None and _is_manager(actor):
+            # Someone outside the manager's teams, or no one: both are invited.
+            by_invitation = True
+            user = (
+                user_model.objects.filter(email__iexact=who)
+                .order_by(F("last_login").desc(nulls_last=True), "pk")
+                .first()
+            )
     created_user = user is None
     with transaction.atomic():
         if user is None:
             user = user_create(username=_free_username(who), email=who, actor=actor)
         membership, _ = membership_set(user=user, team=team, role=role, actor=actor)
     invited = False
-    if not user.has_usable_password() and user.email:
+    if by_invitation or (not user.has_usable_password() and user.email):
         invited = invitation_send(user=user, team=team, actor=actor)
-    return MemberAdded(membership, created_user=created_user, invited=invited)
+    return MemberAdded(
+        membership,
+        created_user=created_user,
+        invited=invited,
+        by_invitation=by_invitation,
+        address=who if by_invitation else "",
+    )
+
+
+def _is_manager(actor: AbstractBaseUser | None) -> bool:
+    """An actor who runs only their own teams (not staff, not a command)."""
+    return actor is not None and not actor.is_staff
+
+
+def _people_known_to(actor: AbstractBaseUser | None) -> QuerySet[AbstractBaseUser]:
+    """Whom an actor may find by name: a manager, the people of their own teams
+    (they see them in those teams' history anyway); staff and commands, anyone."""
+    people = get_user_model().objects.all()
+    if not _is_manager(actor):
+        return people
+    return people.filter(memberships__team__in=visible_teams(actor)).distinct()
+
+
+def _not_found(who: str, actor: AbstractBaseUser | None) -> str:
+    if _is_manager(actor):
+        # The same for a username nobody has and one outside the manager's teams.
+        return (
+            f"No one in your teams is named '{who}'. To add anyone else, enter "
+            "their email address: they get an invitation."
+        )
+    return (
+        f"No user named '{who}'. To invite someone new, enter their email "
+        "address instead."
+    )
 
 
 def _free_username(email: str) -> str:

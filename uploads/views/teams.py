@@ -254,6 +254,23 @@ def _manage_page(
 def _say_added(request: HttpRequest, added: team_services.MemberAdded) -> None:
     user = added.membership.user
     role = with_article(added.membership.get_role_display().lower())
+    team = added.membership.team
+    if added.by_invitation:
+        # Whoever the address belongs to, a manager is told the same.
+        if not added.invited:
+            messages.warning(
+                request,
+                f"{added.address} is {role} of {team.name}, but the invitation email "
+                "could not be sent: add them again later to resend it, or ask an "
+                "operator.",
+            )
+            return
+        messages.success(
+            request,
+            f"Invited {added.address} as {role} of {team.name}: they have an email "
+            "with a link to log in.",
+        )
+        return
     if added.created_user and added.invited:
         said = (
             f"Invited {user.email} as {role}: they are user {user.get_username()} "
@@ -265,7 +282,7 @@ def _say_added(request: HttpRequest, added: team_services.MemberAdded) -> None:
             "so the invitation was sent again."
         )
     else:
-        said = f"{user.get_username()} is {role} of {added.membership.team.name}."
+        said = f"{user.get_username()} is {role} of {team.name}."
     if not user.has_usable_password() and not added.invited:
         messages.warning(
             request,
