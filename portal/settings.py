@@ -337,6 +337,11 @@ REQUEST_BODY_MAX_BYTES = UPLOAD_MAX_BYTES + 1_000_000
 # A file bigger than this is stored at once and checked by a worker, so no web
 # worker is held by a big file (its page follows the check).
 CHECK_IN_WORKER_BYTES = env_int("CHECK_IN_WORKER_BYTES", 1_000_000, minimum=0)
+# Files being checked at once (the upload page and the script API, in a web thread
+# or a worker): at most this many per person (per token for a script) and per
+# team; one more is refused with a 429 (uploads/services/checks.py).
+CHECKS_PER_PERSON = env_int("CHECKS_PER_PERSON", 2, minimum=1)
+CHECKS_PER_TEAM = env_int("CHECKS_PER_TEAM", 4, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 # The limit handler comes first, so a file past UPLOAD_MAX_BYTES is stopped before
 # Django's handlers keep it in memory or spool it to disk.

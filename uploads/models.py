@@ -337,6 +337,10 @@ class Upload(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     # A script's dry run of a big file, checked by a worker: never queued.
     dry_run = models.BooleanField(default=False)
+    # For a big file a script sent, checked by a worker: the kind of the call it
+    # was sent to (progress or metric), which the file's kind must match to be
+    # queued (services/api.py api_after_check); empty for every other upload.
+    api_kind = models.CharField(max_length=16, blank=True, default="")
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

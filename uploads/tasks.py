@@ -20,7 +20,11 @@ def submit_upload(upload_id: int) -> None:
 
 @shared_task(name="uploads.tasks.check_upload")
 def check_upload(upload_id: int) -> None:
+    from uploads.services.api import api_after_check
+
     services.upload_check_by_id(upload_id=upload_id)
+    # A big file from a script: queued (or closed) once checked.
+    api_after_check(upload_id=upload_id)
 
 
 @shared_task(name="uploads.tasks.poll_upload")

@@ -17,7 +17,14 @@ from django.utils import timezone
 from uploads import csvformat
 from uploads.models import ApiIdempotencyKey, ApiToken, Upload
 from uploads.selectors import plan_item_rules
-from uploads.services.drafts import upload_confirm, upload_create, upload_reject
+from uploads.services.checks import checks_allow
+from uploads.services.drafts import (
+    check_later,
+    upload_confirm,
+    upload_create,
+    upload_receive,
+    upload_reject,
+)
 from uploads.services.errors import ServiceError
 from uploads.wording.api import Answer, submit_answer
 
@@ -69,6 +76,9 @@ class Submitted:
     queued: bool
     refusal: str = ""
     wrong_kind: bool = False
+    # A big file: stored and handed to a worker to check (and, unless a dry run,
+    # queued there when clean); the status call answers the rest.
+    checking: bool = False
 
 
 def api_check(
@@ -100,7 +110,15 @@ def api_submit(
 ) -> Submitted:
     """Check the file as an upload of the token's team and queue it if clean and
     of the `kind` the call takes; a file that cannot be sent is closed at once, so
-    it sits in nobody's drafts. A name ending in ``.json`` is read as JSON."""
+    it sits in nobody's drafts. A name ending in ``.json`` is read as JSON.
+
+    A file over CHECK_IN_WORKER_BYTES is checked by a worker (`checking`), so no
+    web thread is held by it. Raises TooManyChecks past the token's or the team's
+    checks at once (services/checks.py).
+    """
+    checks_allow(team=token.team, api_token=token)
+    if len(data) > settings.CHECK_IN_WORKER_BYTES:
+        return api_check_later(token, data, original_name, kind=kind)
     upload = upload_create(
         team=token.team,
         user=None,
@@ -123,6 +141,55 @@ def api_submit(
         upload_reject(upload=upload, user=None)
         return Submitted(upload, queued=False, refusal=str(error))
     return Submitted(upload, queued=True)
+
+
+def api_check_later(
+    token: ApiToken,
+    data: bytes,
+    original_name: str,
+    *,
+    kind: str = csvformat.PROGRESS,
+    dry_run: bool = False,
+) -> Submitted:
+    """Store a big file as the token's team's upload (state checking) and have a
+    worker check it; `api_after_check` then queues it (or, for a `dry_run`, only
+    keeps the findings). Raises TooManyChecks as `api_submit` does."""
+    checks_allow(team=token.team, api_token=token)
+    with transaction.atomic():
+        upload = upload_receive(
+            team=token.team,
+            user=None,
+            data=data,
+            original_name=original_name,
+            source=Upload.Source.API,
+            api_token=token,
+        )
+        Upload.objects.filter(pk=upload.pk).update(api_kind=kind, dry_run=dry_run)
+        upload.api_kind, upload.dry_run = kind, dry_run
+        check_later(upload)
+    return Submitted(upload, queued=False, checking=True)
+
+
+def api_after_check(*, upload_id: int) -> None:
+    """After a worker checked a big file a script sent: queue it when clean and of
+    the kind of the call it was sent to; else (and always for a dry run) close
+    it, so it sits in nobody's drafts. Nothing to do for any other upload."""
+    upload = (
+        Upload.objects.select_related("team")
+        .filter(pk=upload_id, state=Upload.State.DRAFT, source=Upload.Source.API)
+        .exclude(api_kind="")
+        .first()
+    )
+    if upload is None:
+        return
+    if upload.dry_run or upload.kind != upload.api_kind or not upload.is_sendable:
+        upload_reject(upload=upload, user=None)
+        return
+    try:
+        upload_confirm(upload=upload, user=None)
+    except ServiceError as error:
+        upload_reject(upload=upload, user=None)
+        Upload.objects.filter(pk=upload.pk).update(error_text=str(error))
 
 
 def api_submit_once(

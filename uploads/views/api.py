@@ -29,10 +29,21 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
 
+from portal.logins import client_ip
 from uploads import csvformat
 from uploads.models import ApiIdempotencyKey, ApiToken, Upload
-from uploads.services.api import KeyInFlight, api_check, api_submit, api_submit_once
+from uploads.services.api import (
+    KeyInFlight,
+    KeyReused,
+    api_check,
+    api_check_later,
+    api_submit,
+    api_submit_once,
+    request_hash,
+)
+from uploads.services.checks import TooManyChecks
 from uploads.services.tokens import token_authenticate
 from uploads.wording import api as words
 from uploads.wording.api import Answer
@@ -74,13 +85,17 @@ def api_view(*methods: str) -> Callable:
             try:
                 if request.method not in methods:
                     raise ApiError(words.wrong_method(methods))
+                _throttle_bad_tokens(request, count=False)
                 token = token_authenticate(request.headers.get("Authorization"))
                 if token is None:
+                    _throttle_bad_tokens(request, count=True)
                     raise ApiError(words.no_token())
                 _throttle(token)
                 return view(request, *args, token=token, **kwargs)
             except ApiError as error:
                 return _json(error.answer)
+            except TooManyChecks as error:
+                return _json(words.too_many_checks(error.whose, error.limit))
             except Exception:
                 # No traceback leaves the portal; the log keeps it (without the
                 # request's headers, so never the token).
@@ -94,17 +109,63 @@ def api_view(*methods: str) -> Callable:
 
 def _throttle(token: ApiToken) -> None:
     """Count the call against the token's minute, in the shared cache as the
-    accounts pages count theirs (django-ratelimit); a 429 past the limit, and
-    when the cache cannot count (django-ratelimit fails closed)."""
-    usage = get_usage(
-        None,
+    accounts pages count theirs (django-ratelimit); a 429 past the limit."""
+    _limit(
         group="api:token",
-        key=lambda _group, _request: str(token.pk),
-        rate=(settings.API_RATE_LIMIT_PER_MINUTE, MINUTE),
-        increment=True,
+        key=str(token.pk),
+        per_minute=settings.API_RATE_LIMIT_PER_MINUTE,
+        refusal=words.too_many_calls,
     )
-    if usage is not None and usage["should_limit"]:
-        raise ApiError(words.too_many_calls(retry_after=max(1, usage["time_left"])))
+
+
+def _throttle_bad_tokens(request: HttpRequest, *, count: bool) -> None:
+    """A 429 for an address that sent too many invalid tokens this minute (checked
+    before the token is, so a throttled address learns nothing of a guess);
+    `count` adds one failure."""
+    _limit(
+        group="api:bad-token",
+        key=client_ip(request) or "unknown",
+        per_minute=settings.API_BAD_TOKENS_PER_MINUTE,
+        refusal=words.too_many_bad_tokens,
+        increment=count,
+    )
+
+
+def _limit(
+    *,
+    group: str,
+    key: str,
+    per_minute: int,
+    refusal: Callable[[int], Answer],
+    increment: bool = True,
+) -> None:
+    """Raise `refusal(retry_after)` past `per_minute` calls in `group` for `key`.
+
+    Fails open: the limiter shares Redis with the broker, and while Redis is down
+    a confirmed upload still waits safely in the database, so the call answers as
+    usual (logged) rather than a 500 or a 429 for everyone.
+    """
+    try:
+        usage = get_usage(
+            None,
+            group=group,
+            key=lambda _group, _request: key,
+            rate=(per_minute, MINUTE),
+            increment=increment,
+        )
+    except (RedisError, OSError, ValueError) as error:
+        logger.warning(
+            "rate limit %s not counted (cache unavailable): %s", group, error
+        )
+        return
+    if usage is None:
+        return
+    if usage["limit"] == 0:
+        # django-ratelimit's answer when the cache could not count (fail closed).
+        logger.warning("rate limit %s not counted (cache gave no count)", group)
+        return
+    if usage["should_limit"]:
+        raise ApiError(refusal(max(1, usage["time_left"])))
 
 
 def _read_body(request: HttpRequest) -> bytes:
@@ -173,6 +234,10 @@ def submit(
     dry_run = bool(read_yes_no(request.GET.get("dry_run", "")))
     key = _idempotency_key(request)
     data = _read_body(request)
+    if dry_run and len(data) > settings.CHECK_IN_WORKER_BYTES:
+        # A big dry run is checked by a worker, not in this web thread.
+        later = api_check_later(token, data, original_name, kind=kind, dry_run=True)
+        return _json(words.checking_answer(later.upload))
     if dry_run:
         checked = api_check(
             token, data, content_type="application/json" if is_json else None
@@ -182,7 +247,16 @@ def submit(
         submitted = api_submit(token, data, original_name, kind=kind)
         return _json(words.submit_answer(submitted))
     try:
-        answer, replayed = api_submit_once(token, key, data, original_name, kind=kind)
+        answer, replayed = api_submit_once(
+            token,
+            key,
+            data,
+            original_name,
+            kind=kind,
+            fingerprint=request_hash(request.method or "", request.path, data),
+        )
+    except KeyReused:
+        raise ApiError(words.key_reused()) from None
     except KeyInFlight:
         raise ApiError(words.key_in_flight()) from None
     return _json(answer, **({"Idempotent-Replayed": "true"} if replayed else {}))
@@ -205,7 +279,9 @@ def status(
     upload = Upload.objects.filter(team=token.team, public_id=public_id).first()
     if upload is None:
         raise ApiError(words.no_such_job())
-    if upload.kind != kind:
+    # A big file's call is kept (api_kind): it is answered there, even when the
+    # worker found the file to be of the other kind.
+    if (upload.api_kind or upload.kind) != kind:
         raise ApiError(words.job_of_the_other_kind(upload))
     last_answer = (
         upload.attempts.exclude(status_code=None).order_by("-started_at", "-pk").first()

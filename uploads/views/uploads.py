@@ -26,7 +26,7 @@ from uploads.permissions import (
 )
 from uploads.selectors import uploads as selectors_uploads
 from uploads.selectors.teams import template_external_ids
-from uploads.services import drafts, revisions
+from uploads.services import checks, drafts, revisions
 from uploads.services.errors import ServiceError
 from uploads.views.downloads import ANY_FILE, download
 from uploads.wording import uploads as wording_uploads
@@ -44,6 +44,15 @@ def upload_new(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, "You may look at this team's uploads, not send them.")
         return redirect("dashboard")
     form = UploadFileForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            checks.checks_allow(team=team, user=request.user)
+        except checks.TooManyChecks as error:
+            form.add_error(
+                None, wording_uploads.too_many_checks(error.whose, error.limit)
+            )
+            status = 429
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["file"]
         data = uploaded.read()
@@ -60,6 +69,7 @@ def upload_new(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "uploads/upload_new.html",
         {"team": team, "form": form, "comment_max": f"{csvformat.COMMENT_MAX:,}"},
+        status=status,
     )
 
 

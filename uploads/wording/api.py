@@ -25,6 +25,7 @@ ANSWER_BODY_CHARS = 2000
 # A status while the upload is on its way, or with a person (202).
 ON_ITS_WAY = frozenset(
     {
+        State.CHECKING,
         State.DRAFT,
         State.QUEUED,
         State.SUBMITTING,
@@ -33,6 +34,10 @@ ON_ITS_WAY = frozenset(
     }
 )
 STATE_WORDS = {
+    State.CHECKING: (
+        "Being checked by a worker (a big file): ask again shortly for the "
+        "findings and, when it is clean, its way to AchieveIt."
+    ),
     State.DRAFT: "Checked; not yet queued.",
     State.QUEUED: "Queued: the portal sends it to AchieveIt shortly.",
     State.SUBMITTING: "Being sent to AchieveIt.",
@@ -112,6 +117,8 @@ def check_answer(checked: Checked, *, kind: str = csvformat.PROGRESS) -> Answer:
 def submit_answer(submitted: Submitted) -> Answer:
     """A POST's answer: 200 with the job ID when queued, else 400 and why."""
     upload = submitted.upload
+    if submitted.checking:
+        return checking_answer(upload)
     if submitted.wrong_kind:
         return wrong_kind(upload.kind, portal_url(upload))
     if submitted.refusal:
@@ -132,10 +139,51 @@ def submit_answer(submitted: Submitted) -> Answer:
 # --- GET /api/progressupdates/status/<job id> -----------------------------------------
 
 
+def checking_answer(upload: Upload) -> Answer:
+    """A big file taken for a worker to check: 202 with the job to ask about."""
+    status_path = f"{_SUBMIT_PATHS[upload.api_kind or upload.kind]}status/"
+    return Answer(
+        202,
+        {
+            "jobId": str(upload.public_id),
+            "dryRun": upload.dry_run,
+            "state": upload.state,
+            "message": (
+                "The file is big, so a worker checks it"
+                + (" (a dry run: nothing will be queued)" if upload.dry_run else "")
+                + f". Ask GET {status_path}{upload.public_id} for the findings"
+                + ("." if upload.dry_run else " and the verdict.")
+            ),
+            "statusUrl": f"{status_path}{upload.public_id}",
+            "portalUrl": portal_url(upload),
+        },
+    )
+
+
 def status_answer(upload: Upload, last_answer: Attempt | None) -> Answer:
     """Where the upload is: 202 on its way (or with a person), 200 only when
     applied in AchieveIt, 400 when finally not applied. `last_answer` is the
-    latest call AchieveIt answered."""
+    latest call AchieveIt answered. A big file checked by a worker answers as its
+    POST would have once checked: a dry run 200 or 400 with its findings, a file
+    of the other kind than its call 400."""
+    if upload.api_kind and upload.state == State.REJECTED:
+        if upload.api_kind != upload.kind:
+            return wrong_kind(upload.kind, portal_url(upload))
+        if upload.dry_run and upload.is_sendable:
+            return Answer(
+                200,
+                {
+                    "jobId": str(upload.public_id),
+                    "dryRun": True,
+                    "rows": upload.row_count,
+                    "findings": [finding_json(finding) for finding in upload.findings],
+                },
+            )
+        if upload.dry_run or not upload.error_text:
+            answer = _errors_answer(upload.findings, portal_url(upload))
+            return Answer(
+                answer.status, {"jobId": str(upload.public_id), **answer.body}
+            )
     status, words = _verdict(upload)
     body = {
         "jobId": str(upload.public_id),
@@ -224,6 +272,20 @@ def too_many_bad_tokens(retry_after: int) -> Answer:
             f"token your script sends, then try again in {retry_after} s."
         },
         {"Retry-After": str(retry_after)},
+    )
+
+
+def too_many_checks(whose: str, limit: int) -> Answer:
+    """Over the checks at once a token (`whose` "person") or a team may have."""
+    holder = "this token" if whose == "person" else "this token's team"
+    return Answer(
+        429,
+        {
+            "error": f"{count(limit, 'file')} sent by {holder} "
+            f"{'is' if limit == 1 else 'are'} being checked already: wait for one "
+            "to finish (ask its status), then send this one again."
+        },
+        {"Retry-After": "5"},
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from uploads.models import Upload
+from uploads.wording.common import count
 
 if TYPE_CHECKING:
     from uploads.selectors.uploads import StateFacts
@@ -31,6 +32,18 @@ def rows_phrase(lines: list[int]) -> str:
     if len(shown) == 1:
         return f"row {shown[0]}"
     return "rows " + ", ".join(shown[:-1]) + f" and {shown[-1]}" + more
+
+
+def too_many_checks(whose: str, limit: int) -> str:
+    """The upload page's refusal past the checks at once a person (`whose`
+    "person") or their team may have (services/checks.py)."""
+    holder = "of yours" if whose == "person" else "of your team's"
+    being = "is" if limit == 1 else "are"
+    return (
+        f"{count(limit, 'file')} {holder} {being} being checked already. Wait "
+        "until it is checked (its page shows how far it got), then send this file "
+        "again."
+    )
 
 
 def upload_summary(facts: StateFacts) -> Summary:
