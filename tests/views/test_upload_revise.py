@@ -143,3 +143,29 @@ def test_a_comment_typed_into_a_row_without_one_is_kept(client, alice, messy_dra
     revision = Upload.objects.exclude(pk=messy_draft.pk).get()
     assert revision.rows.get(line=5).comment == "Done at last"
     assert revision.rows.exclude(line=5).filter(comment="").count() == 3
+
+
+def test_a_json_draft_offers_no_grid_but_may_leave_out_its_bad_records(
+    client, alice, team, plan_items
+):
+    data = (
+        b'[{"externalId": "SALES-Q4-01", "status": "Acheived", "metricValue": 1,'
+        b' "asOfDate": "2026-10-31"},'
+        b' {"externalId": "IT-MIGRATION", "status": "Achieved",'
+        b' "asOfDate": "2026-10-31", "comment": "Moved"}]'
+    )
+    draft = services.upload_create(
+        team=team, user=alice, data=data, original_name="updates.json"
+    )
+    client.force_login(alice)
+    page = client.get(f"/uploads/{draft.public_id}/").content.decode()
+    assert "Record 1, Status" in page
+    assert 'data-testid="fix-rows"' not in page
+
+    client.post(f"/uploads/{draft.public_id}/exclude-invalid/")
+
+    clean = Upload.objects.exclude(pk=draft.pk).get()
+    assert list(clean.rows.values_list("external_id", "comment")) == [
+        ("IT-MIGRATION", "Moved")
+    ]
+    assert clean.is_sendable

@@ -50,6 +50,10 @@ def rows_by_line(upload: Upload) -> dict[int, list[str]] | None:
     None when the file cannot be read again, or a form's rows cannot be told apart.
     """
     data = original_bytes(upload)
+    if data is not None and _is_json(data):
+        # A JSON array has records, not rows of cells: there is nothing the grid
+        # could show as written (the file is corrected and sent again instead).
+        return None
     rows = reading.read_rows(data) if data is not None else None
     if rows is None:
         return None
@@ -68,6 +72,11 @@ def rows_by_line(upload: Upload) -> dict[int, list[str]] | None:
     ):
         return None
     return by_line
+
+
+def _is_json(data: bytes) -> bool:
+    """True for a file the reader takes as JSON: its first character is [ or {."""
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{")
 
 
 def grid_columns(kind: str) -> tuple[str, ...]:
