@@ -34,7 +34,12 @@ def poll_upload(upload_id: int) -> None:
 
 @shared_task(name="uploads.tasks.sweep")
 def sweep() -> dict[str, int]:
-    return services.upload_sweep()
+    from uploads.services.api import api_finish_checked
+
+    counts = services.upload_sweep()
+    if "skipped" not in counts:
+        counts["api_finished"] = api_finish_checked()
+    return counts
 
 
 @shared_task(name="uploads.tasks.expire_drafts")

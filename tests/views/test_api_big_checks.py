@@ -153,3 +153,21 @@ def test_a_slot_frees_once_the_worker_checked_the_file(api, token, settings):
     worker_checks(job_id)
 
     assert send(api, token).status_code == 202
+
+
+def test_the_sweep_queues_a_big_file_whose_worker_stopped_after_the_check(
+    api, token, settings
+):
+    settings.REQUEUE_AFTER = 0
+    job_id = send(api, token).json()["jobId"]
+    upload = Upload.objects.get(public_id=job_id)
+    # The worker checked it and was killed before it went on.
+    from uploads import services
+
+    services.upload_check_by_id(upload_id=upload.pk)
+    assert Upload.objects.get(pk=upload.pk).state == State.DRAFT
+
+    with mock.patch.object(services, "upload_sweep", return_value={}):
+        assert tasks.sweep()["api_finished"] == 1
+
+    assert Upload.objects.get(pk=upload.pk).state == State.QUEUED

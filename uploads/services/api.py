@@ -192,6 +192,21 @@ def api_after_check(*, upload_id: int) -> None:
         Upload.objects.filter(pk=upload.pk).update(error_text=str(error))
 
 
+def api_finish_checked() -> int:
+    """The sweep's share: big API files a worker checked but did not go on with
+    (killed between the check and `api_after_check`), queued or closed now. How
+    many were."""
+    stale = timezone.now() - timedelta(seconds=settings.REQUEUE_AFTER)
+    left = Upload.objects.filter(
+        state=Upload.State.DRAFT, source=Upload.Source.API, updated_at__lte=stale
+    ).exclude(api_kind="")
+    finished = 0
+    for upload_id in left.values_list("pk", flat=True)[:100]:
+        api_after_check(upload_id=upload_id)
+        finished += 1
+    return finished
+
+
 def api_submit_once(
     token: ApiToken,
     key: str,
