@@ -169,3 +169,17 @@ def test_a_json_draft_offers_no_grid_but_may_leave_out_its_bad_records(
         ("IT-MIGRATION", "Moved")
     ]
     assert clean.is_sendable
+
+
+def test_a_file_with_its_columns_in_another_order_offers_no_grid(
+    client, alice, team, plan_items
+):
+    data = (
+        b"Status,External ID,As Of Date,Current Value\n"
+        b"Acheived,SALES-Q4-01,2026-10-31,1\n"
+    )
+    draft = services.upload_create(team=team, user=alice, data=data)
+    client.force_login(alice)
+    page = client.get(f"/uploads/{draft.public_id}/").content.decode()
+    assert "Row 2, Status" in page
+    assert 'data-testid="fix-rows"' not in page

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from uploads import csvformat
 from uploads.csvformat import reading
+from uploads.csvformat.columns import columns_from_header, looks_like_header
 from uploads.models import AuditEvent, Upload
 from uploads.selectors import plan_item_rules
 
@@ -74,6 +75,24 @@ def rows_by_line(upload: Upload) -> dict[int, list[str]] | None:
     return by_line
 
 
+def _in_grid_order(
+    upload: Upload, rows: dict[int, list[str]], columns: tuple[str, ...]
+) -> bool:
+    """False for a file whose header names its columns in another order than the
+    grid's: its cells would show under the wrong names (it is corrected in the
+    file instead)."""
+    header = rows.get(1)
+    if upload.source == Upload.Source.FORM or not header:
+        return True
+    if not looks_like_header(header):
+        return True
+    named = columns_from_header(header)[0].named()
+    return all(
+        name in columns and columns.index(name) == index
+        for name, index in named.items()
+    )
+
+
 def _is_json(data: bytes) -> bool:
     """True for a file the reader takes as JSON: its first character is [ or {."""
     return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{")
@@ -129,6 +148,8 @@ def rows_with_errors(upload: Upload) -> list[BadRow]:
     if rows is None:
         return []
     columns = grid_columns(upload.kind)
+    if not _in_grid_order(upload, rows, columns):
+        return []
     bad_rows: dict[int, BadRow] = {}
     for finding in errors:
         line = finding["line"]
