@@ -364,6 +364,9 @@ API_BAD_TOKENS_PER_MINUTE = env_int("API_BAD_TOKENS_PER_MINUTE", 20, minimum=1)
 HISTORY_EXPORTS_PER_PERSON = env_int("HISTORY_EXPORTS_PER_PERSON", 2, minimum=1)
 HISTORY_EXPORT_LEASE_SECONDS = env_int("HISTORY_EXPORT_LEASE_SECONDS", 300, minimum=1)
 HISTORY_EXPORT_MAX_ROWS = env_int("HISTORY_EXPORT_MAX_ROWS", 100_000, minimum=1)
+# Plan items files (mapping imports) one person may check an hour: each check
+# tells which External IDs the organization already has.
+MAPPING_CHECKS_PER_HOUR = env_int("MAPPING_CHECKS_PER_HOUR", 30, minimum=1)
 
 # --- Celery --------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")

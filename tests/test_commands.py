@@ -315,7 +315,7 @@ def test_import_plan_items_will_not_steal_another_teams_item(
 ):
     path = tmp_path / "items.csv"
     path.write_text("External ID,Name,Has Metric\nFIN-CLOSE,Mine now,yes\n")
-    with pytest.raises(CommandError, match="already belongs to another team"):
+    with pytest.raises(CommandError, match="cannot be added to this team"):
         call_command("import_plan_items", str(path), "--team", "sales")
     assert PlanItem.objects.get(external_id="FIN-CLOSE").team.slug == "finance"
 

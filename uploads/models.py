@@ -582,6 +582,7 @@ class AuditEvent(models.Model):
         API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
         USER_CREATED = "user.created", "User created"
         PLAN_ITEMS_IMPORTED = "plan_items.imported", "Plan items imported"
+        PLAN_ITEMS_CHECKED = "plan_items.checked", "Plan items file checked"
         ADMIN_CHANGED = "admin.changed", "Changed in the admin"
         UPLOAD_ARCHIVED = "upload.archived", "Archived and removed from the portal"
         PLAN_LINKED = "plan.linked", "AchieveIt plan linked"

@@ -64,7 +64,7 @@ def test_a_manager_adds_a_member_and_imports_a_mapping(
     choose_mapping(page, BAD_MAPPING)
     errors = page.inner_text("[data-testid=import-errors]")
     assert "'maybe' is not yes/no" in errors
-    assert "'FIN-CLOSE' already belongs to another team" not in errors  # row 2 bad
+    assert "'FIN-CLOSE' cannot be added to this team" not in errors  # row 2 bad
     assert "expected 3 columns" in errors
     assert page.locator("[data-testid=apply]").count() == 0
     look_at(page, "team-import-preview-errors")

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import PlanItemFactory
+from uploads.csvformat.mapping import unavailable_message
 from uploads.models import AuditEvent, PlanItem
 from uploads.services.errors import ServiceError
 from uploads.services.mapping import (
@@ -17,6 +18,7 @@ from uploads.services.mapping import (
     MappingRow,
     plan_item_set_active,
     plan_items_import,
+    plan_items_import_check,
     plan_items_import_preview,
     read_mapping,
 )
@@ -96,12 +98,15 @@ def test_an_import_will_not_take_another_teams_items(team, other_team):
     with pytest.raises(ServiceError) as error:
         plan_items_import(team=team, items=items)
     assert str(error.value).splitlines() == ["Nothing imported:"] + [
-        f"External ID '{external_id}' already belongs to another team; "
-        "an operator must move it."
+        f"External ID '{external_id}' cannot be added to this team's plan items. "
+        "Check the External ID; if it is right, ask an operator."
         for external_id in sorted(theirs)
     ]
     assert not PlanItem.objects.filter(team=team).exists()
     assert events(Action.PLAN_ITEMS_IMPORTED) == []
+    # Refused, it told what a preview tells: audited as a check.
+    (checked,) = events(Action.PLAN_ITEMS_CHECKED)
+    assert checked.details["refused"] == 3
 
 
 def test_a_bulk_import_adds_changes_and_leaves_unchanged_items_unwritten(
@@ -143,8 +148,8 @@ def test_another_teams_id_in_a_file_is_named_by_row(team, other_team):
     with pytest.raises(ServiceError) as error:
         plan_items_import(team=team, items=items)
     assert str(error.value) == (
-        "Nothing imported:\nRow 3, External ID: 'FIN-1' already belongs to another "
-        "team; an operator must move it."
+        "Nothing imported:\nRow 3, External ID: 'FIN-1' cannot be added to this "
+        "team's plan items. Check the External ID; if it is right, ask an operator."
     )
     assert list(PlanItem.objects.values_list("external_id", "name")) == [
         ("FIN-1", "Theirs")
@@ -171,8 +176,8 @@ def test_a_preview_tells_what_an_import_would_do_and_writes_nothing(team, other_
     assert [change.row.external_id for change in preview.reactivated] == ["OFF"]
     assert preview.unchanged == 1
     assert [str(problem) for problem in preview.problems] == [
-        "Row 5, External ID: 'THEIRS' already belongs to another team; an "
-        "operator must move it."
+        "Row 5, External ID: 'THEIRS' cannot be added to this team's plan items. "
+        "Check the External ID; if it is right, ask an operator."
     ]
     assert PlanItem.objects.get(external_id="OLD").name == "Old"
     assert not PlanItem.objects.filter(external_id="NEW").exists()
@@ -194,3 +199,34 @@ def test_an_item_is_deactivated_then_reactivated_each_audited_once(team, operato
         ("plan_item.deactivated", team, {"external_id": "A-1"}),
         ("plan_item.reactivated", team, {"external_id": "A-1"}),
     ]
+
+
+def test_another_teams_id_is_refused_in_the_words_of_any_taken_id(team, other_team):
+    PlanItemFactory(team=other_team, external_id="FIN-CLOSE")
+    preview = plan_items_import_preview(
+        team=team, items=[MappingRow("FIN-CLOSE", "Close", False, 2)]
+    )
+    (problem,) = preview.problems
+    assert "team" not in problem.message.replace("this team's", "")
+    assert problem.message == unavailable_message("FIN-CLOSE", 2)
+
+
+def test_a_persons_check_is_audited_with_counts_and_no_ids(team, other_team, alice):
+    PlanItemFactory(team=other_team, external_id="FIN-CLOSE")
+    items = [MappingRow("NEW-1", "New", True, 1), MappingRow("FIN-CLOSE", "X", True, 2)]
+
+    plan_items_import_check(team=team, items=items, actor=alice)
+
+    (event,) = events(Action.PLAN_ITEMS_CHECKED)
+    assert (event.actor, event.team) == (alice, team)
+    assert event.details == {
+        "rows": 2,
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "refused": 1,
+    }
+    assert (
+        event.sentence
+        == "alice checked a plan items file (1 new, 0 changed, 1 not addable)"
+    )

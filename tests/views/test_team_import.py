@@ -7,6 +7,7 @@ anyone else gets a 404."""
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.helpers import login_url, make_user
@@ -183,7 +184,7 @@ def test_bad_rows_are_named_by_row_and_column_and_nothing_is_written(
     assert not AuditEvent.objects.filter(action="plan_items.imported").exists()
 
 
-def test_another_teams_external_id_is_named_and_nothing_is_written(
+def test_another_teams_external_id_is_refused_without_saying_whose(
     client, maria, plan_items
 ):
     client.force_login(maria)
@@ -192,7 +193,16 @@ def test_another_teams_external_id_is_named_and_nothing_is_written(
     ]
     page = client.get(preview_url).content.decode()
     assert "<td>2</td>" in page
-    assert "&#x27;FIN-CLOSE&#x27; already belongs to another team" in page
+    assert (
+        "&#x27;FIN-CLOSE&#x27; cannot be added to this team&#x27;s plan items. "
+        "Check the External ID; if it is right, ask an operator." in page
+    )
+    assert "another team" not in page
+    # The check is in the team's history, with counts (never the IDs).
+    (checked,) = AuditEvent.objects.filter(action="plan_items.checked")
+    assert (checked.actor, checked.team.slug) == (maria, "sales")
+    assert checked.details["refused"] == 1
+    assert "FIN-CLOSE" not in str(checked.details)
     client.post(preview_url)
     assert not PlanItem.objects.filter(external_id="NEW-1").exists()
     assert PlanItem.objects.get(external_id="FIN-CLOSE").team.slug == "finance"
@@ -256,3 +266,27 @@ def test_external_ids_an_upload_could_not_carry_are_named_with_the_fix(
     assert "starts with &#x27;@&#x27;" in errors[2]
     assert client.post(preview_url).status_code == 400  # apply anyway: refused
     assert mapping_now() == before
+
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def test_a_person_checks_a_limited_number_of_files_an_hour(
+    client, maria, plan_items, settings
+):
+    settings.CACHES = LOCMEM
+    cache.clear()
+    settings.MAPPING_CHECKS_PER_HOUR = 2
+    client.force_login(maria)
+    preview_url = choose(client, b"NEW-1,Fine,yes\n")["Location"]
+    assert client.get(preview_url).status_code == 200
+    assert client.get(preview_url).status_code == 200
+
+    response = client.get(preview_url, follow=True)
+
+    assert response.status_code == 429
+    assert "You have checked 2 plan items files this hour" in response.content.decode()
+    assert client.post(preview_url).status_code == 429  # nor imported unchecked
+    assert not PlanItem.objects.filter(external_id="NEW-1").exists()
+    assert AuditEvent.objects.filter(action="plan_items.checked").count() == 2
+    cache.clear()

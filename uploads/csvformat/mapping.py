@@ -145,3 +145,20 @@ def id_problem_at(external_id: str, line: int) -> MappingProblem | None:
             line, "External ID", f"{external_id!r} has spaces around it: remove them."
         )
     return None
+
+
+def id_unavailable(external_id: str, line: int) -> MappingProblem:
+    """An External ID this team's mapping cannot take because it is already in
+    use in the organization. Worded without saying by whom, the same wherever
+    the portal says it (an import, a sync from AchieveIt), as an upload's unknown
+    ID is: a team must not learn which IDs other teams have."""
+    return MappingProblem(line, "External ID", unavailable_message(external_id, line))
+
+
+def unavailable_message(external_id: str, line: int = 0) -> str:
+    """The sentence of ``id_unavailable``: "External ID" named when no row is."""
+    named = "" if line else "External ID "
+    return (
+        f"{named}{external_id!r} cannot be added to this team's plan items. Check "
+        "the External ID; if it is right, ask an operator."
+    )

@@ -21,7 +21,12 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from uploads.csvformat import mapping
-from uploads.csvformat.mapping import MappingProblem, MappingRow, id_problem_at
+from uploads.csvformat.mapping import (
+    MappingProblem,
+    MappingRow,
+    id_problem_at,
+    id_unavailable,
+)
 from uploads.models import AuditEvent, PlanItem, Team
 from uploads.services.audit import audit
 from uploads.services.errors import ServiceError
@@ -38,6 +43,7 @@ __all__ = [
     "mapping_store",
     "plan_item_set_active",
     "plan_items_import",
+    "plan_items_import_check",
     "plan_items_import_preview",
     "read_mapping",
 ]
@@ -136,8 +142,9 @@ def read_mapping(data: bytes) -> list[MappingRow]:
 def plan_items_import_preview(*, team: Team, items: list[MappingRow]) -> ImportPreview:
     """What `plan_items_import` would do with these items; writes nothing.
 
-    Another team's External IDs, and IDs an upload could not carry (see
-    `read_mapping`), are listed in `problems` (the import refuses them).
+    External IDs another team has (said as `id_unavailable` says it, never by
+    whom), and IDs an upload could not carry (see `read_mapping`), are listed in
+    `problems` (the import refuses them).
     """
     # Items read from a file were checked by read_mapping; others (seed_demo's)
     # are checked here, so no way in stores an ID that breaks the rules.
@@ -172,14 +179,7 @@ def plan_items_import_preview(*, team: Team, items: list[MappingRow]) -> ImportP
             continue
         team_id, name, has_metric, active = found
         if team_id != team.pk:
-            problems.append(
-                MappingProblem(
-                    item.line,
-                    "External ID",
-                    f"{'' if item.line else 'External ID '}'{item.external_id}' "
-                    "already belongs to another team; an operator must move it.",
-                )
-            )
+            problems.append(id_unavailable(item.external_id, item.line))
         elif (name, has_metric, active) == (item.name, item.has_metric, True):
             unchanged += 1
         else:
@@ -187,6 +187,36 @@ def plan_items_import_preview(*, team: Team, items: list[MappingRow]) -> ImportP
     if not any(item.line for item in items):
         problems.sort(key=lambda problem: problem.message)
     return ImportPreview(new, changed, unchanged, problems)
+
+
+def plan_items_import_check(
+    *, team: Team, items: list[MappingRow], actor: AbstractBaseUser | None
+) -> ImportPreview:
+    """`plan_items_import_preview` as a person asks for it: audited
+    (PLAN_ITEMS_CHECKED, with counts and never the IDs), since a preview tells
+    which IDs the organization already has and must leave a trace. Raises
+    nothing."""
+    preview = plan_items_import_preview(team=team, items=items)
+    _audit_check(team, items, preview, actor)
+    return preview
+
+
+def _audit_check(
+    team: Team,
+    items: list[MappingRow],
+    preview: ImportPreview,
+    actor: AbstractBaseUser | None,
+) -> None:
+    audit(
+        action=Action.PLAN_ITEMS_CHECKED,
+        team=team,
+        actor=actor,
+        rows=len(items),
+        created=len(preview.new),
+        updated=len(preview.changed),
+        unchanged=preview.unchanged,
+        refused=len(preview.problems),
+    )
 
 
 def _existing_items(ids: list[str]) -> dict[str, tuple[int, str, bool, bool]]:
@@ -224,6 +254,8 @@ def plan_items_import(
     """
     preview = plan_items_import_preview(team=team, items=items)
     if preview.problems:
+        # A refused import tells what a preview does: audited the same.
+        _audit_check(team, items, preview, actor)
         raise MappingError(preview.problems)
     try:
         with transaction.atomic():

@@ -87,7 +87,8 @@ class SyncPreview:
     found_again: list[str] = field(default_factory=list)
     # AchieveIt items without an External ID: "give it one in AchieveIt".
     without_id: list[PlanItemRead] = field(default_factory=list)
-    # External IDs another team has (only an operator may move them).
+    # External IDs another team has (only an operator may move them); shown in
+    # the words of csvformat.mapping.id_unavailable, never saying whose they are.
     other_team: list[str] = field(default_factory=list)
     # External IDs no upload could carry, with the reason.
     unusable: list[tuple[str, str]] = field(default_factory=list)

@@ -4,9 +4,12 @@ preview. A person who may not manage the team gets a 404."""
 
 from __future__ import annotations
 
+import logging
+import math
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,6 +17,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
 
 from uploads.forms import (
     ItemActiveForm,
@@ -34,6 +39,9 @@ from uploads.services import mapping as mapping_services
 from uploads.services import teams as team_services
 from uploads.services.errors import ServiceError
 from uploads.wording.common import with_article
+
+logger = logging.getLogger(__name__)
+HOUR = 3600
 
 ITEMS_PER_PAGE = 50
 # External IDs named in the warning about items no file can carry.
@@ -192,6 +200,23 @@ def team_import_preview(request: HttpRequest, slug: str, token: str) -> HttpResp
     except ServiceError as error:
         messages.error(request, str(error))
         return redirect("team_import", slug=team.slug)
+    wait = _mapping_checks_used_up(request.user.pk)
+    if wait:
+        # Each check tells which IDs the organization already has: a person
+        # gets a working number of them, not an oracle.
+        messages.error(
+            request,
+            f"You have checked {settings.MAPPING_CHECKS_PER_HOUR} plan items files "
+            f"this hour, the most one person may. Try again in {wait}.",
+        )
+        response = render(
+            request,
+            "teams/team_import.html",
+            {"team": team, "form": MappingFileForm()},
+            status=429,
+        )
+        response["Retry-After"] = "3600"
+        return response
     try:
         items = mapping_services.read_mapping(data)
         if request.method == "POST":
@@ -205,7 +230,9 @@ def team_import_preview(request: HttpRequest, slug: str, token: str) -> HttpResp
                 f"changed, {result.unchanged} unchanged.",
             )
             return redirect("team_manage", slug=team.slug)
-        preview = mapping_services.plan_items_import_preview(team=team, items=items)
+        preview = mapping_services.plan_items_import_check(
+            team=team, items=items, actor=request.user
+        )
     except mapping_services.MappingError as error:
         context = {"problems": error.problems}
     except ServiceError as error:
@@ -225,6 +252,26 @@ def team_import_preview(request: HttpRequest, slug: str, token: str) -> HttpResp
         },
         status=status,
     )
+
+
+def _mapping_checks_used_up(user_id: int) -> str:
+    """How long until the person may check a mapping file again ("" when they
+    may now); counts this check. Fails open (logged) while the cache is down."""
+    try:
+        usage = get_usage(
+            None,
+            group="mapping-check",
+            key=lambda _group, _request: str(user_id),
+            rate=(settings.MAPPING_CHECKS_PER_HOUR, HOUR),
+            increment=True,
+        )
+    except (RedisError, OSError, ValueError) as error:
+        logger.warning("mapping checks not counted (cache unavailable): %s", error)
+        return ""
+    if usage is None or usage["limit"] == 0 or not usage["should_limit"]:
+        return ""
+    minutes = max(1, math.ceil(usage["time_left"] / 60))
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
 def _manage_page(

@@ -125,6 +125,15 @@ def sentence(event: AuditEvent) -> str:
                 f"({details.get('created', 0)} new, "
                 f"{details.get('updated', 0)} changed)"
             )
+        case Action.PLAN_ITEMS_CHECKED:
+            refused = details.get("refused", 0)
+            return (
+                f"{someone} checked a plan items file "
+                f"({details.get('created', 0)} new, "
+                f"{details.get('updated', 0)} changed"
+                + (f", {refused} not addable" if refused else "")
+                + ")"
+            )
         case Action.PLAN_LINKED:
             return f"{someone} linked the AchieveIt plan {details.get('plan_id')}"
         case Action.PLAN_UNLINKED:
