@@ -12,6 +12,7 @@ import ipaddress
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from portal.env import (
     ConfigError,
@@ -323,6 +324,9 @@ READBACK_AFTER = env_float("READBACK_AFTER", 300.0, minimum=0.0)
 READBACK_GIVE_UP = env_float("READBACK_GIVE_UP", 3600.0, minimum=1.0)
 # A team's plans are read back at most this often, whatever the sweep's pace.
 READBACK_EVERY = env_float("READBACK_EVERY", 60.0, minimum=0.0)
+# Beat sends the weekly reminders of stale items (uploads/services/reminders.py)
+# once a day at this hour (UTC): each team's go out on its own weekday.
+REMINDER_HOUR = env_int("REMINDER_HOUR", 7, minimum=0)
 
 # A draft not sent within this many days is discarded by beat (its file is kept).
 DRAFT_MAX_AGE_DAYS = env_int("DRAFT_MAX_AGE_DAYS", 7, minimum=1)
@@ -418,6 +422,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "expire-drafts": {"task": "uploads.tasks.expire_drafts", "schedule": 3600.0},
     "sync-plans": {"task": "uploads.tasks.sync_plans", "schedule": PLAN_SYNC_EVERY},
+    "send-reminders": {
+        "task": "uploads.tasks.send_reminders",
+        "schedule": crontab(minute=0, hour=REMINDER_HOUR % 24),
+    },
 }
 
 # --- Email -------------------------------------------------------------------

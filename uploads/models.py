@@ -47,6 +47,21 @@ class Team(models.Model):
     name = models.CharField(max_length=200, validators=[validate_no_control_characters])
     # A plan item with no update sent for this long shows as stale on the dashboard.
     stale_after_days = models.PositiveSmallIntegerField(default=30)
+    # Weekly reminder emails of stale items (uploads/services/reminders.py), sent
+    # on this weekday (0 = Monday) to the team's uploaders and managers.
+    reminders_on = models.BooleanField(default=False)
+    reminder_weekday = models.PositiveSmallIntegerField(
+        default=0,
+        choices=[
+            (0, "Monday"),
+            (1, "Tuesday"),
+            (2, "Wednesday"),
+            (3, "Thursday"),
+            (4, "Friday"),
+            (5, "Saturday"),
+            (6, "Sunday"),
+        ],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -144,6 +159,23 @@ class PlanItem(models.Model):
             self.last_updated_at is None
             or self.achieveit_last_updated > self.last_updated_at
         )
+
+
+class PersonReminder(models.Model):
+    """A person's weekly reminder (uploads/services/reminders.py): the week it
+    was last claimed for (one email a week, however many workers), and their own
+    switch to stop them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder"
+    )
+    # The Monday of the week a reminder was claimed for; null before the first.
+    week = models.DateField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    opted_out = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"reminders of {self.user}"
 
 
 class TeamPlan(models.Model):

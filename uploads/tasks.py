@@ -69,6 +69,15 @@ def read_back(team_id: int) -> dict[str, int]:
     return readback.readback_team(team_id=team_id)
 
 
+@shared_task(name="uploads.tasks.send_reminders")
+def send_reminders() -> int:
+    """Beat, daily: today's weekly reminders of stale items (one a person a
+    week); how many were sent."""
+    from uploads.services import reminders
+
+    return len(reminders.send_reminders())
+
+
 @shared_task(name="uploads.tasks.ping")
 def ping(token: str) -> str:
     """Round trip for tests and health checks: proves a worker reaches the database.

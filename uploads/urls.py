@@ -11,6 +11,7 @@ from uploads.views import (
     items,
     mine,
     plans,
+    reminders,
     review,
     teams,
     tokens,
@@ -117,6 +118,12 @@ urlpatterns = [
         plans.team_plan_sync,
         name="team_plan_sync",
     ),
+    path(
+        "teams/<slug:slug>/manage/reminders/",
+        reminders.team_reminders,
+        name="team_reminders",
+    ),
+    path("reminders/", reminders.my_reminders, name="my_reminders"),
     path(
         "teams/<slug:slug>/manage/import/<str:token>/",
         teams.team_import_preview,

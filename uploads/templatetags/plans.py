@@ -23,6 +23,7 @@ def linked_plans(context: dict[str, Any], team: Team) -> dict[str, Any]:
         "missing": team.plan_items.filter(missing_in_achieveit=True).count(),
         "csrf_token": context.get("csrf_token"),
         "user": context.get("user"),
+        "weekdays": Team._meta.get_field("reminder_weekday").choices,
     }
 
 

@@ -5,6 +5,7 @@ are)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -73,5 +74,19 @@ def invitation(
             "link": link,
             "login_link": settings.PORTAL_BASE_URL + reverse("login"),
             "days": f"{settings.PASSWORD_RESET_TIMEOUT / 86400:g}",
+        },
+    )
+
+
+def stale_reminder(reminder: Any) -> Email:
+    """The weekly reminder of stale plan items (services/reminders.Reminder): each
+    team's items for this person, with a link to its prefilled form."""
+    return _render(
+        "reminder",
+        {
+            "user": reminder.user,
+            "teams": reminder.teams,
+            "count": reminder.item_count,
+            "switch_link": settings.PORTAL_BASE_URL + reverse("my_reminders"),
         },
     )
