@@ -12,6 +12,8 @@ import pytest
 from uploads import csvformat
 from uploads.csvformat import Problem, Update
 
+from . import workbooks
+
 OCT_31 = date(2026, 10, 31)
 
 
@@ -186,7 +188,25 @@ METRIC_HEADER = b"External ID,Current Metric Value,As Of Date\n"
 REACHING_EACH_CODE: dict[str, bytes] = {
     "file.too_large": b"x" * 10_000_001,
     "file.empty": b"",
-    "file.workbook": b"PK\x03\x04rest-of-a-zip",
+    "file.workbook": workbooks.zipped({"word/document.xml": b"<w/>"}),
+    "file.workbook_corrupt": b"PK\x03\x04rest-of-a-zip",
+    "file.workbook_password": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    + "EncryptionInfo".encode("utf-16-le"),
+    "file.workbook_bomb": workbooks.zipped(
+        {"xl/workbook.xml": b"<workbook/>", "xl/big.xml": bytes(10_000_000)}
+    ),
+    "file.workbook_fake": b"\x89PNG\r\n\x1a\n\x00\x00",
+    "sheet.choose": workbooks.xlsx(
+        {"A": [workbooks.HEADER], "B": [workbooks.HEADER]}
+    ),
+    "sheet.unknown": workbooks.xlsx({"A": [workbooks.HEADER]}),
+    "sheet.none": workbooks.xlsx({"A": []}),
+    "cell.error": workbooks.xlsx(
+        {"A": [workbooks.HEADER, ["A", ("=NA()", "#N/A"), 1, "2026-10-31"]]}
+    ),
+    "row.left_blank": workbooks.xlsx(
+        {"A": [workbooks.HEADER, ["A"], ["B", "On Track", 1, "2026-10-31"]]}
+    ),
     "file.binary": b"A,B\x00,C,D\n",
     "file.encoding": b"A,\x81,C,D\n",
     "file.unreadable": b'"' + b"x" * 200_000 + b'"\n',
@@ -268,6 +288,10 @@ MAPPING = {
     "OLD": csvformat.PlanItemRule(own=True, active=False, has_metric=True),
     "NO-METRIC": csvformat.PlanItemRule(own=True, active=True, has_metric=False),
 }
+PARSE_OPTIONS: dict[str, dict[str, object]] = {
+    "file.workbook_fake": {"content_type": "application/vnd.ms-excel"},
+    "sheet.unknown": {"sheet": "Q4"},
+}
 NEEDS_MAPPING = {"id.unknown", "id.inactive", "id.no_metric", "value.missing"}
 
 
@@ -286,7 +310,9 @@ def test_every_finding_code_has_an_input_that_reaches_it():
 @pytest.mark.parametrize("code", sorted(REACHING_EACH_CODE))
 def test_each_code_is_reached_with_its_severity_and_a_full_message(code):
     mapping = MAPPING if code in NEEDS_MAPPING else None
-    result = csvformat.parse(REACHING_EACH_CODE[code], plan_items=mapping)
+    result = csvformat.parse(
+        REACHING_EACH_CODE[code], plan_items=mapping, **PARSE_OPTIONS.get(code, {})
+    )
 
     found = [finding for finding in result.findings if finding.code == code]
     assert found, [finding.code for finding in result.findings]
@@ -295,7 +321,9 @@ def test_each_code_is_reached_with_its_severity_and_a_full_message(code):
     assert not re.search(r"\{\w", finding.message), "a field left unfilled"
     assert finding.message.endswith((".", "?"))
     place = "Record" if result.source_format == "json" else "Row"
+    if result.sheet:  # a workbook's: "Sheet 'A', row 2, column B (Status): ..."
+        place = f"Sheet {result.sheet!r}, row"
     if finding.line is not None:
         assert finding.message.startswith(f"{place} {finding.line}")
-    if finding.line is not None and finding.column is not None:
+    if finding.line is not None and finding.column is not None and not result.sheet:
         assert finding.message.startswith(f"{place} {finding.line}, {finding.column}: ")

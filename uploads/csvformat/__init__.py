@@ -32,6 +32,14 @@ columns=None) -> Result``
     spacing ignored; ``Metric Value`` = ``Current Metric Value`` = ``Current
     Value``), or by position. A mapping step for another system's file makes its
     own ``ColumnMap`` and passes it to ``parse(..., columns=...)``.
+Workbooks (``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``, told by their bytes) go
+through ``parse`` too, with ``sheet=NAME`` to say which sheet (``spreadsheet``'s
+docstring has the rules: cells, sheets, hostile files; ``columns`` works for them
+as for a CSV file). ``preview_table(data, sheet=None, rows=5) -> Table(sheet_names,
+sheet, header, samples)`` is the start of any file as text cells, for a page that
+maps columns; ``sheet_names(data)`` the sheets a person may choose from.
+``render_workbook_template(items) -> bytes`` the ``.xlsx`` template
+(``workbook_template``).
 ``render_template(external_ids) -> bytes``
     A team's CSV template: the header plus one row per External ID, written as it
     is (so it comes back unchanged when the filled template is uploaded).
@@ -157,6 +165,17 @@ from uploads.csvformat.messages import (
 )
 from uploads.csvformat.reading import MAX_BYTES, parse
 from uploads.csvformat.records import Finding, PlanItemRule, Result, Update
+from uploads.csvformat.spreadsheet import (
+    IGNORED_COLUMNS,
+    Table,
+    content_type_for_name,
+    preview_table,
+    sheet_names,
+)
+from uploads.csvformat.workbook_template import (
+    TemplateItem,
+    render_workbook_template,
+)
 from uploads.csvformat.writing import (
     is_writable_id,
     render_csv,
@@ -173,6 +192,7 @@ __all__ = [
     "ERRORS_PER_KIND",
     "FIXED",
     "HEADER",
+    "IGNORED_COLUMNS",
     "MAX_BYTES",
     "MAX_ROWS",
     "MESSAGES",
@@ -188,8 +208,11 @@ __all__ = [
     "Problem",
     "Result",
     "Severity",
+    "Table",
+    "TemplateItem",
     "Update",
     "columns_from_header",
+    "content_type_for_name",
     "format_value",
     "id_problem",
     "is_writable_id",
@@ -198,8 +221,11 @@ __all__ = [
     "parse",
     "parse_rows",
     "positional",
+    "preview_table",
     "render_csv",
     "render_template",
+    "render_workbook_template",
     "safe_cell",
     "safe_normalized_csv",
+    "sheet_names",
 ]

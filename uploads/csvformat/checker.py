@@ -201,6 +201,16 @@ def paused_garbage_collector() -> Iterator[None]:
         gc.enable()
 
 
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a column counted from 0: 0 is A, 26 is AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
 def row_width(row: Sequence[str]) -> int:
     """The number of cells up to the last one that is not blank."""
     width = len(row)
@@ -226,8 +236,15 @@ class RowChecker:
         kind: str | None = None,
         columns: ColumnMap | None = None,
         place: str = "Row",
+        sheet: str = "",
+        first_column: int = 0,
     ) -> None:
         self.plan_items = plan_items
+        # A workbook's sheet, and the column its rows' first cell is in (from 0):
+        # its findings name the sheet and the column letter with its header.
+        self.sheet = sheet
+        self.first_column = first_column
+        self.header_cells: list[str] = []
         self.max_rows = max_rows
         self.given_columns = columns
         self.place = place
@@ -415,8 +432,9 @@ class RowChecker:
         """The findings listed of each kind in row order, then one summary of the
         rest of each kind."""
         place = self.place
+        make = self._sheet_finding if self.sheet else Finding.of
         listed = [
-            Finding.of(line, column, note, value, place)
+            make(line, column, note, value, place)
             for kind in self.kinds.values()
             for line, column, note, value in kind.listed
         ]
@@ -428,13 +446,31 @@ class RowChecker:
                 continue
             line, column, last_note = kind.last
             assert last_note is not None
-            last = Finding.of(line, column, last_note, None, place)
+            last = make(line, column, last_note, None, place)
             rows = self.row_word if more == 1 else f"{self.row_word}s"
             summary = (
                 f"... and {more:,} more {rows} like this, the last one: {last.message}"
             )
             summaries.append(Finding(None, last.column, kind.severity, summary, code))
         return self.file_findings + listed + summaries
+
+    def _sheet_finding(
+        self,
+        line: int | None,
+        column: str | None,
+        note: Note,
+        value: str | None = None,
+        place: str = "Row",
+    ) -> Finding:
+        """``Finding.of`` for a workbook's sheet: a cell is named by its column
+        letter and the header above it."""
+        index = self.columns.named().get(column) if column is not None else None
+        letter = heading = ""
+        if index is not None:
+            letter = column_letter(index + self.first_column)
+            if index < len(self.header_cells):
+                heading = self.header_cells[index]
+        return Finding.of(line, column, note, value, place, self.sheet, letter, heading)
 
     def _note_row(
         self,
@@ -516,6 +552,7 @@ class RowChecker:
             if self.given_columns is not None:
                 self._use(self.given_columns, positional_map=False)
                 if self.given_columns.header:
+                    self.header_cells = cells
                     return line + 1, rows
                 return line, itertools.chain((row,), rows)
             first_cell = cells[0].lstrip("\ufeff")
@@ -526,6 +563,7 @@ class RowChecker:
                 first_cell = first_cell.removeprefix(_GARBLED_BOM)
             cells[0] = first_cell
             if self._header(line, cells):
+                self.header_cells = cells
                 return line + 1, rows
             # No header: by position; five cells in the first row hold a Comment.
             columns = self.columns

@@ -71,6 +71,28 @@ MESSAGES: dict[Severity, dict[str, str]] = {
         + _SAVE_AS_CSV,
         "file.too_many_rows": "The file has more than {limit:,} {rows}, the most one"
         " upload may have. Split it into files of at most {limit:,} {rows}.",
+        "file.workbook_corrupt": "The workbook could not be read ({reason}): it is"
+        " damaged or not really a workbook. Open it in your spreadsheet program,"
+        " save it again and upload that file.",
+        "file.workbook_password": "The workbook is protected by a password, so the"
+        " portal cannot read it. Save a copy without the password (in Excel: File >"
+        " Info > Protect Workbook > Encrypt with Password, and clear it) and upload"
+        " that.",
+        "file.workbook_bomb": "The workbook unpacks to {size}, more than the {limit}"
+        " an upload may hold. Delete what the updates do not need (other sheets,"
+        " pictures) or split it, and upload it again.",
+        "file.workbook_fake": "The file is named as a workbook but is not one (nor"
+        " CSV text). Open it in your spreadsheet program, save it as .xlsx or CSV"
+        " and upload that file.",
+        "sheet.choose": "The workbook has several sheets that could hold the"
+        " updates ({sheets}). Choose the sheet to read.",
+        "sheet.unknown": "The workbook has no sheet {sheet!r}. Its sheets are"
+        " {sheets}.",
+        "sheet.none": "The workbook has no visible sheet with anything in it. Fill"
+        " in your team's template and upload it again.",
+        "cell.error": "the cell shows the spreadsheet error {error} instead of a"
+        " value, so this row is not sent. Correct the formula (or type the value)"
+        " in your sheet and upload it again.",
         "file.no_updates": "The file has no updates. Under the header, add one row"
         " per plan item: {header}.",
         "header.first_cell": "the first row starts with {cell!r}. The header of the"
@@ -192,6 +214,8 @@ MESSAGES: dict[Severity, dict[str, str]] = {
         " empty rows). Nothing to do unless it should have held an update.",
         "row.id_only": "{id!r} has no Status, Current Value or As Of Date, so this"
         " {row} was left out. Fill them in to send an update for it.",
+        "row.left_blank": "{count:,} {rows} with an External ID and nothing else"
+        " {were} left blank, so skipped: they are no updates.",
         "row.repeated_header": "this row repeats the header row, so it was left out.",
         "row.duplicate": "this {row} repeats {row} {first} (same External ID, As Of"
         " Date, Status, Current Value and Comment), so the update will be sent"

@@ -17,6 +17,7 @@ from uploads.csvformat.columns import ColumnMap, looks_like_header
 from uploads.csvformat.jsonfile import looks_like_json, read_json
 from uploads.csvformat.messages import ERROR, HEADER_LIST, Problem, note
 from uploads.csvformat.records import Finding, PlanItemRule, Result
+from uploads.csvformat.spreadsheet import claims_workbook, is_workbook, read_workbook
 
 MAX_BYTES = 10_000_000
 # How often a long check reports how far it got (rows).
@@ -37,8 +38,11 @@ def parse(
     progress: Callable[[int], None] | None = None,
     content_type: str | None = None,
     columns: ColumnMap | None = None,
+    sheet: str | None = None,
 ) -> Result:
-    """Read, check and normalize the bytes of an uploaded CSV or JSON file.
+    """Read, check and normalize the bytes of an uploaded CSV or JSON file, or
+    of a workbook (``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``, told by its bytes:
+    see ``spreadsheet``; ``sheet`` names the sheet to read, else it is picked).
 
     ``plan_items`` maps each External ID the organization knows to what this team
     may do with it; without it, External IDs are only checked against AchieveIt's
@@ -49,9 +53,25 @@ def parse(
     CSV row holds which field, instead of its header row (a mapping a person
     chose). Returns a ``Result``; never raises for bad input, whatever the bytes.
     """
+    if is_workbook(data) or claims_workbook(content_type):
+        if len(data) > max_bytes:
+            return _file_error(_too_large(data, max_bytes))
+        if is_workbook(data):
+            return read_workbook(
+                data,
+                sheet=sheet,
+                plan_items=plan_items,
+                max_rows=max_rows,
+                progress=progress,
+                progress_every=PROGRESS_EVERY,
+                columns=columns,
+            )
     try:
         check_file_kind(data, max_bytes)
     except Problem as problem:
+        if claims_workbook(content_type) and problem.code == "file.binary":
+            # Named as a workbook but holding neither one nor text.
+            return _file_error(Problem("file.workbook_fake"))
         return _file_error(problem)
     if looks_like_json(data, content_type):
         return read_json(
@@ -91,9 +111,7 @@ def parse(
 def check_file_kind(data: bytes, max_bytes: int) -> None:
     """Raise ``Problem`` for a file that is too big, empty or clearly not a CSV."""
     if len(data) > max_bytes:
-        raise Problem(
-            "file.too_large", size=_megabytes(len(data)), limit=_megabytes(max_bytes)
-        )
+        raise _too_large(data, max_bytes)
     # Only the start is looked at: strip() would copy a large file. A large blank
     # file still ends as "no updates", with its blank rows listed.
     if len(data) <= _SNIFF_BYTES and not data.strip(b" \t\r\n\xef\xbb\xbf"):
@@ -201,6 +219,12 @@ def _reporting(
         if not count % PROGRESS_EVERY:
             progress(count)
         yield row
+
+
+def _too_large(data: bytes, max_bytes: int) -> Problem:
+    return Problem(
+        "file.too_large", size=_megabytes(len(data)), limit=_megabytes(max_bytes)
+    )
 
 
 def _file_error(problem: Problem) -> Result:

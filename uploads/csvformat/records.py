@@ -37,13 +37,27 @@ _SUGGESTION_FIELDS = {
 
 
 def where(
-    line: int | None, column: str | None, external_id: str = "", place: str = "Row"
+    line: int | None,
+    column: str | None,
+    external_id: str = "",
+    place: str = "Row",
+    sheet: str = "",
+    letter: str = "",
+    heading: str = "",
 ) -> str:
     """How a message starts by saying where it is: "Row 14, Status: " for a cell,
     "Row 4: " for a row, "Row 4 (HR-1): " for a form's row, "" for the file;
-    ``place`` "Record" for a JSON file's records ("Record 3, Status: ")."""
+    ``place`` "Record" for a JSON file's records ("Record 3, Status: "); with a
+    ``sheet``, a workbook's cell by its column letter and the header written
+    above it: "Sheet 'Q4 KPIs', row 7, column C (RAG): "."""
     if line is None:
         return ""
+    if sheet:
+        row = f"Sheet {sheet!r}, row {line}"
+        if letter:
+            shown = f"column {letter} ({heading})" if heading else f"column {letter}"
+            return f"{row}, {shown}: "
+        return f"{row}, {column}: " if column is not None else f"{row}: "
     row = f"{place} {line} ({external_id})" if external_id else f"{place} {line}"
     return f"{row}, {column}: " if column is not None else f"{row}: "
 
@@ -104,6 +118,11 @@ class Finding:
     external_id: str = ""
     # What ``line`` counts: "Row" (of a CSV file or a form) or "Record" (of JSON).
     place: str = "Row"
+    # A workbook's finding: the sheet's name, and for a cell its column letter and
+    # the header written above it ("" otherwise).
+    sheet: str = ""
+    letter: str = ""
+    heading: str = ""
     # Composed from the fields above; a field (not a property) so that the stored
     # form of a finding, ``asdict(finding)``, holds the sentence every page shows.
     message: str = field(init=False, compare=False)
@@ -112,7 +131,16 @@ class Finding:
         object.__setattr__(
             self,
             "message",
-            where(self.line, self.column, self.external_id, self.place) + self.detail,
+            where(
+                self.line,
+                self.column,
+                self.external_id,
+                self.place,
+                self.sheet,
+                self.letter,
+                self.heading,
+            )
+            + self.detail,
         )
 
     @classmethod
@@ -123,10 +151,13 @@ class Finding:
         note: Note,
         value: str | None = None,
         place: str = "Row",
+        sheet: str = "",
+        letter: str = "",
+        heading: str = "",
     ) -> Finding:
         """The finding ``note`` makes about a cell, a row (no column) or the file
         (no line); ``value`` is the cell as written, ``place`` what ``line``
-        counts."""
+        counts, ``sheet``, ``letter`` and ``heading`` where a workbook has it."""
         # Only made for the findings listed, never for every row of a file.
         field_name = _SUGGESTION_FIELDS.get(note.code)
         suggestion = note.fields.get(field_name) if field_name else None
@@ -139,6 +170,9 @@ class Finding:
             str(suggestion) if suggestion else None,
             value,
             place=place,
+            sheet=sheet,
+            letter=letter,
+            heading=heading,
         )
 
     def sort_key(self) -> tuple[int, int]:
@@ -169,8 +203,12 @@ class Result:
     error_total: int | None = None
     # PROGRESS (updates with a Status) or METRIC (a value only, no Status).
     kind: str = PROGRESS
-    # What the file was: "csv" (or cells from a form) or "json".
+    # What the file was: "csv" (or cells from a form), "json", or a workbook's
+    # "xlsx", "xls" or "ods".
     source_format: str = "csv"
+    # A workbook's: the sheet read, and the visible sheets a person may choose.
+    sheet: str = ""
+    sheet_names: tuple[str, ...] = ()
 
     @property
     def error_count(self) -> int:

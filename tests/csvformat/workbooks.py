@@ -1,0 +1,77 @@
+"""Workbooks made in the tests: XlsxWriter for .xlsx, odfpy for .ods."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Sequence
+
+import xlsxwriter
+
+HEADER = ["External ID", "Status", "Metric Value", "As Of Date"]
+
+
+def xlsx(
+    sheets: dict[str, Sequence[Sequence[object]]],
+    *,
+    hidden: Sequence[str] = (),
+    formats: dict[tuple[str, int, int], dict[str, object]] | None = None,
+) -> bytes:
+    """An .xlsx with the given sheets of rows; a cell tuple ("=F", cached) is a
+    formula with its cached value; ``formats`` by (sheet, row, column)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        if name in hidden:
+            sheet.hide()
+        for row_index, row in enumerate(rows):
+            for column, cell in enumerate(row):
+                style = (formats or {}).get((name, row_index, column))
+                style = book.add_format(style) if style else None
+                if isinstance(cell, tuple):
+                    sheet.write_formula(row_index, column, cell[0], style, cell[1])
+                elif cell is None:
+                    continue
+                else:
+                    sheet.write(row_index, column, cell, style)
+    book.close()
+    return buffer.getvalue()
+
+
+def ods(rows: Sequence[Sequence[object]], name: str = "Sheet1") -> bytes:
+    """An .ods of one sheet: str cells as text, numbers as floats, dates as dates."""
+    import datetime
+
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    table = Table(name=name)
+    for row in rows:
+        table_row = TableRow()
+        for cell in row:
+            if isinstance(cell, datetime.date):
+                table_cell = TableCell(valuetype="date", datevalue=cell.isoformat())
+                table_cell.addElement(P(text=cell.strftime("%d %b %Y")))
+            elif isinstance(cell, (int, float)):
+                table_cell = TableCell(valuetype="float", value=cell)
+                table_cell.addElement(P(text=str(cell)))
+            else:
+                table_cell = TableCell(valuetype="string")
+                table_cell.addElement(P(text=str(cell)))
+            table_row.addElement(table_cell)
+        table.addElement(table_row)
+    document.spreadsheet.addElement(table)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    return buffer.getvalue()
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()

@@ -1,0 +1,631 @@
+"""Workbooks (``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``) read into the same checks as
+a CSV file, with python-calamine.
+
+A workbook is told by its bytes, never by its name: a zip holding
+``xl/workbook.xml`` (Excel) or ``content.xml`` (Calc), or an OLE container (the old
+``.xls``; an encrypted ``.xlsx`` is one too, holding ``EncryptionInfo``).
+
+The rules:
+
+- Cells keep their meaning. A date cell is that date whatever its display format
+  (written ``YYYY-MM-DD``; with a time of day the checker's usual fix drops it), a
+  number is the number as typed (the shortest text that reads back as the same
+  float: 0.1, never 0.1000000000000001; whole numbers without '.0'), a cell shown
+  as 25% holds 0.25 and is read so (no percentage fix), a formula gives its cached
+  value, TRUE/FALSE read as such.
+- An error cell (``#REF!``, ``#N/A``, ``#DIV/0!``, ...) in a column the portal
+  reads is an error (``cell.error``) and its row is not sent. python-calamine reads
+  an Excel error cell as an empty one, so the sheet's XML is scanned for them
+  (``t="e"``); a cell whose text is an error literal counts too.
+- Findings name the sheet, the row as the spreadsheet numbers it and the column
+  letter with its header: "Sheet 'Q4 KPIs', row 7, column C (RAG): ...".
+- The sheet read: ``sheet=`` when given, else the only visible worksheet, else the
+  only one whose header holds an External ID column, else the only one that is not
+  empty; otherwise ``sheet.choose`` asks for one (``parse(..., sheet=NAME)``).
+  Hidden sheets are never picked (a hidden sheet named with ``sheet=`` is read);
+  empty trailing rows and columns are ignored.
+- The template's reference columns (``IGNORED_COLUMNS``: Name, Last status sent,
+  Last value sent) are not read, and are no unknown column. A row with an External
+  ID and nothing else is no update: one finding counts them (``row.left_blank``)
+  instead of one per row, since the template lists every plan item.
+- Hostile files are refused before python-calamine reads the sheet, in bounded
+  memory: the zip directory's unpacked sizes (``MAX_UNPACKED_BYTES`` in all, and
+  no part unpacking more than ``MAX_RATIO`` times its packed size past a few MB),
+  then the sheet's XML is streamed (decompressed in chunks, stopping past the
+  limit whatever the directory claimed) to count its rows (``max_rows``) and find
+  error cells. A password-protected or corrupt workbook is one finding that says so.
+
+``preview_table(data, sheet=None, rows=5)`` gives the header and a few rows of a
+file (CSV or workbook) as text cells, for a mapping page; ``sheet_names(data)`` the
+visible sheets a person may choose from.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import NamedTuple
+
+import python_calamine
+
+from uploads.csvformat.checker import SKIP, RowChecker, column_letter, row_width
+from uploads.csvformat.columns import ColumnMap, header_key, looks_like_header
+from uploads.csvformat.messages import (
+    COLUMN_ID,
+    ERROR,
+    Note,
+    Problem,
+    note,
+    shorten,
+)
+from uploads.csvformat.records import Finding, PlanItemRule, Result
+
+# Unpacked, a 100,000-row sheet of updates is some 30 MB of XML.
+MAX_UNPACKED_BYTES = 250_000_000
+MAX_RATIO = 100
+# Below this a part may be as compressible as it likes (a sheet of one repeated row).
+_RATIO_FREE_BYTES = 5_000_000
+_CHUNK = 1 << 20
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+WORKBOOK_CONTENT_TYPES = frozenset(
+    {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-excel.sheet.macroenabled.12",
+        "application/vnd.ms-excel",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    }
+)
+WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+# The template's columns that are there for reading, never sent.
+IGNORED_COLUMNS: tuple[str, ...] = ("Name", "Last status sent", "Last value sent")
+_IGNORED_KEYS = frozenset(header_key(name) for name in IGNORED_COLUMNS)
+ERROR_LITERALS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "Err:502",
+        "Err:504",
+        "Err:508",
+        "Err:522",
+    }
+)
+_ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
+_ERROR_CELL = re.compile(
+    rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>(?:<f[^<]*</f>)?<v>([^<]*)</v>'
+)
+_SHEET_ENTRY = re.compile(rb"<sheet\b[^>]*>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
+class Table(NamedTuple):
+    """The start of a file as text cells: what a mapping page shows."""
+
+    sheet_names: list[str]
+    sheet: str
+    header: list[str]
+    samples: list[list[str]]
+
+
+def is_workbook(data: bytes) -> bool:
+    """True when the bytes are a zip or OLE container (a workbook, or claims to be)."""
+    return data.startswith((ZIP_MAGIC, OLE_MAGIC))
+
+
+def claims_workbook(content_type: str | None) -> bool:
+    """True when a content type names a workbook."""
+    return (content_type or "").split(";")[0].strip().lower() in WORKBOOK_CONTENT_TYPES
+
+
+def content_type_for_name(name: str) -> str | None:
+    """The workbook content type a file name's extension says, or None."""
+    lowered = name.lower()
+    if lowered.endswith(".ods"):
+        return "application/vnd.oasis.opendocument.spreadsheet"
+    if lowered.endswith(".xls"):
+        return "application/vnd.ms-excel"
+    if lowered.endswith((".xlsx", ".xlsm")):
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return None
+
+
+def read_workbook(
+    data: bytes,
+    *,
+    sheet: str | None = None,
+    plan_items: Mapping[str, PlanItemRule] | None,
+    max_rows: int,
+    progress: Callable[[int], None] | None = None,
+    progress_every: int = 5_000,
+    columns: ColumnMap | None = None,
+    status_words: Mapping[str, str] | None = None,
+) -> Result:
+    """Read, check and normalize the chosen sheet of a workbook (see the module's
+    rules). Never raises for bad input."""
+    try:
+        book = _Book(data)
+        name = book.choose(sheet)
+        scan = book.scan(name, max_rows)
+        if scan.rows > max_rows + 1:
+            raise Problem("file.too_many_rows", limit=max_rows, rows="rows")
+        worksheet = book.workbook.get_sheet_by_name(name)
+        if worksheet.start is None:
+            raise Problem("sheet.none")
+    except Problem as problem:
+        return _file_error(problem, book_names=getattr(problem, "sheets", ()))
+    except python_calamine.CalamineError as error:
+        return _file_error(_unreadable(error))
+    start_row, start_column = worksheet.start or (0, 0)
+    checker = RowChecker(
+        plan_items,
+        max_rows,
+        columns=columns,
+        sheet=name,
+        # Only when given: the team's status words are another part's, newer.
+        **({"status_words": status_words} if status_words else {}),
+        first_column=start_column,
+    )
+    reader = _SheetRows(worksheet, checker, scan.errors, start_row, start_column)
+    rows: Iterator[Sequence[str]] = reader.rows()
+    if progress is not None:
+        rows = _reporting(rows, progress, progress_every)
+    try:
+        checker.run(rows, start_row + 1)
+    except python_calamine.CalamineError as error:
+        checker.add(None, None, _unreadable(error).note)
+    if reader.left_blank:
+        count = reader.left_blank
+        checker.add(
+            None,
+            None,
+            note(
+                "row.left_blank",
+                count=count,
+                rows="row" if count == 1 else "rows",
+                were="was" if count == 1 else "were",
+            ),
+        )
+    result = checker.result(encoding=None, delimiter=",", source_format=book.kind)
+    result.sheet = name
+    result.sheet_names = tuple(book.visible)
+    return result
+
+
+def sheet_names(data: bytes) -> list[str]:
+    """The visible worksheets of a workbook, in order ([] for anything else)."""
+    try:
+        return list(_Book(data).visible)
+    except (Problem, python_calamine.CalamineError):
+        return []
+
+
+def preview_table(data: bytes, sheet: str | None = None, rows: int = 5) -> Table:
+    """The header cells and the first ``rows`` rows after it of a file, as text
+    (a workbook's chosen sheet, or a CSV file), for a page that maps columns.
+
+    Raises ``Problem`` for a file that cannot be read (the message says why; a
+    workbook whose sheet cannot be picked raises ``sheet.choose``)."""
+    if not is_workbook(data):
+        from uploads.csvformat.reading import read_rows
+
+        table = [row for row in (read_rows(data) or []) if row_width(row)]
+        if not table:
+            raise Problem("file.empty", header=", ".join(COLUMNS_SHOWN))
+        return Table([], "", table[0], table[1 : rows + 1])
+    book = _Book(data)
+    name = book.choose(sheet)
+    book.scan(name, max_rows=None)
+    worksheet = book.workbook.get_sheet_by_name(name)
+    found: list[list[str]] = []
+    for cells in worksheet.iter_rows():
+        row = [cell_text(cell) for cell in cells]
+        if row_width(row):
+            found.append(row[: row_width(row)])
+        if len(found) > rows:
+            break
+    if not found:
+        raise Problem("sheet.none")
+    return Table(list(book.visible), name, found[0], found[1:])
+
+
+COLUMNS_SHOWN = ("External ID", "Status", "Current Value", "As Of Date")
+
+
+def cell_text(cell: object) -> str:
+    """A cell as the text a person typed into it (see the module's rules)."""
+    kind = type(cell)
+    if kind is str:
+        return cell  # type: ignore[return-value]
+    if kind is float:
+        number: float = cell  # type: ignore[assignment]
+        if number.is_integer() and abs(number) < 1e16:
+            return str(int(number))
+        text = repr(number)
+        if "e" in text or "E" in text:
+            # Written out: the checker takes no exponent, and 1e-05 is 0.00001.
+            return format(Decimal(text), "f")
+        return text
+    if kind is int:
+        return str(cell)
+    if kind is bool:
+        return "TRUE" if cell else "FALSE"
+    if kind is datetime.datetime:
+        moment: datetime.datetime = cell  # type: ignore[assignment]
+        if moment.time() == datetime.time():
+            return moment.date().isoformat()
+        return moment.isoformat(sep=" ")
+    if kind is datetime.date:
+        return cell.isoformat()  # type: ignore[attr-defined]
+    if cell is None:
+        return ""
+    return str(cell)
+
+
+class _Scan(NamedTuple):
+    rows: int
+    # Error cells by (row, column), both from 0, as the sheet's XML has them.
+    errors: dict[tuple[int, int], str]
+
+
+class _Book:
+    """A workbook opened safely: its kind, its sheets, and its zip when it has one."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.zip: zipfile.ZipFile | None = None
+        if data.startswith(OLE_MAGIC):
+            if _ENCRYPTED_MARK in data[: _CHUNK * 4] or _ENCRYPTED_MARK in data:
+                raise Problem("file.workbook_password")
+            self.kind = "xls"
+        elif data.startswith(ZIP_MAGIC):
+            self.kind = self._check_zip()
+        else:
+            raise Problem("file.workbook_fake")
+        try:
+            self.workbook = python_calamine.CalamineWorkbook.from_filelike(
+                io.BytesIO(data)
+            )
+        except python_calamine.PasswordError as error:
+            raise Problem("file.workbook_password") from error
+        except python_calamine.CalamineError as error:
+            raise _unreadable(error) from error
+        except (ValueError, OSError) as error:  # what calamine raises for junk
+            raise _unreadable(error) from error
+        self.visible = [
+            sheet.name
+            for sheet in self.workbook.sheets_metadata
+            if sheet.visible == python_calamine.SheetVisibleEnum.Visible
+            and sheet.typ == python_calamine.SheetTypeEnum.WorkSheet
+        ]
+        self.all_names = list(self.workbook.sheet_names)
+
+    def _check_zip(self) -> str:
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(self.data))
+            members = self.zip.infolist()
+        except (zipfile.BadZipFile, ValueError, OSError) as error:
+            raise _unreadable(error) from error
+        total = 0
+        for member in members:
+            total += member.file_size
+            packed = max(member.compress_size, 1)
+            if total > MAX_UNPACKED_BYTES or (
+                member.file_size > _RATIO_FREE_BYTES
+                and member.file_size / packed > MAX_RATIO
+            ):
+                raise Problem(
+                    "file.workbook_bomb",
+                    size=_megabytes(max(total, member.file_size)),
+                    limit=_megabytes(MAX_UNPACKED_BYTES),
+                )
+        names = {member.filename for member in members}
+        if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+            return "xlsx"
+        if "content.xml" in names:
+            return "ods"
+        raise Problem("file.workbook", kind="a zipped file, not a workbook")
+
+    def choose(self, sheet: str | None) -> str:
+        """The name of the sheet to read; raises ``Problem`` when none can be."""
+        if sheet is not None:
+            if sheet in self.all_names:
+                return sheet
+            raise _with_sheets(
+                Problem("sheet.unknown", sheet=sheet, sheets=_listed(self.visible)),
+                self.visible,
+            )
+        if len(self.visible) == 1:
+            return self.visible[0]
+        if not self.visible:
+            raise Problem("sheet.none")
+        with_id, not_empty = [], []
+        for name in self.visible:
+            self.scan(name, max_rows=None)
+            first = self._first_row(name)
+            if first is None:
+                continue
+            not_empty.append(name)
+            if any(header_key(cell) == header_key(COLUMN_ID) for cell in first):
+                with_id.append(name)
+        if len(with_id) == 1:
+            return with_id[0]
+        if len(not_empty) == 1:
+            return not_empty[0]
+        if not not_empty:
+            raise Problem("sheet.none")
+        candidates = with_id or not_empty
+        raise _with_sheets(
+            Problem("sheet.choose", sheets=_listed(candidates)), self.visible
+        )
+
+    def _first_row(self, name: str) -> list[str] | None:
+        for cells in self.workbook.get_sheet_by_name(name).iter_rows():
+            row = [cell_text(cell) for cell in cells]
+            if row_width(row):
+                return row
+        return None
+
+    def scan(self, name: str, max_rows: int | None) -> _Scan:
+        """Stream the sheet's XML (xlsx only): its rows and error cells, refusing
+        it past MAX_UNPACKED_BYTES whatever the zip's directory said."""
+        if self.kind != "xlsx" or self.zip is None:
+            return _Scan(0, {})
+        part = self._part(name)
+        if part is None:
+            return _Scan(0, {})
+        rows = 0
+        errors: dict[tuple[int, int], str] = {}
+        unpacked = 0
+        tail = b""
+        try:
+            with self.zip.open(part) as stream:
+                while chunk := stream.read(_CHUNK):
+                    unpacked += len(chunk)
+                    if unpacked > MAX_UNPACKED_BYTES:
+                        raise Problem(
+                            "file.workbook_bomb",
+                            size=f"more than {_megabytes(MAX_UNPACKED_BYTES)}",
+                            limit=_megabytes(MAX_UNPACKED_BYTES),
+                        )
+                    rows += chunk.count(b"<row ") + chunk.count(b"<row>")
+                    if max_rows is not None and rows > max_rows + 1:
+                        return _Scan(rows, errors)
+                    window = tail + chunk
+                    if b't="e"' in window:
+                        for match in _ERROR_CELL.finditer(window):
+                            letters, number, error = match.groups()
+                            position = (int(number) - 1, _column_index(letters))
+                            errors[position] = error.decode("utf-8", "replace")
+                    tail = chunk[-512:]
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+            raise _unreadable(error) from error
+        return _Scan(rows, errors)
+
+    def _part(self, name: str) -> str | None:
+        """The zip member holding the worksheet ``name``."""
+        assert self.zip is not None
+        try:
+            book_xml = self._small("xl/workbook.xml")
+            rels_xml = self._small("xl/_rels/workbook.xml.rels")
+        except KeyError:
+            return None
+        wanted = None
+        for entry in _SHEET_ENTRY.findall(book_xml):
+            attributes = dict(_ATTRIBUTE.findall(entry))
+            if _unescape(attributes.get(b"name", b"")) == name:
+                wanted = attributes.get(b"r:id")
+        if wanted is None:
+            return None
+        for entry in re.findall(rb"<Relationship\b[^>]*>", rels_xml):
+            attributes = dict(_ATTRIBUTE.findall(entry))
+            if attributes.get(b"Id") == wanted:
+                target = attributes.get(b"Target", b"").decode()
+                return target.lstrip("/") if target.startswith("/") else "xl/" + target
+        return None
+
+    def _small(self, member: str) -> bytes:
+        assert self.zip is not None
+        if self.zip.getinfo(member).file_size > 20_000_000:
+            raise Problem(
+                "file.workbook_bomb",
+                size=_megabytes(self.zip.getinfo(member).file_size),
+                limit="20 MB",
+            )
+        return self.zip.read(member)
+
+
+class _SheetRows:
+    """The rows of a worksheet as text cells for the checker: empty trailing rows
+    and columns dropped, error cells reported, template rows left blank counted."""
+
+    def __init__(
+        self,
+        worksheet: python_calamine.CalamineSheet,
+        checker: RowChecker,
+        errors: dict[tuple[int, int], str],
+        start_row: int,
+        start_column: int,
+    ) -> None:
+        self.worksheet = worksheet
+        self.checker = checker
+        self.errors = errors
+        self.start_row = start_row
+        self.start_column = start_column
+        self.left_blank = 0
+
+    def rows(self) -> Iterator[Sequence[str]]:
+        checker = self.checker
+        errors = self.errors
+        blank_run: list[Sequence[str]] = []
+        width = 0
+        read: list[int] = []
+        id_at = 0
+        header_seen = False
+        text = cell_text
+        line = self.start_row
+        for cells in self.worksheet.iter_rows():
+            line += 1
+            row = [cell if type(cell) is str else text(cell) for cell in cells]
+            if errors:
+                for column_index in range(len(row)):
+                    error = errors.get((line - 1, column_index + self.start_column))
+                    if error is not None:
+                        row[column_index] = error
+            used = row_width(row)
+            if not used:
+                blank_run.append(row)
+                continue
+            if blank_run:
+                yield from blank_run  # blank rows inside the sheet: the checker says
+                blank_run = []
+            if not header_seen:
+                header_seen = True
+                row = self._header(row)
+                width = row_width(row) if self.ignored else used
+                yield row[:width]
+                columns = checker.columns
+                read = sorted(columns.named().values())
+                id_at = columns.external_id or 0
+                continue
+            if len(row) > width:
+                if used <= width or all(
+                    index in self.ignored or not row[index].strip()
+                    for index in range(width, used)
+                ):
+                    row = row[:width]
+                else:
+                    row = row[:used]
+            elif len(row) < width:
+                row.extend([""] * (width - len(row)))
+            if not ERROR_LITERALS.isdisjoint(row) and self._report_errors(
+                line, row, read
+            ):
+                yield SKIP
+                continue
+            if row[id_at].strip() and not any(
+                row[index].strip()
+                for index in read
+                if index != id_at and index < len(row)
+            ):
+                self.left_blank += 1
+                yield SKIP
+                continue
+            yield row
+        # Trailing blank rows are dropped: they are the sheet's formatting.
+
+    ignored: frozenset[int] = frozenset()
+
+    def _header(self, row: list[str]) -> list[str]:
+        """The header row with the template's reference columns blanked, so the
+        checker neither reads them nor calls them unknown."""
+        if self.checker.given_columns is not None:
+            return row
+        if not looks_like_header(row):
+            return row
+        ignored = {
+            index for index, cell in enumerate(row) if header_key(cell) in _IGNORED_KEYS
+        }
+        if not ignored:
+            return row
+        self.ignored = frozenset(ignored)
+        return ["" if index in ignored else cell for index, cell in enumerate(row)]
+
+    def _report_errors(self, line: int, row: list[str], read: list[int]) -> bool:
+        """Report the error cells of a row in columns the portal reads; True if any."""
+        named = {index: name for name, index in self.checker.columns.named().items()}
+        found = False
+        for index in read:
+            if index < len(row) and row[index] in ERROR_LITERALS:
+                error_note = note("cell.error", error=row[index])
+                self.checker.add(line, named[index], error_note, row[index])
+                found = True
+        return found
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - 64
+    return index - 1
+
+
+def _unescape(value: bytes) -> str:
+    text = value.decode("utf-8", "replace")
+    for escaped, plain in (
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", '"'),
+        ("&apos;", "'"),
+        ("&amp;", "&"),
+    ):
+        text = text.replace(escaped, plain)
+    return text
+
+
+def _reporting(
+    rows: Iterator[Sequence[str]], progress: Callable[[int], None], every: int
+) -> Iterator[Sequence[str]]:
+    for count, row in enumerate(rows, 1):
+        if not count % every:
+            progress(count)
+        yield row
+
+
+def _unreadable(error: BaseException) -> Problem:
+    reason = shorten(str(error).strip() or type(error).__name__, 80)
+    return Problem("file.workbook_corrupt", reason=reason)
+
+
+def _with_sheets(problem: Problem, sheets: Sequence[str]) -> Problem:
+    problem.sheets = tuple(sheets)  # type: ignore[attr-defined]
+    return problem
+
+
+def _listed(names: Sequence[str]) -> str:
+    return ", ".join(repr(name) for name in names)
+
+
+def _file_error(problem: Problem, book_names: Sequence[str] = ()) -> Result:
+    result = Result([], [Finding(None, None, ERROR, problem.message, problem.code)])
+    result.sheet_names = tuple(book_names)
+    return result
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB"
+
+
+__all__ = [
+    "ERROR_LITERALS",
+    "IGNORED_COLUMNS",
+    "MAX_RATIO",
+    "MAX_UNPACKED_BYTES",
+    "Note",
+    "Table",
+    "cell_text",
+    "claims_workbook",
+    "column_letter",
+    "content_type_for_name",
+    "is_workbook",
+    "preview_table",
+    "read_workbook",
+    "sheet_names",
+]
