@@ -11,8 +11,17 @@ The worst-case file: 100,000 rows, every cell wrong and every row different
    page takes meanwhile (target under 1 s), until the worker has checked all three.
 
 Then the same with every file checked in the request (CHECK_IN_WORKER_BYTES above
-the file's size), to show what the worker saves. A scratch database
-`portal_bench_stall` is made and dropped. Run: ``python -m bench.bench_stall``.
+the file's size), to show what the worker saves. Then one signed-in person's worst
+(issue 20), each for ATTACK_SECONDS with the login page timed (p50, p99, max):
+
+3. 16 clients of one script token looping dry runs of the 100,000-row bad file
+   (big files go to the worker; checks at once are limited per token);
+4. 16 concurrent uploads of a 1 MB bad file from one uploader's session, over and
+   over (over CHECK_IN_WORKER_BYTES, so checked by the worker; at most
+   CHECKS_PER_PERSON at once).
+
+A scratch database `portal_bench_stall` is made and dropped. Run:
+``python -m bench.bench_stall [all|three|api|uploads]`` (one part; default all).
 """
 
 from __future__ import annotations
@@ -38,6 +47,14 @@ ROWS = 100_000
 UPLOADERS = 3
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 PASSWORD = "bench-stall-Passw0rd!"  # noqa: S105
+API_TOKEN = "bench-stall-api-token-0123456789abcdef"  # noqa: S105
+CLIENTS = 16
+ATTACK_SECONDS = float(os.environ.get("BENCH_STALL_SECONDS", "30"))
+# CHECK_IN_WORKER_BYTES for the worst-person attacks: the default (200 KB) unless
+# told; with 1000000 the 1 MB uploads are checked in the request (p99 1.7 s).
+WORST_PERSON_CHECK_IN_WORKER_BYTES = int(
+    os.environ.get("BENCH_CHECK_IN_WORKER_BYTES", "200000")
+)
 
 
 def worst_case(rows: int = ROWS) -> bytes:
@@ -85,6 +102,12 @@ PlanItem.objects.bulk_create(
 for n in range({UPLOADERS}):
     user = User.objects.create_user(f"uploader{{n}}", password={PASSWORD!r})
     Membership.objects.create(user=user, team=team, role="uploader")
+from uploads.models import ApiToken
+from uploads.services.tokens import token_hash
+ApiToken.objects.create(
+    team=team, name="bench", prefix={API_TOKEN[:8]!r},
+    token_hash=token_hash({API_TOKEN!r}), created_by=user,
+)
 """
     manage(env, "shell", "-c", script)
 
@@ -247,6 +270,155 @@ def attack(env: dict[str, str], data: bytes) -> dict[str, float]:
     }
 
 
+def one_mb_bad_file() -> bytes:
+    """A bad file just under CHECK_IN_WORKER_BYTES' default (1 MB): the biggest
+    the upload page checks in the request."""
+    data = worst_case(30_000)
+    while len(data) > 990_000:
+        data = data[: data.rindex(b"\n", 0, len(data) - 1) + 1]
+    return data
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _time_logins_while(url: str, attack_loop, seconds: float) -> dict[str, float]:
+    """Run `attack_loop(stop)` in CLIENTS threads for `seconds` while the login
+    page is loaded every 100 ms; the login figures and how the attack was answered."""
+    stop = threading.Event()
+    answers: list[int] = []
+    threads = [
+        threading.Thread(target=attack_loop, args=(stop, answers), daemon=True)
+        for _ in range(CLIENTS)
+    ]
+    for thread in threads:
+        thread.start()
+    logins: list[float] = []
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        started = time.perf_counter()
+        requests.get(f"{url}/accounts/login/", timeout=120).raise_for_status()
+        logins.append(time.perf_counter() - started)
+        time.sleep(0.1)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=180)
+    return {
+        "p50": statistics.median(logins),
+        "p99": _percentile(logins, 0.99),
+        "max": max(logins),
+        "logins": len(logins),
+        "calls": len(answers),
+        "refused": sum(1 for code in answers if code == 429),
+        "errors": sum(1 for code in answers if code >= 500),
+    }
+
+
+def api_dry_run_attack(env: dict[str, str], data: bytes) -> dict[str, float]:
+    """16 clients of one token loop dry runs of `data` (the 100k-row bad file)."""
+    with _portal(env) as url:
+
+        def loop(stop: threading.Event, answers: list[int]) -> None:
+            while not stop.is_set():
+                answer = requests.post(
+                    f"{url}/api/progressupdates/worst.csv?dry_run=true",
+                    data=data,
+                    headers={
+                        "Authorization": f"API-KEY {API_TOKEN}",
+                        "Content-Type": "text/csv",
+                    },
+                    timeout=120,
+                )
+                answers.append(answer.status_code)
+                if answer.status_code == 429:
+                    # Retry-After says 5 s; an impatient script tries every second.
+                    time.sleep(1)
+
+        return _time_logins_while(url, loop, ATTACK_SECONDS)
+
+
+def upload_page_attack(env: dict[str, str], data: bytes) -> dict[str, float]:
+    """16 concurrent uploads of `data` (1 MB, bad) from one uploader's session,
+    each thread posting again as soon as it is answered."""
+    with _portal(env) as url:
+        session = _logged_in(url, "uploader0")
+        form = session.get(f"{url}/teams/bench/upload/", timeout=30).text
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+        assert token is not None
+
+        def loop(stop: threading.Event, answers: list[int]) -> None:
+            own = requests.Session()
+            own.cookies.update(session.cookies)
+            while not stop.is_set():
+                answer = own.post(
+                    f"{url}/teams/bench/upload/",
+                    data={"csrfmiddlewaretoken": token.group(1)},
+                    files={"file": ("bad.csv", data, "text/csv")},
+                    headers={"Referer": f"{url}/teams/bench/upload/"},
+                    allow_redirects=False,
+                    timeout=120,
+                )
+                answers.append(answer.status_code)
+                if answer.status_code == 429:
+                    # Asked to wait: the person sends it again a second later.
+                    time.sleep(1)
+
+        return _time_logins_while(url, loop, ATTACK_SECONDS)
+
+
+def _worst_person_rows(label: str, figures: dict[str, float]) -> list[tuple[str, str]]:
+    verdict = "met" if figures["p99"] < 1 else "MISSED"
+    return [
+        (
+            f"{label}: login page",
+            f"p50 {figures['p50']:.3f} s, p99 {figures['p99']:.3f} s, max "
+            f"{figures['max']:.3f} s over {figures['logins']} loads (target p99 < "
+            f"1 s: {verdict})",
+        ),
+        (
+            f"{label}: the attack's calls",
+            f"{figures['calls']} answered in {ATTACK_SECONDS:.0f} s, "
+            f"{figures['refused']} refused (429), {figures['errors']} errors (5xx)",
+        ),
+    ]
+
+
+def run_worst_person(parts: set[str]) -> list[tuple[str, str]]:
+    """One signed-in person's worst (issue 20): see the module docstring."""
+    rows: list[tuple[str, str]] = []
+    attacks = [
+        (
+            "api",
+            f"{CLIENTS} clients looping API dry runs of the 100k-row file",
+            api_dry_run_attack,
+            worst_case(),
+        ),
+        (
+            "uploads",
+            f"{CLIENTS} concurrent 1 MB bad uploads (one person)",
+            upload_page_attack,
+            one_mb_bad_file(),
+        ),
+    ]
+    for part, label, attack_with, data in attacks:
+        if part not in parts:
+            continue
+        DATABASE.create()
+        try:
+            with tempfile.TemporaryDirectory() as var_dir:
+                env = _environment(var_dir, WORST_PERSON_CHECK_IN_WORKER_BYTES)
+                # The bench's own clients all come from 127.0.0.1: no API limit
+                # per minute gets in the way of the worst case.
+                env["API_RATE_LIMIT_PER_MINUTE"] = "100000"
+                _prepare(env)
+                rows += _worst_person_rows(label, attack_with(env, data))
+        finally:
+            DATABASE.drop()
+    return rows
+
+
 def run() -> list[tuple[str, str]]:
     sys.path.insert(0, str(REPO))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
@@ -299,9 +471,18 @@ def run() -> list[tuple[str, str]]:
 def main() -> None:
     from bench.bench_pipeline import print_table
 
-    print_table(
-        "Stall attack: three worst-case files at once (gunicorn, 3 x 4 threads)", run()
-    )
+    part = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if part in ("all", "three"):
+        print_table(
+            "Stall attack: three worst-case files at once (gunicorn, 3 x 4 threads)",
+            run(),
+        )
+    parts = {"api", "uploads"} if part == "all" else {part}
+    if parts & {"api", "uploads"}:
+        print_table(
+            "Stall attack: one signed-in person's worst (gunicorn, 3 x 4 threads)",
+            run_worst_person(parts),
+        )
 
 
 if __name__ == "__main__":

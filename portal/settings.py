@@ -339,8 +339,10 @@ UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 100_000, minimum=1)
 # refuses them too (client_max_body_size: change both together).
 REQUEST_BODY_MAX_BYTES = UPLOAD_MAX_BYTES + 1_000_000
 # A file bigger than this is stored at once and checked by a worker, so no web
-# worker is held by a big file (its page follows the check).
-CHECK_IN_WORKER_BYTES = env_int("CHECK_IN_WORKER_BYTES", 1_000_000, minimum=0)
+# worker is held by a big file (its page follows the check). 200 KB: 16 uploads of
+# a 1 MB bad file, checked in requests (two at a time), held the login page's p99
+# at 1.7 s; in the worker, 0.47 s (bench/bench_stall.py uploads, issue 20).
+CHECK_IN_WORKER_BYTES = env_int("CHECK_IN_WORKER_BYTES", 200_000, minimum=0)
 # Files being checked at once (the upload page and the script API, in a web thread
 # or a worker): at most this many per person (per token for a script) and per
 # team; one more is refused with a 429 (uploads/services/checks.py).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import zipfile
 from collections.abc import Sequence
@@ -28,6 +29,8 @@ def xlsx(
         for row_index, row in enumerate(rows):
             for column, cell in enumerate(row):
                 style = (formats or {}).get((name, row_index, column))
+                if style is None and isinstance(cell, datetime.date):
+                    style = {"num_format": "yyyy-mm-dd"}  # Excel's dates are formatted
                 style = book.add_format(style) if style else None
                 if isinstance(cell, tuple):
                     sheet.write_formula(row_index, column, cell[0], style, cell[1])
