@@ -1,6 +1,7 @@
 """The team page's 'Linked AchieveIt plans' card in a real Chromium: a manager
 links a plan seeded in the simulator, syncs with a preview and confirms; the
-team's items then come from AchieveIt. Each page passes the accessibility and
+team's items then come from AchieveIt. The team's weekly reminders are turned on
+there, and a person turns their own off at /reminders/. Each page passes the accessibility and
 width checks (1366 and 390 pixels)."""
 
 from __future__ import annotations
@@ -85,3 +86,22 @@ def test_a_manager_links_a_plan_syncs_with_a_preview_and_confirms(
     assert "3 plan items of the team are in no linked plan" in missing
     assert PlanItem.objects.filter(team=team, active=True).count() == 5
     look_at(page, "team-plans-synced")
+
+
+def test_a_manager_turns_reminders_on_and_a_person_turns_theirs_off(page, team):
+    make_user("maria", team, Membership.Role.MANAGER)
+    log_in(page, "maria", then=f"/teams/{team.slug}/manage/")
+    page.locator("[data-testid=reminders-on]").check()
+    page.select_option("#reminder-weekday", "2")
+    page.locator("[data-testid=reminders-save]").click()
+    page.wait_for_selector("text=Reminders are on: every Wednesday")
+    team.refresh_from_db()
+    assert (team.reminders_on, team.reminder_weekday) == (True, 2)
+
+    page.goto("/reminders/")
+    assert "Sales (Wednesday)" in page.inner_text("[data-testid=reminder-teams]")
+    look_at(page, "my-reminders-on")
+    page.locator("[data-testid=reminder-switch]").click()
+    page.wait_for_selector("text=You will get no more reminder emails.")
+    assert "You turned them off" in page.inner_text("[data-testid=reminder-state]")
+    look_at(page, "my-reminders-off")
