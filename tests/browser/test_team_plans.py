@@ -1,8 +1,8 @@
 """The team page's 'Linked AchieveIt plans' card in a real Chromium: a manager
 links a plan seeded in the simulator, syncs with a preview and confirms; the
 team's items then come from AchieveIt. The team's weekly reminders are turned on
-there, and a person turns their own off at /reminders/. Each page passes the accessibility and
-width checks (1366 and 390 pixels)."""
+there, and a person turns their own off at /reminders/. Each page passes the
+accessibility and width checks (1366 and 390 pixels)."""
 
 from __future__ import annotations
 
