@@ -27,6 +27,11 @@ urlpatterns = [
     path("uploads/discard/", mine.my_uploads_discard, name="my_uploads_discard"),
     path("teams/<slug:slug>/upload/", uploads.upload_new, name="upload_new"),
     path("teams/<slug:slug>/template.csv", uploads.team_template, name="team_template"),
+    path(
+        "teams/<slug:slug>/template.xlsx",
+        uploads.team_template_xlsx,
+        name="team_template_xlsx",
+    ),
     path("entry/", entry.entry_start, name="entry_start"),
     path("teams/<slug:slug>/entry/", entry.entry, name="entry"),
     path("uploads/<uuid:public_id>/", uploads.upload_detail, name="upload_detail"),

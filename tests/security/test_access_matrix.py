@@ -240,6 +240,7 @@ EXPECTED: dict[str, dict[str, Rule]] = {
     "upload_new": both(TEAM_UPLOAD, viewer=REFUSED),
     "entry": both(TEAM_UPLOAD, viewer=REFUSED),
     "team_template": both(TEAM_VIEW),
+    "team_template_xlsx": both(TEAM_VIEW),
     "upload_detail": both(TEAM_VIEW),
     "upload_state": both(TEAM_VIEW),
     "upload_problems": get_only(TEAM_VIEW),

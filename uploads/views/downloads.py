@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 
 CSV = "text/csv; charset=utf-8"
 ANY_FILE = "application/octet-stream"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def download(

@@ -25,10 +25,11 @@ from uploads.permissions import (
     team_accesses,
 )
 from uploads.selectors import uploads as selectors_uploads
+from uploads.selectors.entry import entry_items, entry_plan_items
 from uploads.selectors.teams import template_external_ids
 from uploads.services import checks, drafts, revisions
 from uploads.services.errors import ServiceError
-from uploads.views.downloads import ANY_FILE, download
+from uploads.views.downloads import ANY_FILE, XLSX, download
 from uploads.wording import uploads as wording_uploads
 
 # The updates listed on an upload's page; the file as sent holds them all.
@@ -82,6 +83,29 @@ def team_template(request: HttpRequest, slug: str) -> HttpResponse:
     return download(
         csvformat.render_template(template_external_ids(team)),
         filename=f"{team.slug}-updates.csv",
+    )
+
+
+@login_required
+def team_template_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
+    """The team's template as an Excel workbook: each active item's External ID
+    and name, a Status drop-down, and the last status and value sent, greyed.
+    The same items as the CSV template (IDs no file can carry left out)."""
+    team = get_team_for(request, slug)
+    items = (
+        csvformat.TemplateItem(
+            external_id=item.plan_item.external_id,
+            name=item.plan_item.name or item.plan_item.achieveit_name,
+            last_status=item.last_status,
+            last_value=item.last_value,
+        )
+        for item in entry_items(entry_plan_items(team))
+        if csvformat.is_writable_id(item.plan_item.external_id)
+    )
+    return download(
+        csvformat.render_workbook_template(items),
+        filename=f"{team.slug}-updates.xlsx",
+        content_type=XLSX,
     )
 
 
