@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -13,6 +14,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.core.management import CommandError, call_command
 
+from tests.csvformat.workbooks import xlsx
 from tests.helpers import MESSY_CSV, REPO
 from tests.pipeline import CLEAN_CSV
 from uploads.models import AuditEvent, Membership, PlanItem, Team, Upload
@@ -582,3 +584,66 @@ def test_submit_updates_queues_a_metric_file_as_a_metric_upload(
     assert code == 0
     assert f"Upload {upload.pk} queued (2 metric updates)" in out
     assert (upload.kind, upload.state) == (Upload.Kind.METRIC, Upload.State.QUEUED)
+
+
+# --- Workbooks (issue 17) -------------------------------------------------------------
+
+
+def two_sheet_workbook(tmp_path):
+    header = ["External ID", "Status", "Current Value", "As Of Date"]
+    day = datetime.date(2026, 10, 31)
+    path = tmp_path / "kpis.xlsx"
+    path.write_bytes(
+        xlsx(
+            {
+                "Q3": [header, ["SALES-Q4-01", "Acheived", 0.3, day]],
+                "Q4": [
+                    header,
+                    ["SALES-Q4-01", "At Risk", 0.4, day],
+                    ["IT-MIGRATION", "Achieved", "", day],
+                ],
+            }
+        )
+    )
+    return path
+
+
+def test_validate_updates_reads_the_sheet_named_by_sheet(tmp_path, db):
+    path = two_sheet_workbook(tmp_path)
+
+    code, out, _ = run("validate_updates", str(path))
+    assert code == 1
+    assert "The workbook has several sheets that could hold the updates" in out
+
+    code, out, _ = run("validate_updates", str(path), "--sheet", "Q3")
+    assert code == 1
+    assert "Sheet 'Q3', row 2, column B (Status): 'Acheived'" in out
+
+    code, out, _ = run("validate_updates", str(path), "--sheet", "Q4")
+    assert (code, out.splitlines()[0]) == (
+        0,
+        f"{path}: 2 update(s) ready, 0 error(s), 0 note(s).",
+    )
+
+    code, out, _ = run("validate_updates", str(path), "--sheet", "Q9")
+    assert code == 1
+    assert "The workbook has no sheet 'Q9'. Its sheets are 'Q3', 'Q4'." in out
+
+
+def test_submit_updates_sends_the_sheet_named_by_sheet(tmp_path, alice, plan_items):
+    path = two_sheet_workbook(tmp_path)
+    args = ("submit_updates", str(path), "--team", "sales", "--user", "alice")
+
+    code, _, err = run(*args)
+    assert code == 1
+    assert "Choose the sheet to read." in err
+
+    code, out, _ = run(*args, "--sheet", "Q4")
+    upload = Upload.objects.get(state=Upload.State.QUEUED)
+    assert code == 0
+    assert "queued (2 updates)" in out
+    assert (upload.sheet, upload.original_name) == ("Q4", "kpis.xlsx")
+    assert sorted(upload.rows.values_list("external_id", "status")) == [
+        ("IT-MIGRATION", "Achieved"),
+        ("SALES-Q4-01", "At Risk"),
+    ]

@@ -18,19 +18,38 @@ from uploads.csvformat import HEADER
 from uploads.models import Membership, Team, Upload, validate_no_control_characters
 from uploads.selectors.entry import EntryItem
 
+# What the upload page's file input offers: CSV, JSON and workbooks, by name and
+# by type (a workbook is told by its bytes whatever it is called).
+UPLOAD_ACCEPT = ",".join(
+    (
+        ".csv",
+        ".json",
+        ".xlsx",
+        ".xlsm",
+        ".xls",
+        ".ods",
+        "text/csv",
+        "text/plain",
+        "application/json",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-excel.sheet.macroenabled.12",
+        "application/vnd.ms-excel",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    )
+)
+
 
 class UploadFileForm(forms.Form):
     file = forms.FileField(
-        label="CSV or JSON file",
+        label="CSV, Excel, Calc or JSON file",
         help_text=(
-            "A CSV with the columns External ID, Status, Current Value, As Of Date "
-            "and optionally Comment (a header row is optional; with one, any order), "
-            "or without Status for metric updates; or AchieveIt's JSON array "
-            "(externalId, status, metricValue, asOfDate, comment)."
+            "A CSV file or a workbook (.xlsx, .xlsm, .xls or .ods) with the columns "
+            "External ID, Status, Current Value, As Of Date and optionally Comment "
+            "(a header row is optional; with one, any order), or without Status for "
+            "metric updates; or AchieveIt's JSON array (externalId, status, "
+            "metricValue, asOfDate, comment)."
         ),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".csv,.json,text/csv,text/plain,application/json"}
-        ),
+        widget=forms.ClearableFileInput(attrs={"accept": UPLOAD_ACCEPT}),
         error_messages={
             "empty": "The file is empty. Choose the CSV file with your updates.",
             "required": "Choose the CSV file with your updates.",
@@ -51,6 +70,24 @@ class UploadFileForm(forms.Form):
                 f"may be is {limit / 1_000_000:g} MB. Split it into smaller files."
             )
         return uploaded
+
+
+class SheetChoiceForm(forms.Form):
+    """Which sheet of a workbook holds the updates (the file had several)."""
+
+    sheet = forms.ChoiceField(
+        label="Sheet to read",
+        error_messages={
+            "required": "Choose the sheet that holds the updates.",
+            "invalid_choice": "Choose one of the workbook's sheets.",
+        },
+    )
+
+    def __init__(self, *args: Any, sheets: Sequence[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sheet"].choices = [(name, name) for name in sheets]
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("choose", "Check this sheet"))
 
 
 class _ReviewForm(forms.Form):

@@ -338,6 +338,9 @@ class Upload(models.Model):
     # makes one draft.
     form_token = models.CharField(max_length=64, blank=True)
     original_name = models.CharField(max_length=255, blank=True)
+    # The workbook's sheet a person chose to read ("" when it was picked, or the
+    # file is no workbook): every check of the file reads the same sheet.
+    sheet = models.CharField(max_length=255, blank=True)
     # Path of the file as received, relative to PRIVATE_STORAGE_DIR.
     original_path = models.CharField(max_length=500, blank=True)
     normalized_csv = models.TextField(blank=True)

@@ -37,6 +37,11 @@ urlpatterns = [
     path("uploads/<uuid:public_id>/", uploads.upload_detail, name="upload_detail"),
     path("uploads/<uuid:public_id>/state/", uploads.upload_state, name="upload_state"),
     path(
+        "uploads/<uuid:public_id>/sheet/",
+        uploads.upload_choose_sheet,
+        name="upload_choose_sheet",
+    ),
+    path(
         "uploads/<uuid:public_id>/revise/", uploads.upload_revise, name="upload_revise"
     ),
     path(

@@ -247,6 +247,7 @@ EXPECTED: dict[str, dict[str, Rule]] = {
     "upload_original": get_only(TEAM_VIEW),
     "upload_sent_file": get_only(TEAM_VIEW, upload="clean"),
     "upload_revise": post_only(TEAM_UPLOAD, 302),
+    "upload_choose_sheet": post_only(TEAM_UPLOAD, 302),
     "upload_confirm": post_only(TEAM_UPLOAD, 302, upload="clean"),
     "upload_exclude_invalid": post_only(TEAM_UPLOAD, 302),
     "upload_discard": post_only(TEAM_UPLOAD, 302),

@@ -220,6 +220,7 @@ def all_findings(upload: Upload) -> list[dict[str, Any]]:
         plan_items=plan_item_rules(upload.team),
         max_bytes=settings.UPLOAD_MAX_BYTES,
         max_rows=settings.UPLOAD_MAX_ROWS,
+        sheet=upload.sheet or None,
     )
     return [asdict(finding) for finding in result.findings]
 

@@ -53,13 +53,15 @@ def upload_create(
     source: str = Upload.Source.CSV,
     max_rows: int | None = None,
     api_token: ApiToken | None = None,
+    sheet: str = "",
 ) -> Upload:
     """Validate a file for a team and keep it as a draft with its findings.
 
     The file is stored and its upload exists (state checking) before it is
     checked, so nothing a person sent is lost whatever the check meets. Never
     raises for bad content: problems become findings. `api_token` is the token a
-    script sent it with (kept on the upload, its name in the history).
+    script sent it with (kept on the upload, its name in the history); `sheet`
+    the workbook's sheet to read (else it is picked, or the draft asks).
     """
     upload = upload_receive(
         team=team,
@@ -68,6 +70,7 @@ def upload_create(
         original_name=original_name,
         source=source,
         api_token=api_token,
+        sheet=sheet,
     )
     return upload_check(upload=upload, data=data, max_rows=max_rows)
 
@@ -80,6 +83,7 @@ def upload_receive(
     original_name: str = "",
     source: str = Upload.Source.CSV,
     api_token: ApiToken | None = None,
+    sheet: str = "",
 ) -> Upload:
     """Keep a file, unchecked, as an upload in state checking.
 
@@ -94,6 +98,7 @@ def upload_receive(
         original_path=store_original(team=team, data=data),
         state=State.CHECKING,
         api_token=api_token,
+        sheet=sheet,
     )
 
 
@@ -134,6 +139,7 @@ def upload_check(
         max_rows=max_rows or settings.UPLOAD_MAX_ROWS,
         progress=note_progress if report_progress else None,
         content_type=content_type_for(upload.original_name),
+        sheet=upload.sheet or None,
     )
     return save_draft(
         team=upload.team,
@@ -154,9 +160,13 @@ def upload_check(
 
 
 def content_type_for(name: str) -> str | None:
-    """The content type a file's name says: JSON for ``.json``, else None (the
-    reader then tells CSV from JSON by the first character)."""
-    return "application/json" if name.lower().endswith(".json") else None
+    """The content type a file's name says: JSON for ``.json``, a workbook's for
+    ``.xlsx``, ``.xlsm``, ``.xls`` and ``.ods`` (so a file only named as one is
+    told it is not one), else None (the reader then tells CSV from JSON by the
+    first character; a workbook is told by its bytes whatever its name)."""
+    if name.lower().endswith(".json"):
+        return "application/json"
+    return csvformat.content_type_for_name(name)
 
 
 def upload_check_by_id(*, upload_id: int) -> None:

@@ -27,6 +27,51 @@ Action = AuditEvent.Action
 State = Upload.State
 
 
+def upload_choose_sheet(
+    *, upload: Upload, user: AbstractBaseUser, sheet: str
+) -> Upload:
+    """Check a draft's workbook again reading the sheet a person chose.
+
+    The new upload keeps the same stored file, records the sheet (`Upload.sheet`,
+    so every later check reads it too) and is a revision of the old draft, which
+    is rejected. A big file is checked by a worker, as on the upload page. Raises
+    ServiceError when the draft is no longer a draft or `sheet` is none of its
+    workbook's visible sheets.
+    """
+    data = selectors_uploads.original_bytes(upload)
+    if data is None or sheet not in csvformat.sheet_names(data):
+        raise ServiceError(
+            "That sheet is not in this workbook. Choose one of the sheets listed."
+        )
+    with transaction.atomic():
+        if not upload.transition(
+            expected=State.DRAFT, state=State.REJECTED, finished_at=timezone.now()
+        ):
+            raise ServiceError("This upload is no longer a draft.")
+        chosen = Upload.objects.create(
+            team=upload.team,
+            created_by=user,
+            source=upload.source,
+            original_name=upload.original_name,
+            original_path=upload.original_path,
+            sheet=sheet,
+            revision_of=upload,
+            api_token=upload.api_token,
+            state=State.CHECKING,
+        )
+        audit(
+            action=Action.UPLOAD_REJECTED,
+            upload=upload,
+            actor=user,
+            replaced_by=chosen.pk,
+            note=f"sheet {sheet!r} chosen",
+        )
+    if len(data) > settings.CHECK_IN_WORKER_BYTES:
+        drafts.check_later(chosen)
+        return chosen
+    return drafts.upload_check(upload=chosen, data=data)
+
+
 def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
     """Make a new, clean draft from a draft's valid rows; the old one is rejected.
 

@@ -10,7 +10,8 @@ AchieveIt (ACHIEVEIT_API.md), authorized by a team's API token.
 - The same two calls under `/api/metricupdates/` for metric updates (a file whose
   header has no Status column); a file of the other kind is a 400 naming the call
   to use. A body sent as `Content-Type: application/json` (or named `.json`) is
-  read as AchieveIt's JSON array.
+  read as AchieveIt's JSON array; a workbook (named `.xlsx`, `.xlsm`, `.xls` or
+  `.ods`, or sent with its Content-Type) is read as on the upload page.
 
 Every answer is JSON with `Cache-Control: no-store`, never an HTML page; its words
 and status codes are uploads/wording/api.py's.
@@ -44,6 +45,7 @@ from uploads.services.api import (
     request_hash,
 )
 from uploads.services.checks import TooManyChecks
+from uploads.services.drafts import content_type_for
 from uploads.services.tokens import token_authenticate
 from uploads.wording import api as words
 from uploads.wording.api import Answer
@@ -194,18 +196,32 @@ def _read_body(request: HttpRequest) -> bytes:
     return b"".join(chunks)
 
 
-def _original_name(name: str, *, json: bool = False) -> str:
-    """The file name of the URL as a label: safe characters, bounded, `.csv` (or
-    `.json` for a JSON body, so a worker's later check reads it as JSON too)."""
-    stem = name.removesuffix(".csv").removesuffix(".json")
+def _original_name(name: str, *, extension: str = "csv") -> str:
+    """The file name of the URL as a label: safe characters, bounded, ending in
+    `extension` (what the body is, so a worker's later check reads it so too)."""
+    stem, _, _ = name.rpartition(".")
     stem = UNSAFE_NAME.sub("_", stem).strip(" ._-")[: NAME_LENGTH - 5]
-    return f"{stem or 'api-upload'}.{'json' if json else 'csv'}"
+    return f"{stem or 'api-upload'}.{extension}"
 
 
-def _is_json(request: HttpRequest, name: str) -> bool:
-    """A JSON body: said by its Content-Type (any parameters), or by a `.json`
-    name; anything else is read as CSV unless it starts with `[`."""
-    return request.content_type == "application/json" or name.lower().endswith(".json")
+# A workbook's Content-Type, as the extension its file would have.
+_WORKBOOK_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.ms-excel.sheet.macroenabled.12": "xlsm",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+}
+FILE_EXTENSIONS = (".csv", ".json", ".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def _extension(request: HttpRequest, name: str) -> str:
+    """What the body is, as a file extension: JSON or a workbook when its
+    Content-Type (any parameters) says so, else what the URL's name says. A CSV
+    body is read as JSON anyway when it starts with `[`."""
+    content_type = (request.content_type or "").lower()
+    if content_type == "application/json":
+        return "json"
+    return _WORKBOOK_TYPES.get(content_type) or name.rpartition(".")[2].lower()
 
 
 def _idempotency_key(request: HttpRequest) -> str:
@@ -227,10 +243,9 @@ def submit(
 ) -> JsonResponse:
     """A file for AchieveIt's progress call (or, with `kind` metric, the metric
     call): checked at once, queued when clean and of that kind."""
-    if not name.lower().endswith((".csv", ".json")) or "/" in name:
+    if not name.lower().endswith(FILE_EXTENSIONS) or "/" in name:
         raise ApiError(words.bad_file_name(kind))
-    is_json = _is_json(request, name)
-    original_name = _original_name(name, json=is_json)
+    original_name = _original_name(name, extension=_extension(request, name))
     dry_run = bool(read_yes_no(request.GET.get("dry_run", "")))
     key = _idempotency_key(request)
     data = _read_body(request)
@@ -239,9 +254,7 @@ def submit(
         later = api_check_later(token, data, original_name, kind=kind, dry_run=True)
         return _json(words.checking_answer(later.upload))
     if dry_run:
-        checked = api_check(
-            token, data, content_type="application/json" if is_json else None
-        )
+        checked = api_check(token, data, content_type=content_type_for(original_name))
         return _json(words.check_answer(checked, kind=kind))
     if not key:
         submitted = api_submit(token, data, original_name, kind=kind)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from uploads import csvformat
 from uploads.csvformat.exports import render_problems
 from uploads.csvformat.writing import safe_normalized_csv
-from uploads.forms import FixRowsForm, UploadFileForm
+from uploads.forms import FixRowsForm, SheetChoiceForm, UploadFileForm
 from uploads.models import Upload
 from uploads.permissions import (
     Need,
@@ -138,6 +139,8 @@ def upload_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     }
     if upload.state == Upload.State.DRAFT:
         context["duplicate"] = selectors_uploads.recent_duplicate(upload)
+        if may_send and any(f["code"] == "sheet.choose" for f in errors):
+            context["sheet_form"] = _sheet_form(upload)
         if errors and may_send:
             bad_rows = selectors_uploads.rows_with_errors(upload)
             context["fix_form"] = FixRowsForm(
@@ -146,6 +149,34 @@ def upload_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             )
             context["bad_rows_total"] = len(bad_rows)
     return render(request, "uploads/upload_detail.html", context)
+
+
+def _sheet_form(upload: Upload, data: Any = None) -> SheetChoiceForm:
+    """The choice of the sheets of a draft's stored workbook."""
+    stored = selectors_uploads.original_bytes(upload)
+    sheets = csvformat.sheet_names(stored) if stored is not None else []
+    form = SheetChoiceForm(data, sheets=sheets)
+    form.helper.form_action = reverse("upload_choose_sheet", args=[upload.public_id])
+    return form
+
+
+@login_required
+@require_POST
+def upload_choose_sheet(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Check a workbook with several sheets again, reading the one chosen."""
+    upload = get_upload_for(request, public_id, need=Need.UPLOAD)
+    form = _sheet_form(upload, request.POST)
+    if not form.is_valid():
+        messages.warning(request, "Choose one of the workbook's sheets.")
+        return redirect(upload)
+    try:
+        chosen = revisions.upload_choose_sheet(
+            upload=upload, user=request.user, sheet=form.cleaned_data["sheet"]
+        )
+    except ServiceError as error:
+        messages.warning(request, str(error))
+        return redirect(upload)
+    return redirect(chosen)
 
 
 @login_required

@@ -332,7 +332,8 @@ def bad_file_name(kind: str = csvformat.PROGRESS) -> Answer:
         404,
         {
             "error": f"Send the file to {_SUBMIT_PATHS[kind]}<file name>.csv (one "
-            "name; .json for a JSON array)."
+            "name; .json for a JSON array, .xlsx, .xlsm, .xls or .ods for a "
+            "workbook)."
         },
     )
 

@@ -16,8 +16,9 @@ from uploads.permissions import can_upload
 
 class Command(PortalCommand):
     help = (
-        "Validate a CSV exactly like an upload, send it to AchieveIt as USERNAME, and "
-        "with --wait follow it to its verdict. Exit 0 only when it succeeded."
+        "Validate a file (CSV, JSON or a workbook) exactly like an upload, send it "
+        "to AchieveIt as USERNAME, and with --wait follow it to its verdict. Exit 0 "
+        "only when it succeeded."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,6 +26,9 @@ class Command(PortalCommand):
         parser.add_argument("--team", required=True, help="team slug")
         parser.add_argument("--user", required=True, help="an uploader of the team")
         parser.add_argument("--wait", action="store_true")
+        parser.add_argument(
+            "--sheet", help="the workbook's sheet to read (when it has several)"
+        )
         parser.add_argument(
             "--timeout", type=float, default=600.0, help="seconds to wait (--wait)"
         )
@@ -37,6 +41,7 @@ class Command(PortalCommand):
         user: str,
         wait: bool,
         timeout: float,
+        sheet: str | None,
         **options: Any,
     ) -> None:
         team_obj = Team.objects.filter(slug=team).first()
@@ -53,7 +58,11 @@ class Command(PortalCommand):
             self.usage_error(f"Cannot read {file}: {error.strerror}")
 
         upload = services.upload_create(
-            team=team_obj, user=user_obj, data=data, original_name=file.name
+            team=team_obj,
+            user=user_obj,
+            data=data,
+            original_name=file.name,
+            sheet=sheet or "",
         )
         for finding in upload.findings:
             self.stderr.write(f"{finding['severity']}: {finding['message']}")

@@ -18,9 +18,10 @@ from uploads.services.drafts import content_type_for
 
 class Command(PortalCommand):
     help = (
-        "Check a progress- or metric-update file (CSV, or AchieveIt's JSON array "
-        "in a .json file) exactly as an upload is checked. Exit 0 when it could be "
-        "sent (warnings allowed), 1 when it has errors, 2 on a usage error."
+        "Check a progress- or metric-update file (CSV, a workbook: .xlsx, .xlsm, "
+        ".xls or .ods, or AchieveIt's JSON array in a .json file) exactly as an "
+        "upload is checked. Exit 0 when it could be sent (warnings allowed), 1 when "
+        "it has errors, 2 on a usage error."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,6 +34,9 @@ class Command(PortalCommand):
             help="csv prints exactly the normalized file that would be sent",
         )
         parser.add_argument("--max-rows", type=int, default=None)
+        parser.add_argument(
+            "--sheet", help="the workbook's sheet to read (when it has several)"
+        )
 
     def handle(
         self,
@@ -41,6 +45,7 @@ class Command(PortalCommand):
         team: str | None,
         format: str,
         max_rows: int | None,
+        sheet: str | None,
         **options: Any,
     ) -> None:
         plan_items = None
@@ -62,6 +67,7 @@ class Command(PortalCommand):
             max_bytes=settings.UPLOAD_MAX_BYTES,
             max_rows=max_rows or settings.UPLOAD_MAX_ROWS,
             content_type=content_type_for(file.name),
+            sheet=sheet or None,
         )
         if format == "json":
             self.stdout.write(json.dumps(_as_json(result), indent=2))
