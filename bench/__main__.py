@@ -15,6 +15,7 @@ MODULES = [
     "bench.bench_api",
     "bench.bench_stall",
     "bench.bench_plans",
+    "bench.bench_spreadsheet",
 ]
 
 

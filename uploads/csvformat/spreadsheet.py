@@ -279,6 +279,25 @@ def cell_text(cell: object) -> str:
     return str(cell)
 
 
+def _cached_text(size: int = 10_000) -> Callable[[object], str]:
+    """``cell_text`` remembering the text of date cells, which repeat on most
+    rows of a file (one As Of Date per week); bounded like the checker's memo."""
+    dates: dict[object, str] = {}
+    date_kinds = (datetime.datetime, datetime.date)
+
+    def text(cell: object) -> str:
+        if type(cell) not in date_kinds:
+            return cell_text(cell)
+        found = dates.get(cell)
+        if found is None:
+            if len(dates) >= size:
+                dates.clear()
+            found = dates[cell] = cell_text(cell)
+        return found
+
+    return text
+
+
 class _Scan(NamedTuple):
     rows: int
     # Error cells by (row, column), both from 0, as the sheet's XML has them.
@@ -479,7 +498,8 @@ class _SheetRows:
         read: list[int] = []
         id_at = 0
         header_seen = False
-        text = cell_text
+        text = _cached_text()
+        others: list[int] = []
         line = self.start_row
         for cells in self.worksheet.iter_rows():
             line += 1
@@ -504,6 +524,7 @@ class _SheetRows:
                 columns = checker.columns
                 read = sorted(columns.named().values())
                 id_at = columns.external_id or 0
+                others = [index for index in read if index != id_at]
                 continue
             if len(row) > width:
                 if used <= width or all(
@@ -520,14 +541,16 @@ class _SheetRows:
             ):
                 yield SKIP
                 continue
-            if row[id_at].strip() and not any(
-                row[index].strip()
-                for index in read
-                if index != id_at and index < len(row)
-            ):
-                self.left_blank += 1
-                yield SKIP
-                continue
+            if row[id_at].strip():
+                # A loop that stops at the first filled cell (the Status, mostly):
+                # any() over a generator costs a frame per row.
+                for index in others:
+                    if index < len(row) and row[index].strip():
+                        break
+                else:
+                    self.left_blank += 1
+                    yield SKIP
+                    continue
             yield row
         # Trailing blank rows are dropped: they are the sheet's formatting.
 
