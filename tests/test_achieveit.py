@@ -204,7 +204,7 @@ def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_remote_filename_leads_back_to_the_upload_and_is_url_safe() -> None:
     filename = remote_filename(
         team_slug="Finance & Ops / Zürich",
-        upload_id=42,
+        upload_number=42,
         when=date(2024, 3, 5),
         attempt=2,
     )
@@ -215,30 +215,50 @@ def test_remote_filename_leads_back_to_the_upload_and_is_url_safe() -> None:
 def test_remote_filename_differs_for_each_attempt_of_the_same_upload() -> None:
     when = datetime(2024, 3, 5, 23, 59)
 
-    first = remote_filename(team_slug="finance", upload_id=7, when=when, attempt=1)
-    second = remote_filename(team_slug="finance", upload_id=7, when=when, attempt=2)
+    first = remote_filename(team_slug="finance", upload_number=7, when=when, attempt=1)
+    second = remote_filename(team_slug="finance", upload_number=7, when=when, attempt=2)
 
     assert first != second
     assert first == "portal-finance-u7-a1-20240305.csv"
 
 
 def test_remote_filename_bounds_a_long_slug_and_replaces_an_unusable_one() -> None:
-    long_name = remote_filename(team_slug="x" * 500, upload_id=1, when=date(2024, 1, 2))
-    no_letters = remote_filename(team_slug="!!!", upload_id=1, when=date(2024, 1, 2))
+    long_name = remote_filename(
+        team_slug="x" * 500, upload_number=1, when=date(2024, 1, 2)
+    )
+    no_letters = remote_filename(
+        team_slug="!!!", upload_number=1, when=date(2024, 1, 2)
+    )
 
     assert len(long_name) < 80
     assert long_name.endswith("-u1-a1-20240102.csv")
     assert no_letters == "portal-team-u1-a1-20240102.csv"
 
 
-@pytest.mark.parametrize(("upload_id", "attempt"), [(0, 1), (-3, 1), (True, 1), (5, 0)])
+@pytest.mark.parametrize(
+    ("upload_number", "attempt"), [(0, 1), (-3, 1), (True, 1), (5, 0)]
+)
 def test_remote_filename_refuses_ids_that_cannot_identify_a_submission(
-    upload_id: int, attempt: int
+    upload_number: int, attempt: int
 ) -> None:
     with pytest.raises(ValueError, match="positive integer"):
         remote_filename(
-            team_slug="finance", upload_id=upload_id, when=date.today(), attempt=attempt
+            team_slug="finance",
+            upload_number=upload_number,
+            when=date.today(),
+            attempt=attempt,
         )
+
+
+def test_remote_filename_tells_every_team_apart() -> None:
+    """The number is the team's own, so the slug must name the team alone: any
+    two slugs the portal takes give two names."""
+    when = date(2024, 1, 2)
+    names = {
+        remote_filename(team_slug=slug, upload_number=1, when=when)
+        for slug in ("a-b", "a_b", "a" * 50, "a" * 49, "a" * 49 + "b")
+    }
+    assert len(names) == 5
 
 
 # --- job ID parsing -------------------------------------------------------------------

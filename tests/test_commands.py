@@ -449,10 +449,11 @@ def test_archive_uploads_writes_everything_then_removes_the_upload(
     assert (event.action, event.upload, event.upload_number) == (
         "upload.archived",
         None,
-        upload.pk,
+        upload.number,
     )
     assert event.sentence == (
-        f"The portal archived upload #{upload.pk} (4 updates, 1 event) to {folder.name}"
+        f"The portal archived upload #{upload.number} (4 updates, 1 event) to "
+        f"{folder.name}"
     )
 
 
@@ -582,7 +583,7 @@ def test_submit_updates_queues_a_metric_file_as_a_metric_upload(
     )
     upload = Upload.objects.get()
     assert code == 0
-    assert f"Upload {upload.pk} queued (2 metric updates)" in out
+    assert f"Upload {upload.number} queued (2 metric updates)" in out
     assert (upload.kind, upload.state) == (Upload.Kind.METRIC, Upload.State.QUEUED)
 
 

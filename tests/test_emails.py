@@ -46,7 +46,7 @@ def test_the_email_speaks_of_each_state_in_good_grammar(
 
     (message,) = mail.outbox
     assert message.subject == (
-        f"[AchieveIt portal] Upload #{problem_upload.pk} {subject_end}"
+        f"[AchieveIt portal] Upload #{problem_upload.number} {subject_end}"
     )
     assert f"(1 update for Sales) {body_says}" in message.body
     assert "Reason: No." in message.body
@@ -106,7 +106,7 @@ def test_an_email_that_could_not_be_sent_is_sent_by_the_sweep(
     problem_upload.refresh_from_db()
     assert problem_upload.notified_at == later
     (message,) = mail.outbox
-    assert f"Upload #{problem_upload.pk}" in message.subject
+    assert f"Upload #{problem_upload.number}" in message.subject
     assert problem_upload.events.filter(
         action=AuditEvent.Action.NOTIFICATION_SENT
     ).exists()
@@ -142,7 +142,7 @@ def test_the_subject_is_one_clean_line_whatever_the_team_name_holds(problem_uplo
 
     (message,) = mail.outbox
     assert message.subject == (
-        f"[AchieveIt portal] Upload #{problem_upload.pk} for "
+        f"[AchieveIt portal] Upload #{problem_upload.number} for "
         "Sales Bcc: x@example.com [31m Ops failed"
     )
     assert message.bcc == []

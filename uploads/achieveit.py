@@ -174,25 +174,29 @@ class _Answer:
 
 
 def remote_filename(
-    *, team_slug: str, upload_id: int, when: date, attempt: int = 1
+    *, team_slug: str, upload_number: int, when: date, attempt: int = 1
 ) -> str:
     """Return the filename to POST an upload under, e.g.
     ``portal-finance-u42-a1-20240305.csv``.
 
-    Only ``[A-Za-z0-9._-]`` is used, so it is safe in a URL path. It is unique per
-    submission as long as ``attempt`` grows with every POST of the same upload, and
-    it leads back to the upload through ``upload_id``. ``when`` may be a date or a
-    datetime (only its date is used).
+    Only ``[A-Za-z0-9._-]`` is used, so it is safe in a URL path. It leads back to
+    the upload through the team and ``upload_number``, the team's own number of it
+    (``Upload.number``: a global id would tell AchieveIt's readers how many uploads
+    every team sends). It is unique per submission as long as ``attempt`` grows
+    with every POST of the same upload: a team slug as the portal takes them
+    (lowercase letters, digits, ``-`` and ``_``, at most 50) is kept whole, so no
+    two teams share a name. ``when`` may be a date or a datetime (only its date is
+    used).
 
-    Raises ValueError for a non-positive ``upload_id`` or ``attempt``.
+    Raises ValueError for a non-positive ``upload_number`` or ``attempt``.
     """
-    for name, number in (("upload_id", upload_id), ("attempt", attempt)):
+    for name, number in (("upload_number", upload_number), ("attempt", attempt)):
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
             raise ValueError(f"{name} must be a positive integer, got {number!r}")
     ascii_slug = unicodedata.normalize("NFKD", team_slug).encode("ascii", "ignore")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_slug.decode().lower()).strip("-")
-    slug = slug[:40].strip("-") or "team"
-    return f"portal-{slug}-u{upload_id}-a{attempt}-{when:%Y%m%d}.csv"
+    slug = re.sub(r"[^a-z0-9_]+", "-", ascii_slug.decode().lower()).strip("-")
+    slug = slug[:50].strip("-") or "team"
+    return f"portal-{slug}-u{upload_number}-a{attempt}-{when:%Y%m%d}.csv"
 
 
 def parse_job_id(body: str) -> str | None:

@@ -208,7 +208,9 @@ class MyUploadsFilter(django_filters.FilterSet):
     def filter_number(
         self, uploads: QuerySet[Upload], name: str, number: str
     ) -> QuerySet[Upload]:
-        return uploads.filter(pk=int(re.match(UPLOAD_NUMBER, number).group(1)))
+        # The number the pages show: the team's own (one per team the person is in).
+        number_shown = int(re.match(UPLOAD_NUMBER, number).group(1))
+        return uploads.filter(team_number=number_shown)
 
     def filter_whose(
         self, uploads: QuerySet[Upload], name: str, whose: str

@@ -178,17 +178,17 @@ class SendAgainForm(_ReviewForm):
             )
             self.fields["upload_number"] = forms.CharField(
                 label="Type the upload number to confirm",
-                help_text=f"This is upload {upload.pk}.",
+                help_text=f"This is upload {upload.number}.",
                 max_length=20,
                 error_messages={
-                    "required": f"Type {upload.pk}, the number of this upload, "
+                    "required": f"Type {upload.number}, the number of this upload, "
                     "to confirm."
                 },
                 widget=forms.TextInput(attrs={"inputmode": "numeric"}),
             )
         else:
             self.fields["confirm"] = forms.BooleanField(
-                label=f"Send upload #{upload.pk} to AchieveIt again",
+                label=f"Send upload #{upload.number} to AchieveIt again",
                 error_messages={"required": "Tick the box to send it again."},
             )
         # The confirmation first, the optional note last.
@@ -196,9 +196,9 @@ class SendAgainForm(_ReviewForm):
 
     def clean_upload_number(self) -> str:
         typed = self.cleaned_data["upload_number"].strip().lstrip("#").strip()
-        if typed != str(self.upload.pk):
+        if typed != str(self.upload.number):
             raise forms.ValidationError(
-                f"'{typed}' is not this upload's number: type {self.upload.pk} "
+                f"'{typed}' is not this upload's number: type {self.upload.number} "
                 "to confirm."
             )
         return typed

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 
 # Line breaks, tabs, NUL, bidi overrides, zero-width and other invisible
@@ -317,6 +317,10 @@ class Upload(models.Model):
     # The upload's identifier outside the portal's pages (the API's job ID): opaque,
     # so it says nothing about how many uploads other teams send.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The number people see ("Upload #5"), in download names and in the file name
+    # sent to AchieveIt: counted per team (1, 2, 3 ... in each), so it tells a team
+    # nothing about how many uploads the others send. Assigned by save().
+    team_number = models.PositiveIntegerField(null=True, editable=False)
     # The API token a script sent it with (source api).
     api_token = models.ForeignKey(
         "ApiToken",
@@ -414,15 +418,42 @@ class Upload(models.Model):
                 fields=["team", "form_token"],
                 condition=~models.Q(form_token=""),
                 name="one_draft_per_form_token",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["team", "team_number"], name="one_number_per_team_upload"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"Upload #{self.pk} ({self.team.slug}, {self.state})"
+        return f"Upload #{self.number} ({self.team.slug}, {self.state})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new upload takes the next number of its team: the team's row is
+        locked (select_for_update) while the highest number is read and this one
+        written, so two uploads created at once never share a number."""
+        if self.pk is not None or self.team_number is not None:
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic():
+            list(
+                Team.objects.select_for_update()
+                .filter(pk=self.team_id)
+                .values_list("pk", flat=True)
+            )
+            highest = Upload.objects.filter(team_id=self.team_id).aggregate(
+                highest=models.Max("team_number")
+            )["highest"]
+            self.team_number = (highest or 0) + 1
+            super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         # The opaque public_id, not the number: see public_id above.
         return reverse("upload_detail", kwargs={"public_id": self.public_id})
+
+    @property
+    def number(self) -> int | None:
+        """The upload's number as people see it: its team's count (`team_number`)."""
+        return self.team_number
 
     def transition(
         self,
@@ -670,7 +701,7 @@ class AuditEvent(models.Model):
         if self.actor_id and not self.actor_username:
             self.actor_username = self.actor.get_username()
         if self.upload_id and self.upload_number is None:
-            self.upload_number = self.upload_id
+            self.upload_number = self.upload.number
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:

@@ -48,8 +48,8 @@ def test_drafts_are_listed_and_several_discarded_at_once(page, alice, bob, team)
     assert "2 errors to fix" in page.inner_text(f"tr:has(a:text('#{broken.pk}'))")
     look_at(page, "my-uploads-full")
 
-    page.check(f"[data-testid=tick-{ready.pk}]")
-    page.check(f"[data-testid=tick-{broken.pk}]")
+    page.check(f"[data-testid=tick-{ready.public_id}]")
+    page.check(f"[data-testid=tick-{broken.public_id}]")
     page.click("[data-testid=discard-selected]")
     page.wait_for_selector("text=Discarded 2 drafts")
     assert state_of(ready) == State.REJECTED

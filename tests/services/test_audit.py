@@ -53,7 +53,7 @@ def test_an_event_keeps_who_and_which_upload_as_written(draft, alice):
     alice.save()
 
     event = AuditEvent.objects.get(pk=event.pk)
-    assert (event.actor_username, event.upload_number) == ("alice", draft.pk)
+    assert (event.actor_username, event.upload_number) == ("alice", draft.number)
     assert event.actor_name == "alice"
     assert event.sentence == "alice sent 4 updates"
 
@@ -62,7 +62,7 @@ def test_an_event_made_directly_still_gets_its_snapshots(draft, alice):
     event = AuditEvent.objects.create(
         action=Action.UPLOAD_CANCELED, upload=draft, actor=alice
     )
-    assert (event.actor_username, event.upload_number) == ("alice", draft.pk)
+    assert (event.actor_username, event.upload_number) == ("alice", draft.number)
     system = AuditEvent.objects.create(action=Action.UPLOAD_SUCCEEDED, upload=draft)
     assert (system.actor_username, system.actor_name) == ("", "system")
 
@@ -99,4 +99,4 @@ def test_the_migration_fills_the_snapshots_of_existing_events(draft, alice):
     fill(state.apps, None)
 
     old = AuditEvent.objects.get(pk=old.pk)
-    assert (old.actor_username, old.upload_number) == ("alice", draft.pk)
+    assert (old.actor_username, old.upload_number) == ("alice", draft.number)

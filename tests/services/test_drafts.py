@@ -100,12 +100,12 @@ def test_leaving_out_invalid_rows_makes_a_clean_draft_from_the_same_file(
     assert (clean.state, clean.row_count, clean.is_sendable) == (State.DRAFT, 2, True)
     assert clean.original_path == messy.original_path
     assert clean.findings[0]["message"] == (
-        f"Made from upload #{messy.pk} without its rows with errors, which are not "
+        f"Made from upload #{messy.number} without its rows with errors, which are not "
         "sent: row 5 (HR-RETENTION), row 6 (IT-MIGRATION)."
     )
     assert clean.revision_of == messy
     assert messy.events.get(action="upload.rejected").details == {
-        "replaced_by": clean.pk
+        "replaced_by": clean.number
     }
     assert clean.events.get(action="upload.created").details["made_from"] == messy.pk
 

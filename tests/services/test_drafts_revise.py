@@ -111,7 +111,7 @@ def test_the_history_says_what_happened(messy, alice):
     revision = services.upload_revise(upload=messy, user=alice, corrections=FIXES)
 
     rejected = messy.events.get(action=AuditEvent.Action.UPLOAD_REJECTED)
-    assert rejected.details["replaced_by"] == revision.pk
+    assert rejected.details["replaced_by"] == revision.number
     assert rejected.details["note"] == "corrected 2 cells in the browser"
     created = revision.events.get(action=AuditEvent.Action.UPLOAD_CREATED)
     assert created.details["made_from"] == messy.pk

@@ -226,7 +226,7 @@ def test_a_draft_ready_to_send_is_the_next_step(client, alice, team):
     draft = UploadFactory(team=team, created_by=alice)
     client.force_login(alice)
     first = lead(client.get("/").content.decode())
-    assert f"Your draft #{draft.pk} is ready to send" in first
+    assert f"Your draft #{draft.number} is ready to send" in first
     assert f'href="/uploads/{draft.public_id}/"' in first
 
 

@@ -10,6 +10,8 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.core.signals import request_finished
+from django.db import close_old_connections
 
 from tests.factories import TeamFactory, UploadFactory, UploadRowFactory
 from tests.helpers import login_url, make_user
@@ -70,7 +72,7 @@ def test_it_exports_the_teams_events_as_a_file(client, history, alice):
         "person": "operator",
         "action": "Resolved",
         "description": "operator resolved: checked in AchieveIt",
-        "upload": str(sales.pk),
+        "upload": str(sales.number),
         "kind": "progress update",
         "comment": "",
         "details": "checked in AchieveIt",
@@ -145,7 +147,7 @@ def test_the_export_names_people_and_uploads_as_they_were(
     rows = read_csv(client.get("/history/export.csv?team=sales"))
 
     assert rows[0]["upload"] == "41"
-    assert {row["person"] for row in rows if row["upload"] == str(sales.pk)} == {
+    assert {row["person"] for row in rows if row["upload"] == str(sales.number)} == {
         "alice",
         "operator",
         "system",
@@ -240,7 +242,13 @@ def test_a_slot_comes_back_when_a_cut_stream_is_closed(
     cut = client.get("/history/export.csv")
     assert client.get("/history/export.csv").status_code == 429
 
-    cut.close()  # the server closes a response whose client went away
+    # The server closes a response whose client went away (the test client's own
+    # way: its request_finished must not close the test's database connection).
+    request_finished.disconnect(close_old_connections)
+    try:
+        cut.close()
+    finally:
+        request_finished.connect(close_old_connections)
 
     assert client.get("/history/export.csv").status_code == 200
 

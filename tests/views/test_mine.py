@@ -58,8 +58,8 @@ def test_drafts_say_which_are_ready_and_which_have_errors(client, alice, team):
     )
     client.force_login(alice)
     table = rows(client.get(URL).content.decode())
-    ready_row = table.split(f"#{ready.pk}<")[1].split("</tr>")[0]
-    broken_row = table.split(f"#{broken.pk}<")[1].split("</tr>")[0]
+    ready_row = table.split(f"#{ready.number}<")[1].split("</tr>")[0]
+    broken_row = table.split(f"#{broken.number}<")[1].split("</tr>")[0]
     assert "Ready to send" in ready_row
     assert "2 errors to fix" in broken_row
     assert "Ready to send" not in broken_row
@@ -82,7 +82,7 @@ def test_it_filters_by_state_source_and_whose(client, alice, bob, team):
         return {
             upload.pk
             for upload in (draft, form, bobs)
-            if f"#{upload.pk}<" in rows(page)
+            if f"#{upload.number}<" in rows(page)
         }
 
     assert listed("?state=draft") == {draft.pk}
@@ -96,7 +96,8 @@ def test_it_filters_by_state_source_and_whose(client, alice, bob, team):
 def test_it_finds_an_upload_by_its_number(client, alice, team):
     uploads = UploadFactory.create_batch(3, team=team, created_by=alice)
     client.force_login(alice)
-    for query in (str(uploads[1].pk), f"%23{uploads[1].pk}", f"+{uploads[1].pk}+"):
+    number = uploads[1].number
+    for query in (str(number), f"%23{number}", f"+{number}+"):
         page = client.get(f"{URL}?number={query}").content.decode()
         assert f'href="/uploads/{uploads[1].public_id}/"' in page
         assert f'href="/uploads/{uploads[0].public_id}/"' not in page

@@ -94,7 +94,8 @@ def test_a_viewer_sees_every_update_newest_first(client, bob, history):
     assert "Q4 pipeline coverage" in page
     table = page.split('data-testid="updates"')[1]
     links = [
-        f'href="/uploads/{upload.public_id}/">#{upload.pk}</a>' for upload in history
+        f'href="/uploads/{upload.public_id}/">#{upload.number}</a>'
+        for upload in history
     ]
     positions = [table.index(link) for link in links]
     assert positions == sorted(positions, reverse=True)

@@ -120,7 +120,7 @@ def test_it_shows_the_last_update_sent_and_its_verdict(client, bob, team, plan_i
     assert "<td>0.45</td>" in row
     assert "2026-11-07" in row
     assert "Processing at AchieveIt" in row
-    assert f'href="/uploads/{last.public_id}/">#{last.pk}</a>' in row
+    assert f'href="/uploads/{last.public_id}/">#{last.number}</a>' in row
     assert "2\xa0days ago" in row
     assert "Stale" not in row
 

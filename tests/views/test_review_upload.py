@@ -66,7 +66,7 @@ def test_a_failed_upload_is_sent_again_from_its_page_with_one_tick(
 ):
     client.force_login(operator)
     page = client.get(review_url(failed)).content.decode()
-    assert f"Send upload #{failed.pk} to AchieveIt again" in page
+    assert f"Send upload #{failed.number} to AchieveIt again" in page
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(
             review_url(failed, "send-again"), {"confirm": "on"}, follow=True
@@ -161,12 +161,12 @@ def test_the_tick_and_the_number_send_it_again_and_say_who_checked(
             review_url(unknown, "send-again"),
             {
                 "checked": "on",
-                "upload_number": f"#{unknown.pk}",
+                "upload_number": f"#{unknown.number}",
                 "note": "Not in AchieveIt's imports",
             },
             follow=True,
         )
-    assert f"Upload #{unknown.pk} is queued to be sent again." in (
+    assert f"Upload #{unknown.number} is queued to be sent again." in (
         response.content.decode()
     )
     assert state_of(unknown) == State.QUEUED
@@ -187,7 +187,7 @@ def test_the_tick_and_the_number_send_it_again_and_say_who_checked(
 def test_resolve_stores_the_outcome_and_audits_it(client, operator, unknown):
     client.force_login(operator)
     response = client.post(review_url(unknown, "resolve"), RESOLVE, follow=True)
-    assert f"Upload #{unknown.pk} is resolved." in response.content.decode()
+    assert f"Upload #{unknown.number} is resolved." in response.content.decode()
     unknown.refresh_from_db()
     assert unknown.state == State.RESOLVED
     assert unknown.resolution_outcome == Upload.ResolutionOutcome.APPLIED
@@ -203,7 +203,7 @@ def test_resolve_a_failed_upload_keeps_the_note_and_goes_back_to_the_queue(
     client.force_login(operator)
     response = client.post(review_url(failed, "resolve"), RESOLVE, follow=True)
     assert response.redirect_chain == [("/review/", 302)]
-    assert f"Upload #{failed.pk} is resolved." in response.content.decode()
+    assert f"Upload #{failed.number} is resolved." in response.content.decode()
     failed.refresh_from_db()
     assert failed.state == State.RESOLVED
     assert failed.resolution_note == "Found it applied in AchieveIt"
@@ -255,7 +255,7 @@ def test_staff_cancel_an_upload_on_its_way_with_a_reason(client, operator, team)
     client.force_login(operator)
     response = client.post(review_url(queued, "cancel"), CANCEL, follow=True)
     assert response.redirect_chain == [("/review/", 302)]
-    assert f"Upload #{queued.pk} is canceled." in response.content.decode()
+    assert f"Upload #{queued.number} is canceled." in response.content.decode()
     assert state_of(queued) == State.CANCELED
     event = queued.events.get(action="upload.canceled")
     assert (event.actor, event.details) == (operator, CANCEL)

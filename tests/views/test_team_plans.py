@@ -85,6 +85,27 @@ def test_the_sync_shows_a_preview_and_applies_on_confirm(sim, manager_client, te
     assert PlanItem.objects.filter(external_id="SALES-NEW", team=team).exists()
 
 
+def test_the_sync_leaves_out_another_teams_id_without_saying_whose(
+    settings, manager_client, team, other_team
+):
+    PlanItem.objects.create(team=other_team, external_id="FIN-TAKEN", name="Theirs")
+    seed = {"plans": [{"id": "plan-x", "items": [{"externalId": "FIN-TAKEN"}]}]}
+    server = serve_in_thread(SimulatorConfig(api_key=API_KEY, plans=seed))
+    settings.ACHIEVEIT_BASE_URL = server.base_url
+    settings.ACHIEVEIT_API_KEY = API_KEY
+    TeamPlan.objects.create(team=team, plan_id="plan-x")
+    try:
+        text = manager_client.get(f"/teams/{team.slug}/manage/plans/sync/").content
+    finally:
+        server.stop()
+    page = text.decode()
+    assert (
+        "<code>FIN-TAKEN</code> cannot be added to this team's plan items. "
+        "Check the External ID; if it is right, ask an operator." in page
+    )
+    assert "another team" not in page
+
+
 def _token(page: str) -> str:
     found = re.search(r'name="preview" value="([0-9a-f]{32})"', page)
     assert found, "the preview's form holds no token"

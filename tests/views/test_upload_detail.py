@@ -216,7 +216,7 @@ def test_the_same_payload_sent_lately_gets_a_warning(client, alice, team, draft)
     page = client.get(f"/uploads/{draft.public_id}/").content.decode()
     warning = page.split('data-testid="duplicate"')[1].split("</div>")[0]
     assert f'<a href="/uploads/{sent.public_id}/"' in warning
-    assert f">upload #{sent.pk}</a> (october.csv), sent <time" in warning
+    assert f">upload #{sent.number}</a> (october.csv), sent <time" in warning
 
 
 @pytest.mark.parametrize(
@@ -273,15 +273,15 @@ def test_a_first_send_has_no_countdown(client, alice, team):
 
 
 def test_an_upload_is_named_by_its_opaque_id_not_its_number(client, alice, team):
-    # Numbers are global and sequential: in an address they would tell each team
-    # how much the others send. People in the team still read "#12".
+    # Ids are global and sequential: in an address they would tell each team how
+    # much the others send. People in the team read their team's own "#12".
     upload = UploadFactory(team=team, created_by=alice, state=State.FAILED)
     client.force_login(alice)
 
     assert upload.get_absolute_url() == f"/uploads/{upload.public_id}/"
     assert client.get(f"/uploads/{upload.pk}/").status_code == 404
     page = client.get(upload.get_absolute_url()).content.decode()
-    assert f"Upload #{upload.pk}" in page
+    assert f"Upload #{upload.number}" in page
     for listing in (page, client.get("/").content.decode()):
         assert not re.search(r"/(uploads|review)/\d+/", listing)
 

@@ -46,7 +46,7 @@ def test_the_file_as_sent_is_the_normalized_csv(client, alice, team):
     assert response.status_code == 200
     assert response.content.decode() == sent.normalized_csv
     assert response["Content-Disposition"] == (
-        f'attachment; filename="upload-{sent.pk}-as-sent.csv"'
+        f'attachment; filename="upload-{sent.number}-as-sent.csv"'
     )
     assert response["Cache-Control"] == "private, no-store"
     page = client.get(f"/uploads/{sent.public_id}/").content.decode()

@@ -42,7 +42,7 @@ def test_saving_the_fixes_makes_a_clean_revision(client, alice, messy_draft):
     revision = Upload.objects.exclude(pk=messy_draft.pk).get()
     assert response.redirect_chain == [(f"/uploads/{revision.public_id}/", 302)]
     page = response.content.decode()
-    assert f"Saved as #{revision.pk} and checked again: ready to send." in page
+    assert f"Saved as #{revision.number} and checked again: ready to send." in page
     assert "Send to AchieveIt" in page
     assert f'Revision of <a href="/uploads/{messy_draft.public_id}/"' in page
     assert revision.row_count == 4

@@ -48,8 +48,10 @@ def test_the_problem_email_links_the_upload(team, alice, settings):
         error_text="No.",
     )
     email = emails.upload_problem(upload)
-    assert email.subject == f"[AchieveIt portal] Upload #{upload.pk} for Sales failed"
-    assert f"Upload #{upload.pk} (2 updates for Sales) failed" in email.body
+    assert (
+        email.subject == f"[AchieveIt portal] Upload #{upload.number} for Sales failed"
+    )
+    assert f"Upload #{upload.number} (2 updates for Sales) failed" in email.body
     assert (
         f"See it in the portal: https://portal.example.org/uploads/{upload.public_id}/"
         in email.body

@@ -84,7 +84,7 @@ def test_a_draft_replaced_by_a_newer_one_points_to_it(client, alice, team):
     client.force_login(alice)
     summary = summary_of(client, old)
     assert "Not sent: a newer draft replaced it." in summary
-    assert f"Continue with #{newer.pk}." in summary
+    assert f"Continue with #{newer.number}." in summary
 
 
 # --- From the facts -----------------------------------------------------------------

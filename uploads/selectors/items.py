@@ -172,6 +172,7 @@ def last_updates(
             "comment",
             "upload__id",
             "upload__public_id",
+            "upload__team_number",
             "upload__kind",
             "upload__state",
             "upload__team_id",

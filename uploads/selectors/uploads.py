@@ -361,7 +361,9 @@ def state_facts(
     replaced_by = None
     if upload.state == State.REJECTED:
         replaced_by = (
-            upload.revisions.order_by("-pk").values_list("pk", flat=True).first()
+            upload.revisions.order_by("-pk")
+            .values_list("team_number", flat=True)
+            .first()
         )
     return StateFacts(
         state=upload.state,

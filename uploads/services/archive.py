@@ -146,7 +146,9 @@ def _write_archive(target: Path, chosen: models.QuerySet[Upload]) -> dict[int, d
                 shutil.copy2(source, copy)
                 copied = str(copy.relative_to(target))
             manifest[upload.pk] = {
-                "number": upload.pk,
+                # The number the history shows (the team's), and the row's id.
+                "number": upload.number,
+                "id": upload.pk,
                 "team": upload.team.slug,
                 "state": upload.state,
                 "created_at": upload.created_at.isoformat(),

@@ -27,7 +27,7 @@ def audit(
     return AuditEvent.objects.create(
         action=action,
         upload=upload,
-        upload_number=upload.pk if upload else upload_number,
+        upload_number=upload.number if upload else upload_number,
         team=team or (upload.team if upload else None),
         actor=actor,
         actor_username=actor.get_username() if actor else "",

@@ -149,7 +149,10 @@ def upload_submit(*, upload_id: int) -> None:
         return
     attempt = upload.submit_attempts + 1
     filename = achieveit.remote_filename(
-        team_slug=upload.team.slug, upload_id=upload.pk, when=now, attempt=attempt
+        team_slug=upload.team.slug,
+        upload_number=upload.number,
+        when=now,
+        attempt=attempt,
     )
     with transaction.atomic():
         # The claim: whoever moves the attempt count on first sends the file.

@@ -70,7 +70,9 @@ def upload_retry(
             notified_at=None,
         ):
             if from_state == State.NEEDS_REVIEW:
-                raise NeedsConfirmation(UNKNOWN_OUTCOME_MESSAGE.format(pk=upload.pk))
+                raise NeedsConfirmation(
+                    UNKNOWN_OUTCOME_MESSAGE.format(pk=upload.number)
+                )
             raise ServiceError("Only failed or needs-review uploads can be retried.")
         details: dict[str, object] = {"from_state": from_state}
         if note.strip():

@@ -99,8 +99,8 @@ def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
         "column": None,
         "severity": "warning",
         "message": (
-            f"Made from upload #{upload.pk} without its rows with errors, which are "
-            f"not sent: {_describe_rows(left_out)}."
+            f"Made from upload #{upload.number} without its rows with errors, which "
+            f"are not sent: {_describe_rows(left_out)}."
         ),
         "code": "upload.invalid_rows_excluded",
         "left_out": [{"line": line, "external_id": ext} for line, ext in left_out],
@@ -129,7 +129,7 @@ def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
             action=Action.UPLOAD_REJECTED,
             upload=upload,
             actor=user,
-            replaced_by=clean.pk,
+            replaced_by=clean.number,
         )
     return clean
 
@@ -257,7 +257,7 @@ def upload_revise(
             action=Action.UPLOAD_REJECTED,
             upload=upload,
             actor=user,
-            replaced_by=revision.pk,
+            replaced_by=revision.number,
             note=f"corrected {fixed} cell{'s' if fixed != 1 else ''} in the browser",
         )
     return revision

@@ -35,7 +35,7 @@ class SendAgainForm(review_forms.SendAgainForm):
             self.fields["confirm"] = forms.BooleanField(
                 label=(
                     "AchieveIt does not show these updates: send upload "
-                    f"#{upload.pk} again"
+                    f"#{upload.number} again"
                 ),
                 error_messages={"required": "Tick the box to send it again."},
             )

@@ -162,7 +162,7 @@ def _send_again(request: HttpRequest, upload: Upload) -> HttpResponse:
     except ServiceError as error:
         messages.warning(request, str(error))
         return redirect("review_upload", upload.public_id)
-    messages.success(request, f"Upload #{upload.pk} is queued to be sent again.")
+    messages.success(request, f"Upload #{upload.number} is queued to be sent again.")
     return redirect("review_queue")
 
 
@@ -198,7 +198,7 @@ def review_resolve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     except ServiceError as error:
         messages.warning(request, str(error))
         return redirect("review_upload", upload.public_id)
-    messages.success(request, f"Upload #{upload.pk} is resolved.")
+    messages.success(request, f"Upload #{upload.number} is resolved.")
     return redirect("review_queue")
 
 
@@ -216,5 +216,5 @@ def review_cancel(request: HttpRequest, public_id: UUID) -> HttpResponse:
     except ServiceError as error:
         messages.warning(request, str(error))
         return redirect("review_upload", upload.public_id)
-    messages.info(request, f"Upload #{upload.pk} is canceled.")
+    messages.info(request, f"Upload #{upload.number} is canceled.")
     return redirect("review_queue")

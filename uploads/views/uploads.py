@@ -233,11 +233,12 @@ def upload_revise(request: HttpRequest, public_id: UUID) -> HttpResponse:
         return redirect(upload)
     if revision.is_sendable:
         messages.success(
-            request, f"Saved as #{revision.pk} and checked again: ready to send."
+            request, f"Saved as #{revision.number} and checked again: ready to send."
         )
     else:
         messages.warning(
-            request, f"Saved as #{revision.pk} and checked again: some problems remain."
+            request,
+            f"Saved as #{revision.number} and checked again: some problems remain.",
         )
     return redirect(revision)
 
@@ -249,7 +250,7 @@ def upload_problems(request: HttpRequest, public_id: UUID) -> HttpResponse:
     upload = get_upload_for(request, public_id)
     return download(
         render_problems(selectors_uploads.all_findings(upload)),
-        filename=f"upload-{upload.pk}-problems.csv",
+        filename=f"upload-{upload.number}-problems.csv",
     )
 
 
@@ -261,7 +262,7 @@ def upload_original(request: HttpRequest, public_id: UUID) -> HttpResponse:
     data = selectors_uploads.original_bytes(upload)
     if data is None:
         raise Http404("The original file of this upload is not kept.")
-    name = upload.original_name or f"upload-{upload.pk}.csv"
+    name = upload.original_name or f"upload-{upload.number}.csv"
     return download(data, filename=name, content_type=ANY_FILE)
 
 
@@ -277,7 +278,7 @@ def upload_sent_file(request: HttpRequest, public_id: UUID) -> HttpResponse:
         raise Http404("This upload has no file to send.")
     return download(
         safe_normalized_csv(upload.normalized_csv).encode("utf-8"),
-        filename=f"upload-{upload.pk}-as-sent.csv",
+        filename=f"upload-{upload.number}-as-sent.csv",
     )
 
 

@@ -68,11 +68,11 @@ class Command(PortalCommand):
             self.stderr.write(f"{finding['severity']}: {finding['message']}")
         if not upload.is_sendable:
             services.upload_reject(upload=upload, user=user_obj)
-            self.stderr.write(f"Upload {upload.pk} rejected: nothing was sent.")
+            self.stderr.write(f"Upload {upload.number} rejected: nothing was sent.")
             sys.exit(1)
         services.upload_confirm(upload=upload, user=user_obj)
         kind = "metric updates" if upload.kind == Upload.Kind.METRIC else "updates"
-        self.stdout.write(f"Upload {upload.pk} queued ({upload.row_count} {kind})")
+        self.stdout.write(f"Upload {upload.number} queued ({upload.row_count} {kind})")
         if not wait:
             return
 
@@ -82,17 +82,17 @@ class Command(PortalCommand):
             upload.refresh_from_db()
             if upload.state != state:
                 state = upload.state
-                self.stdout.write(f"Upload {upload.pk}: {state}")
+                self.stdout.write(f"Upload {upload.number}: {state}")
             if upload.state in (Upload.TERMINAL_STATES | Upload.REVIEWABLE_STATES):
                 break
             time.sleep(0.5)
         else:
             self.stderr.write(
-                f"Upload {upload.pk} is still {upload.state} after {timeout:g} s; "
+                f"Upload {upload.number} is still {upload.state} after {timeout:g} s; "
                 "it goes on in the background."
             )
             sys.exit(1)
-        self.stdout.write(f"Upload {upload.pk} {upload.state}")
+        self.stdout.write(f"Upload {upload.number} {upload.state}")
         if upload.state != Upload.State.SUCCEEDED:
             if upload.error_text:
                 self.stderr.write(upload.error_text)
