@@ -281,16 +281,26 @@ REACHING_EACH_CODE: dict[str, bytes] = {
     b' "metricValue": true, "asOfDate": "2026-10-31"}]',
     "value.json_text": b'[{"externalId": "A", "status": "On Track",'
     b' "metricValue": "0.5", "asOfDate": "2026-10-31"}]',
+    # A team's saved column mapping (see test_column_suggestions.py).
+    "column.left_out": b"Code,RAG,Owner,When\nA,Green,Ann,2026-10-31\n",
+    "status.mapped": b"Code,RAG,Owner,When\nA,Green,Ann,2026-10-31\n",
+}
+# The options a code needs beyond the team's plan items: a mapping's columns.
+MAPPED = {
+    "columns": csvformat.ColumnMap(0, 1, None, 3, None, 4, header=True),
+    "status_words": {"green": "On Track"},
+}
+PARSE_OPTIONS: dict[str, dict[str, object]] = {
+    "file.workbook_fake": {"content_type": "application/vnd.ms-excel"},
+    "sheet.unknown": {"sheet": "Q4"},
+    "column.left_out": MAPPED,
+    "status.mapped": MAPPED,
 }
 MAPPING = {
     "A": csvformat.PlanItemRule(own=True, active=True, has_metric=True),
     "THEIRS": csvformat.PlanItemRule(own=False, active=True, has_metric=True),
     "OLD": csvformat.PlanItemRule(own=True, active=False, has_metric=True),
     "NO-METRIC": csvformat.PlanItemRule(own=True, active=True, has_metric=False),
-}
-PARSE_OPTIONS: dict[str, dict[str, object]] = {
-    "file.workbook_fake": {"content_type": "application/vnd.ms-excel"},
-    "sheet.unknown": {"sheet": "Q4"},
 }
 NEEDS_MAPPING = {"id.unknown", "id.inactive", "id.no_metric", "value.missing"}
 

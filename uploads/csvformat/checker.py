@@ -165,6 +165,7 @@ def parse_rows(
     max_rows: int = MAX_ROWS,
     kind: str | None = None,
     columns: ColumnMap | None = None,
+    status_words: Mapping[str, str] | None = None,
 ) -> Result:
     """Check and normalize rows whose cells are already split (e.g. a web form).
 
@@ -172,12 +173,15 @@ def parse_rows(
     ``parse``, the optional header row included: without one, rows have four
     cells (External ID, Status, Current Value, As Of Date) or five (a Comment
     last); with ``kind`` METRIC three or four (External ID, Current Metric Value,
-    As Of Date, Comment). ``columns`` says where each field is instead. Never
-    raises for bad input.
+    As Of Date, Comment). ``columns`` says where each field is instead, and
+    ``status_words`` how the team's own status words read (see ``RowChecker``).
+    Never raises for bad input.
     """
     # A form may leave a field out (None) or hand over a number: cells become text.
     cells = (["" if cell is None else str(cell) for cell in row] for row in rows)
-    checker = RowChecker(plan_items, max_rows, kind=kind, columns=columns)
+    checker = RowChecker(
+        plan_items, max_rows, kind=kind, columns=columns, status_words=status_words
+    )
     checker.run(cells, first_line)
     return checker.result(encoding=None, delimiter=",")
 
@@ -199,6 +203,28 @@ def paused_garbage_collector() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def _with_words(
+    status_words: Mapping[str, str] | None, check: Callable[[str], StatusCheck]
+) -> Callable[[str], StatusCheck]:
+    """``check``, after a team's own status words: a word of ``status_words``
+    (keys compared in lower case with single spaces) reads as its status."""
+    if not status_words:
+        return check
+    words = {
+        " ".join(word.split()).lower(): status for word, status in status_words.items()
+    }
+
+    def check_with_words(raw_status: str) -> StatusCheck:
+        written = " ".join(raw_status.split())
+        status = words.get(written.lower())
+        if status is None:
+            return check(raw_status)
+        mapped = note("status.mapped", written=shorten(written), status=status)
+        return StatusCheck(status, mapped)
+
+    return check_with_words
 
 
 def column_letter(index: int) -> str:
@@ -225,7 +251,11 @@ class RowChecker:
     ``kind`` is what a file without a header holds (PROGRESS unless said);
     ``columns``, when given, is where each field is, instead of what the header
     row says; ``place`` is what a row is called in the findings ("Row", or
-    "Record" for a JSON file's records).
+    "Record" for a JSON file's records). ``status_words`` maps a team's own
+    status words (any case and spacing, e.g. "green") to the AchieveIt status
+    they are read as, before the status check, each with a fix finding. With
+    ``columns`` that have a header, every named header cell they read nothing
+    from gets a warning that it is left out.
     """
 
     def __init__(
@@ -236,6 +266,7 @@ class RowChecker:
         kind: str | None = None,
         columns: ColumnMap | None = None,
         place: str = "Row",
+        status_words: Mapping[str, str] | None = None,
         sheet: str = "",
         first_column: int = 0,
     ) -> None:
@@ -257,7 +288,7 @@ class RowChecker:
         self.conflicting: set[tuple[str, date]] = set()
         self.ids: Memo[IdCheck] = Memo(self._check_id)
         self.statuses: Memo[StatusCheck] = Memo(
-            Explained(check_status), _SMALL_MEMO_SIZE
+            _with_words(status_words, Explained(check_status)), _SMALL_MEMO_SIZE
         )
         self.values: Memo[ValueCheck] = Memo(check_value)
         self.dates: Memo[DateCheck] = Memo(Explained(check_date), _SMALL_MEMO_SIZE)
@@ -553,6 +584,7 @@ class RowChecker:
                 self._use(self.given_columns, positional_map=False)
                 if self.given_columns.header:
                     self.header_cells = cells
+                    self._left_out(row)
                     return line + 1, rows
                 return line, itertools.chain((row,), rows)
             first_cell = cells[0].lstrip("\ufeff")
@@ -589,6 +621,19 @@ class RowChecker:
             self.add(line, problem.column, problem.note)
         self._use(columns, positional_map=False)
         return True
+
+    def _left_out(self, header: Sequence[str]) -> None:
+        """Say which named columns of a header the given columns read nothing from."""
+        read = set(self.columns.named().values())
+        for index, cell in enumerate(header[: self.columns.width]):
+            written = cell.strip().lstrip("\ufeff")
+            if written and index not in read:
+                left_out = note(
+                    "column.left_out",
+                    letter=column_letter(index),
+                    header=shorten(written),
+                )
+                self.add(None, None, left_out)
 
     def _use(self, columns: ColumnMap, *, positional_map: bool = True) -> None:
         """Read the rows from here on by ``columns``."""

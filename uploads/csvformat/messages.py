@@ -225,11 +225,14 @@ MESSAGES: dict[Severity, dict[str, str]] = {
         " too, write it as {suggestion}.",
         "date.more_ambiguous": "... and {count:,} more {dates} like these, which may"
         " be day/month/year too. Check them, or write them as year-month-day.",
+        "column.left_out": "Column {letter} ({header}) is left out: nothing in it"
+        " is sent.",
     },
     FIXED: {
         "row.extra_cells": "{count} empty cells after {last} were left out.",
         "id.trimmed": "the spaces around {id!r} were removed.",
         "status.respelled": "{written!r} will be sent as {status!r}.",
+        "status.mapped": "{written} read as {status} (the team's mapping).",
         "value.percentage": "{written} was converted to {value} (AchieveIt takes"
         " percentages as decimals).",
         "date.time_dropped": "the time in {written!r} was left out: AchieveIt takes"

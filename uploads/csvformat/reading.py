@@ -38,6 +38,7 @@ def parse(
     progress: Callable[[int], None] | None = None,
     content_type: str | None = None,
     columns: ColumnMap | None = None,
+    status_words: Mapping[str, str] | None = None,
     sheet: str | None = None,
 ) -> Result:
     """Read, check and normalize the bytes of an uploaded CSV or JSON file, or
@@ -51,7 +52,9 @@ def parse(
     ``application/json`` or when it starts like a JSON array or object (see
     ``jsonfile.looks_like_json``), else as CSV. ``columns`` says which cell of a
     CSV row holds which field, instead of its header row (a mapping a person
-    chose). Returns a ``Result``; never raises for bad input, whatever the bytes.
+    chose), and ``status_words`` the status each of the team's own words (e.g.
+    "Green") is read as. Returns a ``Result``; never raises for bad input,
+    whatever the bytes.
     """
     if is_workbook(data) or claims_workbook(content_type):
         if len(data) > max_bytes:
@@ -65,6 +68,7 @@ def parse(
                 progress=progress,
                 progress_every=PROGRESS_EVERY,
                 columns=columns,
+                status_words=status_words,
             )
     try:
         check_file_kind(data, max_bytes)
@@ -95,6 +99,7 @@ def parse(
         max_rows=max_rows,
         progress=progress,
         columns=columns,
+        status_words=status_words,
     )
     try:
         return read(encoding)
@@ -193,11 +198,14 @@ def _read(
     max_rows: int,
     progress: Callable[[int], None] | None = None,
     columns: ColumnMap | None = None,
+    status_words: Mapping[str, str] | None = None,
 ) -> Result:
     """Stream ``data`` through csv.reader and the checks; raises UnicodeDecodeError."""
     # TextIOWrapper decodes chunk by chunk, so no decoded copy of the file is made.
     stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
-    checker = RowChecker(plan_items, max_rows, columns=columns)
+    checker = RowChecker(
+        plan_items, max_rows, columns=columns, status_words=status_words
+    )
     if encoding == _WINDOWS_1252:
         checker.add(None, None, note("file.windows_1252"))
     reader = csv.reader(stream, delimiter=delimiter)
