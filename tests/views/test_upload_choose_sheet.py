@@ -10,7 +10,7 @@ import pytest
 
 from tests.csvformat.workbooks import xlsx
 from tests.helpers import post_file
-from uploads.models import Upload
+from uploads.models import AuditEvent, Upload
 from uploads.selectors import uploads as selectors_uploads
 from uploads.services import drafts
 
@@ -131,3 +131,12 @@ def test_a_worker_and_a_check_again_read_the_chosen_sheet(
     Upload.objects.filter(pk=chosen.pk).update(findings=[])
     chosen.refresh_from_db()
     assert selectors_uploads.all_findings(chosen) == [unknown]
+
+
+def test_the_old_draft_names_its_replacement_by_number(client, asking):
+    client.post(url(asking), {"sheet": "Q4"})
+
+    chosen = Upload.objects.exclude(pk=asking.pk).get()
+    rejected = asking.events.get(action=AuditEvent.Action.UPLOAD_REJECTED)
+    assert rejected.details["replaced_by"] == chosen.number
+    assert rejected.details["note"] == "sheet 'Q4' chosen"

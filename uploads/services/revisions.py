@@ -63,7 +63,7 @@ def upload_choose_sheet(
             action=Action.UPLOAD_REJECTED,
             upload=upload,
             actor=user,
-            replaced_by=chosen.pk,
+            replaced_by=chosen.number,
             note=f"sheet {sheet!r} chosen",
         )
     if len(data) > settings.CHECK_IN_WORKER_BYTES:
