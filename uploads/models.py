@@ -578,6 +578,38 @@ class ApiToken(models.Model):
         return self.revoked_at is None
 
 
+class ColumnMapping(models.Model):
+    """A team's mapping of another system's columns, remembered under the file's
+    header signature (csvformat.suggest.header_signature): which field each
+    column holds and how the team's own status words read."""
+
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="column_mappings"
+    )
+    signature = models.CharField(max_length=64)
+    # The header as written, for the team page; columns: {"0": "External ID",
+    # "4": null, ...} by column index; status_words: {"Green": "On Track", ...}.
+    header = models.JSONField(default=list)
+    columns = models.JSONField(default=dict)
+    status_words = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "signature"], name="column_mapping_team_signature"
+            )
+        ]
+        ordering = ["-last_used_at", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.team.slug}: {', '.join(self.header)}"
+
+
 class ApiIdempotencyKey(models.Model):
     """The first answer the API gave to a team's Idempotency-Key, replayed for 24 h."""
 
