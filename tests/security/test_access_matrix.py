@@ -277,6 +277,14 @@ EXPECTED: dict[str, dict[str, Rule]] = {
     "team_member_role": post_only(TEAM_MANAGE, 302),
     "team_member_remove": post_only(TEAM_MANAGE, 302),
     "team_item_active": post_only(TEAM_MANAGE, 302),
+    # Linked AchieveIt plans (issue 18): every answer goes back to the team page;
+    # the sync's preview reads AchieveIt, which the matrix never reaches.
+    "team_plan_link": post_only(TEAM_MANAGE, 302),
+    "team_plan_unlink": post_only(TEAM_MANAGE, 302),
+    "team_plan_sync": both(TEAM_MANAGE, 302),
+    "team_reminders": post_only(TEAM_MANAGE, 302),
+    # A person's own switch for the reminder emails.
+    "my_reminders": {"GET": rule(SIGNED_IN), "POST": rule(SIGNED_IN, 302)},
     "team_import": both(TEAM_MANAGE),
     "team_import_preview": {
         "GET": rule(TEAM_MANAGE),
