@@ -4,10 +4,12 @@ uploads this team made, never how many the whole organization did."""
 
 from __future__ import annotations
 
+import importlib
 import threading
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from tests.factories import UploadFactory
 from uploads import achieveit, services
@@ -91,3 +93,28 @@ def test_uploads_made_at_once_get_different_numbers(postgres, team):
 
     assert failures == []
     assert sorted(numbers) == [1, 2, 3, 4]
+
+
+def test_the_migration_numbers_existing_uploads_per_team(team, other_team):
+    made = [UploadFactory(team=t) for t in (team, other_team, team, other_team, team)]
+    # As they were before team numbers: none (bulk_create skips save(), so the
+    # events have no number yet either; the migration writes them).
+    Upload.objects.update(team_number=None)
+    for upload in made:
+        AuditEvent.objects.bulk_create(
+            [AuditEvent(action="upload.created", upload=upload, team=upload.team)]
+        )
+    migration = importlib.import_module(
+        "uploads.migrations.0018_upload_team_number_plan_items_checked"
+    )
+    state = MigrationExecutor(connection).loader.project_state(
+        ("uploads", "0018_upload_team_number_plan_items_checked")
+    )
+
+    migration.number_uploads_per_team(state.apps, None)
+
+    numbers = dict(Upload.objects.values_list("pk", "team_number"))
+    assert [numbers[upload.pk] for upload in made] == [1, 1, 2, 2, 3]
+    assert sorted(
+        AuditEvent.objects.values_list("upload_id", "upload_number")
+    ) == sorted(numbers.items())

@@ -99,4 +99,4 @@ def test_the_migration_fills_the_snapshots_of_existing_events(draft, alice):
     fill(state.apps, None)
 
     old = AuditEvent.objects.get(pk=old.pk)
-    assert (old.actor_username, old.upload_number) == ("alice", draft.number)
+    assert (old.actor_username, old.upload_number) == ("alice", draft.pk)
