@@ -49,7 +49,7 @@ def test_alice_fixes_the_messy_file_with_the_suggestions_and_sends_it(
     first, revision = Upload.objects.order_by("pk")
     assert page.url.endswith(f"/uploads/{revision.public_id}/")
     assert "4 updates are ready" in page.inner_text("[data-testid=summary]")
-    assert f"Revision of #{first.pk}" in page.inner_text("[data-testid=revisions]")
+    assert f"Revision of #{first.number}" in page.inner_text("[data-testid=revisions]")
     assert page.locator("[data-testid=fix-rows]").count() == 0
     updates = page.inner_text("[data-testid=updates]")
     assert "Achieved" in updates
@@ -64,7 +64,9 @@ def test_alice_fixes_the_messy_file_with_the_suggestions_and_sends_it(
     assert "HR-RETENTION,Achieved,0.93,2026-10-31" in revision.normalized_csv
 
     page.goto(f"/uploads/{first.public_id}/")
-    assert f"Revised as #{revision.pk}" in page.inner_text("[data-testid=revisions]")
+    assert f"Revised as #{revision.number}" in page.inner_text(
+        "[data-testid=revisions]"
+    )
 
 
 def test_leaving_out_the_rows_with_errors_says_which(

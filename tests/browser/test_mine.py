@@ -44,8 +44,8 @@ def test_drafts_are_listed_and_several_discarded_at_once(page, alice, bob, team)
     log_in(page, "alice", then="/uploads/")
     rows = page.locator("[data-testid=upload-row]")
     assert rows.count() == 8
-    assert "Ready to send" in page.inner_text(f"tr:has(a:text('#{ready.pk}'))")
-    assert "2 errors to fix" in page.inner_text(f"tr:has(a:text('#{broken.pk}'))")
+    assert "Ready to send" in page.inner_text(f"tr:has(a:text('#{ready.number}'))")
+    assert "2 errors to fix" in page.inner_text(f"tr:has(a:text('#{broken.number}'))")
     look_at(page, "my-uploads-full")
 
     page.check(f"[data-testid=tick-{ready.public_id}]")

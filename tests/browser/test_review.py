@@ -115,7 +115,7 @@ def test_an_operator_clears_a_queue_of_failures(
     page.fill("textarea[name=note]", "Not in AchieveIt's import list")
     page.click("[data-testid=send-again-confirm]")
     page.wait_for_url("**/review/")
-    assert f"Upload #{unknown.pk} is queued to be sent again." in page.inner_text(
+    assert f"Upload #{unknown.number} is queued to be sent again." in page.inner_text(
         "main"
     )
     assert pipeline.wait_for_state(unknown).state == State.SUCCEEDED
