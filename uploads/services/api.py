@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from uploads import csvformat
 from uploads.models import ApiIdempotencyKey, ApiToken, Upload
-from uploads.selectors import plan_item_rules
+from uploads.services import column_mappings
 from uploads.services.checks import checks_allow
 from uploads.services.drafts import (
     check_later,
@@ -86,9 +86,10 @@ def api_check(
 ) -> Checked:
     """Check the file as an upload of the token's team would be; store nothing.
     `content_type` is the request's (JSON when it says application/json)."""
-    result = csvformat.parse(
+    # With the team's saved column mapping when one matches the file's header.
+    result = column_mappings.check_for_team(
+        token.team,
         data,
-        plan_items=plan_item_rules(token.team),
         max_bytes=settings.UPLOAD_MAX_BYTES,
         max_rows=settings.UPLOAD_MAX_ROWS,
         content_type=content_type,

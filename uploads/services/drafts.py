@@ -25,7 +25,7 @@ from uploads.csvformat.exports import render_rows
 from uploads.models import ApiToken, AuditEvent, Team, Upload, UploadRow
 from uploads.selectors import plan_item_rules
 from uploads.selectors import uploads as selectors_uploads
-from uploads.services import delivery
+from uploads.services import column_mappings, delivery
 from uploads.services.audit import audit
 from uploads.services.errors import ServiceError
 
@@ -132,9 +132,10 @@ def upload_check(
             rows_checked=rows
         )
 
-    result = csvformat.parse(
+    # With the team's saved column mapping when one matches the file's header.
+    result = column_mappings.check_for_team(
+        upload.team,
         data,
-        plan_items=plan_item_rules(upload.team),
         max_bytes=settings.UPLOAD_MAX_BYTES,
         max_rows=max_rows or settings.UPLOAD_MAX_ROWS,
         progress=note_progress if report_progress else None,

@@ -12,7 +12,7 @@ from django.core.management.base import CommandParser
 from uploads import csvformat
 from uploads.management.commands._base import PortalCommand
 from uploads.models import Team
-from uploads.selectors import plan_item_rules
+from uploads.services import column_mappings
 from uploads.services.drafts import content_type_for
 
 
@@ -48,12 +48,11 @@ class Command(PortalCommand):
         sheet: str | None,
         **options: Any,
     ) -> None:
-        plan_items = None
+        team_obj = None
         if team:
             team_obj = Team.objects.filter(slug=team).first()
             if team_obj is None:
                 self.usage_error(f"No team '{team}'.")
-            plan_items = plan_item_rules(team_obj)
         if max_rows is not None and max_rows < 1:
             self.usage_error("--max-rows must be at least 1.")
         try:
@@ -61,14 +60,17 @@ class Command(PortalCommand):
         except OSError as error:
             self.usage_error(f"Cannot read {file}: {error.strerror}")
 
-        result = csvformat.parse(
-            data,
-            plan_items=plan_items,
-            max_bytes=settings.UPLOAD_MAX_BYTES,
-            max_rows=max_rows or settings.UPLOAD_MAX_ROWS,
-            content_type=content_type_for(file.name),
-            sheet=sheet or None,
-        )
+        options: dict[str, Any] = {
+            "max_bytes": settings.UPLOAD_MAX_BYTES,
+            "max_rows": max_rows or settings.UPLOAD_MAX_ROWS,
+            "content_type": content_type_for(file.name),
+            "sheet": sheet or None,
+        }
+        if team_obj is None:
+            result = csvformat.parse(data, **options)
+        else:
+            # The team's plan items, and its saved column mapping for the header.
+            result = column_mappings.check_for_team(team_obj, data, **options)
         if format == "json":
             self.stdout.write(json.dumps(_as_json(result), indent=2))
         elif format == "csv":
