@@ -9,6 +9,7 @@ from uploads.views import (
     entry,
     history,
     items,
+    mapping,
     mine,
     plans,
     reminders,
@@ -43,6 +44,11 @@ urlpatterns = [
     ),
     path(
         "uploads/<uuid:public_id>/revise/", uploads.upload_revise, name="upload_revise"
+    ),
+    path(
+        "uploads/<uuid:public_id>/columns/",
+        mapping.upload_mapping,
+        name="upload_mapping",
     ),
     path(
         "uploads/<uuid:public_id>/problems.csv",
@@ -113,6 +119,11 @@ urlpatterns = [
         name="team_item_active",
     ),
     path("teams/<slug:slug>/manage/import/", teams.team_import, name="team_import"),
+    path(
+        "teams/<slug:slug>/manage/mappings/<int:mapping_id>/delete/",
+        mapping.team_mapping_delete,
+        name="team_mapping_delete",
+    ),
     path(
         "teams/<slug:slug>/manage/plans/link/",
         plans.team_plan_link,

@@ -248,6 +248,12 @@ EXPECTED: dict[str, dict[str, Rule]] = {
     "upload_sent_file": get_only(TEAM_VIEW, upload="clean"),
     "upload_revise": post_only(TEAM_UPLOAD, 302),
     "upload_choose_sheet": post_only(TEAM_UPLOAD, 302),
+    # The mapping step (issue 17): the page, and a POST of no choices (a 400 that
+    # says which fields the mapping needs).
+    "upload_mapping": {
+        "GET": rule(TEAM_UPLOAD),
+        "POST": rule(TEAM_UPLOAD, 400),
+    },
     "upload_confirm": post_only(TEAM_UPLOAD, 302, upload="clean"),
     "upload_exclude_invalid": post_only(TEAM_UPLOAD, 302),
     "upload_discard": post_only(TEAM_UPLOAD, 302),
@@ -286,6 +292,8 @@ EXPECTED: dict[str, dict[str, Rule]] = {
     # A person's own switch for the reminder emails.
     "my_reminders": {"GET": rule(SIGNED_IN), "POST": rule(SIGNED_IN, 302)},
     "team_import": both(TEAM_MANAGE),
+    # A saved column mapping deleted (none by that id: said so, back to the page).
+    "team_mapping_delete": post_only(TEAM_MANAGE, 302),
     "team_import_preview": {
         "GET": rule(TEAM_MANAGE),
         "POST": rule(TEAM_MANAGE, 302),
@@ -433,6 +441,8 @@ def kwarg_value(
         "rest": "no/such/call",
         "id": world.users["viewer_a"].pk,
         "app_label": "uploads",
+        # No team has a saved column mapping in the world: the team decides.
+        "mapping_id": 0,
     }
     if name not in others:
         pytest.fail(

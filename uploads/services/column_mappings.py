@@ -242,3 +242,25 @@ def mapped_note() -> csvformat.Finding:
         "Read with the columns as you mapped them (saved for the team).",
         MAPPED_CODE,
     )
+
+
+# Findings of a draft whose header may be another system's.
+_FOREIGN_HEADER_CODES = frozenset(
+    {"header.unknown", "header.unmarked", "header.first_cell", "row.columns"}
+)
+
+
+def offers_mapping(upload: Upload) -> bool:
+    """True for a draft whose page leads to the mapping step: it was read by a
+    mapping (to change it), or its errors come from a header that is not all
+    AchieveIt names (or has no External ID)."""
+    if upload.state != State.DRAFT or upload.source == Upload.Source.FORM:
+        return False
+    codes = {finding.get("code") for finding in upload.findings}
+    if codes & {SAVED_CODE, MAPPED_CODE}:
+        return True
+    if not codes & _FOREIGN_HEADER_CODES:
+        return False
+    data = selectors_uploads.original_bytes(upload)
+    found = file_columns(data, upload.sheet or None) if data else None
+    return found is not None and suggest.needs_mapping(found.header)

@@ -28,7 +28,7 @@ from uploads.permissions import (
 from uploads.selectors import uploads as selectors_uploads
 from uploads.selectors.entry import entry_items, entry_plan_items
 from uploads.selectors.teams import template_external_ids
-from uploads.services import checks, drafts, revisions
+from uploads.services import checks, column_mappings, drafts, revisions
 from uploads.services.errors import ServiceError
 from uploads.views.downloads import ANY_FILE, XLSX, download
 from uploads.wording import uploads as wording_uploads
@@ -139,6 +139,7 @@ def upload_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     }
     if upload.state == Upload.State.DRAFT:
         context["duplicate"] = selectors_uploads.recent_duplicate(upload)
+        context["offers_mapping"] = may_send and column_mappings.offers_mapping(upload)
         if may_send and any(f["code"] == "sheet.choose" for f in errors):
             context["sheet_form"] = _sheet_form(upload)
         if errors and may_send:
