@@ -27,6 +27,8 @@ FAST = {
     "POLL_MAX_DELAY": "1",
     "SWEEP_INTERVAL": "1",
     "REQUEUE_AFTER": "2",
+    # A task a killed worker held is taken as lost this long after its publish.
+    "REPUBLISH_AFTER": "3",
     "ACHIEVEIT_CONNECT_TIMEOUT": "1",
     "ACHIEVEIT_READ_TIMEOUT": "2",
 }
