@@ -33,6 +33,8 @@ def test_an_export_is_mapped_once_and_sent(page, team, plan_items, alice, tmp_pa
     log_in(page, "alice")
     upload(page, tmp_path, EXPORT, "kpi-export.csv")
     page.wait_for_selector("[data-testid=map-columns]")
+    # The step instead of a grid of every row read as four cells.
+    assert page.locator("[data-testid=fix-rows]").count() == 0
     look_at(page, "upload-needs-mapping")
 
     page.click("[data-testid=map-columns-link]")
