@@ -11,9 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from uploads import csvformat, services
+from uploads import csvformat
 from uploads.models import ColumnMapping, Upload
 from uploads.services import column_mappings
+from uploads.services.drafts import upload_create
 from uploads.services.errors import ServiceError
 from uploads.services.tokens import token_create
 
@@ -32,14 +33,14 @@ State = Upload.State
 @pytest.fixture
 def mapped(team, alice, plan_items) -> Upload:
     """A draft of the export, remapped by Alice: the mapping is saved."""
-    draft = services.upload_create(team=team, user=alice, data=EXPORT)
+    draft = upload_create(team=team, user=alice, data=EXPORT)
     return column_mappings.upload_remap(
         upload=draft, user=alice, columns=COLUMNS, status_words=WORDS
     )
 
 
 def test_an_unmapped_export_is_refused_with_unknown_columns(team, alice, plan_items):
-    draft = services.upload_create(team=team, user=alice, data=EXPORT)
+    draft = upload_create(team=team, user=alice, data=EXPORT)
     assert not draft.is_sendable
     # Not a header the portal knows: its rows are read as four cells and fail.
     assert {finding["code"] for finding in draft.findings} >= {"row.columns"}
@@ -72,7 +73,7 @@ def test_the_next_file_with_that_header_is_read_by_the_saved_mapping(
     mapped, team, alice
 ):
     next_week = EXPORT.replace(b"2026-10-31", b"2026-11-07").replace(b"RAG", b"rag")
-    upload = services.upload_create(team=team, user=alice, data=next_week)
+    upload = upload_create(team=team, user=alice, data=next_week)
     assert upload.is_sendable
     assert upload.findings[0]["code"] == column_mappings.SAVED_CODE
     assert upload.findings[0]["message"] == (
@@ -83,7 +84,7 @@ def test_the_next_file_with_that_header_is_read_by_the_saved_mapping(
 
 
 def test_another_team_does_not_get_the_mapping(mapped, other_team, charlie):
-    upload = services.upload_create(team=other_team, user=charlie, data=EXPORT)
+    upload = upload_create(team=other_team, user=charlie, data=EXPORT)
     assert not upload.is_sendable
     assert upload.findings[0]["code"] != column_mappings.SAVED_CODE
 
@@ -128,7 +129,7 @@ def test_validate_updates_with_the_team_applies_the_saved_mapping(
 
 
 def test_a_mapping_must_read_rows(team, alice, plan_items):
-    draft = services.upload_create(team=team, user=alice, data=EXPORT)
+    draft = upload_create(team=team, user=alice, data=EXPORT)
     with pytest.raises(ServiceError, match="External ID and for As Of Date"):
         column_mappings.upload_remap(
             upload=draft, user=alice, columns={0: "External ID"}, status_words={}
@@ -147,7 +148,7 @@ def test_a_deleted_mapping_is_no_longer_applied(mapped, team, other_team, alice)
     saved = ColumnMapping.objects.get(team=team)
     assert not column_mappings.mapping_delete(team=other_team, mapping_id=saved.pk)
     assert column_mappings.mapping_delete(team=team, mapping_id=saved.pk)
-    upload = services.upload_create(team=team, user=alice, data=EXPORT)
+    upload = upload_create(team=team, user=alice, data=EXPORT)
     assert not upload.is_sendable
 
 
@@ -156,7 +157,20 @@ def test_an_achieveit_header_is_never_remapped(mapped, team, alice):
         b"External ID,Status,Current Value,As Of Date\n"
         b"SALES-Q4-01,On Track,1,2026-10-31\n"
     )
-    upload = services.upload_create(team=team, user=alice, data=clean)
+    upload = upload_create(team=team, user=alice, data=clean)
     assert upload.is_sendable
     assert [f["code"] for f in upload.findings] == []
     assert upload.kind == csvformat.PROGRESS
+
+
+def test_submit_updates_applies_the_saved_mapping(mapped, team, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(EXPORT.replace(b"2026-10-31", b"2026-11-07"))
+    out = io.StringIO()
+    call_command(
+        "submit_updates", str(path), "--team", team.slug, "--user", "alice", stdout=out
+    )
+    upload = Upload.objects.latest("pk")
+    assert upload.state == State.QUEUED
+    assert "queued (3 " in out.getvalue()
+    assert "SALES-Q4-01,On Track,0.5,2026-11-07,on plan" in upload.normalized_csv
