@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -154,6 +155,67 @@ PASSWORD_CHANGE_FAILURES_PER_HOUR = env_int(
     "PASSWORD_CHANGE_FAILURES_PER_HOUR", 5, minimum=1
 )
 
+# --- Sign-in with the organization's identity provider (OpenID Connect) --------
+# Off unless OIDC_ISSUER (or OIDC_AUTHORIZATION_ENDPOINT) is set; uploads/auth_oidc.py
+# and the README's "Sign in with your organization". Endpoints come from the
+# issuer's discovery document unless set one by one.
+OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
+OIDC_DISCOVERY_URL = env_str("OIDC_DISCOVERY_URL") or (
+    f"{OIDC_ISSUER}/.well-known/openid-configuration" if OIDC_ISSUER else ""
+)
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_USERINFO_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_JWKS_ENDPOINT")
+OIDC_OP_LOGOUT_ENDPOINT = env_str("OIDC_END_SESSION_ENDPOINT")
+OIDC_ENABLED = bool(OIDC_ISSUER or OIDC_OP_AUTHORIZATION_ENDPOINT)
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_secret("OIDC_CLIENT_SECRET")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
+OIDC_ORGANIZATION_NAME = env_str("OIDC_ORGANIZATION_NAME", "your organization")
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+# Only for a provider that sends no email_verified claim but owns every address
+# it vouches for (Microsoft Entra ID, a single organization's tenant).
+OIDC_ASSUME_EMAIL_VERIFIED = env_bool("OIDC_ASSUME_EMAIL_VERIFIED", False)
+OIDC_TIMEOUT = env_float("OIDC_TIMEOUT", 10.0, minimum=0.1)
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+# group=team:role, comma-separated: the teams those groups manage at each sign-in.
+OIDC_TEAM_GROUPS: dict[str, list[tuple[str, str]]] = {}
+for _entry in env_list("OIDC_TEAM_GROUPS", []):
+    _group, _, _target = _entry.rpartition("=")
+    _team, _, _role = _target.partition(":")
+    if (
+        not _group.strip()
+        or not _team.strip()
+        or _role.strip()
+        not in (
+            "viewer",
+            "uploader",
+            "manager",
+        )
+    ):
+        raise ConfigError(
+            f"OIDC_TEAM_GROUPS: {_entry!r} is not group=team:role with a role of "
+            "viewer, uploader or manager"
+        )
+    OIDC_TEAM_GROUPS.setdefault(_group.strip(), []).append(
+        (_team.strip(), _role.strip())
+    )
+if OIDC_ENABLED and not (OIDC_ISSUER and OIDC_RP_CLIENT_ID):
+    raise ConfigError(
+        "OpenID Connect needs OIDC_ISSUER (the ID token's iss is checked against "
+        "it) and OIDC_CLIENT_ID"
+    )
+# Local passwords for staff only (the break-glass way in); everyone else signs in
+# through the provider.
+LOCAL_LOGIN_STAFF_ONLY = env_bool("LOCAL_LOGIN_STAFF_ONLY", False)
+if LOCAL_LOGIN_STAFF_ONLY:
+    AUTHENTICATION_BACKENDS[-1] = "uploads.auth_oidc.StaffOnlyModelBackend"
+# Restores the sessions of people who signed in through the provider.
+AUTHENTICATION_BACKENDS.append("uploads.auth_oidc.OIDCBackend")
+
 # --- Cache ---------------------------------------------------------------------
 # One cache shared by every process, so the throttles (password reset and change,
 # the API's calls a minute) count across all gunicorn workers. A folder under var/
@@ -264,6 +326,11 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+# Signing out sends the form's answer on to the provider's end-session page.
+for _url in (OIDC_ISSUER, OIDC_OP_LOGOUT_ENDPOINT):
+    if _url:
+        _origin = "{0.scheme}://{0.netloc}".format(urlsplit(_url))
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(_origin)
 
 # A DEBUG error page hides every address (they may hold passwords), not only
 # settings named like KEY or PASSWORD.

@@ -687,6 +687,18 @@ class AuditEvent(models.Model):
         PLAN_UNLINKED = "plan.unlinked", "AchieveIt plan unlinked"
         PLAN_ITEMS_SYNCED = "plan_items.synced", "Plan items synced from AchieveIt"
         UPLOAD_READ_BACK = "upload.read_back", "Read back from AchieveIt"
+        USER_CREATED_AT_SIGN_IN = (
+            "user.created_at_sign_in",
+            "User created at first sign-in with the organization",
+        )
+        MEMBERSHIP_SET_AT_SIGN_IN = (
+            "membership.set_at_sign_in",
+            "Role set from the organization's groups",
+        )
+        MEMBERSHIP_REMOVED_AT_SIGN_IN = (
+            "membership.removed_at_sign_in",
+            "Removed: no longer in the organization's group",
+        )
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

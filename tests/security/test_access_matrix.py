@@ -195,6 +195,9 @@ EXPECTED: dict[str, dict[str, Rule]] = {
         "GET": rule(Access.METHOD, anonymous=NOT_ALLOWED),
         "POST": rule(PUBLIC, 302, logs_out=True),
     },
+    # Sign-in with the organization's provider: off in the tests' settings.
+    "oidc_authentication_init": both(Access.NOWHERE, 404),
+    "oidc_authentication_callback": both(Access.NOWHERE, 404),
     "password_change": both(SIGNED_IN),
     "password_change_done": get_only(SIGNED_IN),
     "password_reset": both(PUBLIC),

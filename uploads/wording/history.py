@@ -110,6 +110,22 @@ def sentence(event: AuditEvent) -> str:
             return f"{someone} deactivated {details.get('external_id')}"
         case Action.PLAN_ITEM_REACTIVATED:
             return f"{someone} reactivated {details.get('external_id')}"
+        case Action.USER_CREATED_AT_SIGN_IN:
+            return (
+                f"{details.get('username')} signed in with the organization's "
+                "account for the first time"
+            )
+        case Action.MEMBERSHIP_SET_AT_SIGN_IN:
+            role = with_article(details.get("role", "member"))
+            return (
+                f"{details.get('username')} was made {role} at sign-in "
+                f"(group {details.get('group')})"
+            )
+        case Action.MEMBERSHIP_REMOVED_AT_SIGN_IN:
+            return (
+                f"{details.get('username')} left the team at sign-in: no longer "
+                "in its group"
+            )
         case Action.USER_CREATED:
             staff = " (staff)" if details.get("staff") else ""
             return f"{someone} created user {details.get('username')}{staff}"
