@@ -16,7 +16,7 @@ from django.utils import timezone
 from uploads import csvformat
 from uploads.csvformat import reading
 from uploads.csvformat.columns import columns_from_header, looks_like_header
-from uploads.models import AuditEvent, Upload
+from uploads.models import Attempt, AuditEvent, Upload
 from uploads.selectors import plan_item_rules
 
 State = Upload.State
@@ -277,14 +277,40 @@ def remote_errors(body: str) -> list[RemoteError]:
     return found
 
 
-def remote_errors_of(upload: Upload) -> list[RemoteError]:
-    """AchieveIt's errors from its last answer that lists any, each row of the file
-    as sent (header = row 1) tied to the row of the person's file it came from."""
-    for attempt in upload.attempts.exclude(response_body="").order_by("-started_at"):
-        errors = remote_errors(attempt.response_body)
-        if errors:
-            break
-    else:
+# The states whose page explains a problem with AchieveIt's last answer: a success,
+# or a send still on its way, keeps the answers of retried calls in "Calls to
+# AchieveIt" only.
+PROBLEM_STATES = frozenset(
+    {State.FAILED, State.NEEDS_REVIEW, State.RESOLVED, State.CANCELED}
+)
+
+
+def problem_answer(upload: Upload) -> Attempt | None:
+    """The call whose answer explains the upload's problem: its latest call that
+    got an answer, when the upload ended with a problem; None otherwise (a
+    succeeded upload whose first tries got a 500 has no problem to explain)."""
+    if upload.state not in PROBLEM_STATES:
+        return None
+    return (
+        upload.attempts.exclude(response_body="").order_by("-started_at", "-pk").first()
+    )
+
+
+def remote_errors_of(
+    upload: Upload, answer: Attempt | None = None
+) -> list[RemoteError]:
+    """AchieveIt's errors in the answer that explains the upload's problem
+    (`problem_answer`, or `answer` when given), tied to the person's rows."""
+    answer = answer or problem_answer(upload)
+    if answer is None:
+        return []
+    return tie_to_rows(upload, remote_errors(answer.response_body))
+
+
+def tie_to_rows(upload: Upload, errors: list[RemoteError]) -> list[RemoteError]:
+    """AchieveIt's errors, each row of the file as sent (header = row 1) tied to
+    the row of the person's file it came from."""
+    if not errors:
         return []
     sent_rows = {
         number: row

@@ -27,9 +27,11 @@ from redis.exceptions import RedisError
 
 from uploads import achieveit
 from uploads.models import Attempt, AuditEvent, PlanItem, Upload
+from uploads.selectors import uploads as selectors_uploads
 from uploads.services import readback
 from uploads.services.audit import audit
 from uploads.wording import emails
+from uploads.wording import uploads as wording_uploads
 
 logger = logging.getLogger(__name__)
 
@@ -218,6 +220,7 @@ def _after_submit(upload: Upload, result: achieveit.SubmitResult) -> None:
                     upload=upload,
                     attempt=upload.submit_attempts,
                     delay_seconds=delay,
+                    status_code=result.status_code,
                     reason=result.message,
                 )
                 transaction.on_commit(
@@ -228,6 +231,7 @@ def _after_submit(upload: Upload, result: achieveit.SubmitResult) -> None:
             f"AchieveIt could not queue the file after {upload.submit_attempts} "
             f"attempts. Last answer: {result.message}"
         )
+        message = _with_answer(upload, message, result.body)
         _finish_with_problem(upload, state=State.FAILED, message=message, **mine)
         return
     if result.outcome is outcome.UNKNOWN:
@@ -237,7 +241,8 @@ def _after_submit(upload: Upload, result: achieveit.SubmitResult) -> None:
         return
     # AUTH_FAILED and REJECTED: AchieveIt refused the request; sending the same
     # request again would be refused again.
-    _finish_with_problem(upload, state=State.FAILED, message=result.message, **mine)
+    message = _with_answer(upload, result.message, result.body)
+    _finish_with_problem(upload, state=State.FAILED, message=message, **mine)
 
 
 def _finish_with_problem(
@@ -316,8 +321,7 @@ def _after_poll(upload: Upload, result: achieveit.StatusResult) -> None:
             f"{result.message} AchieveIt answered 500 to {in_a_row} status requests "
             "in a row, so the portal takes it as the verdict."
         )
-        if result.body:
-            message = f"{message}\n\nAchieveIt said: {result.body}"
+        message = _with_answer(upload, message, result.body)
         _finish_with_problem(upload, state=State.FAILED, message=message, **mine)
         return
     if result.outcome is outcome.SUCCEEDED:
@@ -340,10 +344,19 @@ def _after_poll(upload: Upload, result: achieveit.StatusResult) -> None:
         )
         return
     # FAILED (400/500 verdict) and AUTH_FAILED.
-    message = result.message
-    if result.body:
-        message = f"{message}\n\nAchieveIt said: {result.body}"
+    message = _with_answer(upload, result.message, result.body)
     _finish_with_problem(upload, state=State.FAILED, message=message, **mine)
+
+
+def _with_answer(upload: Upload, message: str, body: str) -> str:
+    """The portal's message, then what AchieveIt answered in words (its reasons
+    tied to the person's rows): people read this, so never the raw JSON, which
+    the upload's page keeps behind a disclosure."""
+    errors = selectors_uploads.tie_to_rows(
+        upload, selectors_uploads.remote_errors(body)
+    )
+    said = wording_uploads.achieveit_answer(errors, body)
+    return f"{message}\n\n{said}" if said else message
 
 
 def _poll_again(upload: Upload) -> None:

@@ -10,7 +10,10 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
 
+from uploads.models import Attempt, Upload
+from uploads.selectors import uploads as selectors_uploads
 from uploads.wording import common
+from uploads.wording import uploads as wording_uploads
 
 register = template.Library()
 
@@ -28,6 +31,24 @@ def when(moment: datetime | None) -> str:
         format_date(local, "Y-m-d H:i:s T"),
         naturaltime(moment),
     )
+
+
+@register.filter
+def problem(upload: Upload) -> str:
+    """An upload's problem (error_text) in words, never AchieveIt's raw answer
+    (uploads/wording/uploads.py problem_in_words)."""
+    return wording_uploads.problem_in_words(upload.error_text, upload)
+
+
+@register.filter
+def answer_in_words(attempt: Attempt) -> str:
+    """AchieveIt's reasons in its answer to one call, in words, tied to the
+    person's rows; empty when it gave none (wording/uploads.py achieveit_answer)."""
+    errors = selectors_uploads.remote_errors(attempt.response_body)
+    if not errors:  # the raw answer beside it is all there is
+        return ""
+    errors = selectors_uploads.tie_to_rows(attempt.upload, errors)
+    return wording_uploads.achieveit_answer(errors, attempt.response_body)
 
 
 @register.filter

@@ -117,7 +117,8 @@ def upload_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     errors = [f for f in findings if f["severity"] == csvformat.ERROR]
     may_send = can_upload(request.user, upload.team)
     attempts = list(upload.attempts.all())
-    remote = selectors_uploads.remote_errors_of(upload) if attempts else []
+    answer = selectors_uploads.problem_answer(upload) if attempts else None
+    remote = selectors_uploads.remote_errors_of(upload, answer) if answer else []
     facts = selectors_uploads.state_facts(upload, errors=errors, remote=remote)
     rows = list(upload.rows.all()[:ROWS_SHOWN])
     context = {
@@ -134,6 +135,7 @@ def upload_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "may_send": may_send,
         "summary": wording_uploads.upload_summary(facts),
         "remote_errors": remote,
+        "problem_answer": answer,
         "revisions": upload.revisions.order_by("pk"),
         "retry_wait": facts.retry,
     }

@@ -7,6 +7,7 @@ from typing import Any
 
 from uploads.models import AuditEvent
 from uploads.wording.common import count, with_article
+from uploads.wording.uploads import problem_in_words
 
 Action = AuditEvent.Action
 
@@ -38,7 +39,7 @@ def sentence(event: AuditEvent) -> str:
     who = event.actor_username
     someone = who or "The portal"
     rows = event.upload.row_count if event.upload_id else 0
-    free_text = details.get("note") or details.get("reason") or ""
+    free_text = problem_in_words(details.get("note") or details.get("reason") or "")
     said = f": {free_text}" if free_text else ""
     match event.action:
         case Action.UPLOAD_CREATED:
@@ -68,15 +69,15 @@ def sentence(event: AuditEvent) -> str:
         case Action.SUBMIT_STARTED:
             attempt = details.get("attempt", 1)
             again = f" (attempt {attempt})" if attempt > 1 else ""
-            return f"The portal delivered the file to AchieveIt{again}"
+            # Written before the call: whether AchieveIt took the file is the
+            # next event's to say.
+            return f"The portal began sending the file to AchieveIt{again}"
         case Action.SUBMIT_QUEUED if details.get("job_id"):
             return f"AchieveIt accepted job {details['job_id']}"
         case Action.SUBMIT_QUEUED:
             return "AchieveIt accepted the file"
         case Action.SUBMIT_RETRY_SCHEDULED:
-            delay = details.get("delay_seconds")
-            later = f" in {delay} s" if delay else " later"
-            return f"AchieveIt could not take the file{said}; sending again{later}"
+            return _retry_sentence(details)
         case Action.UPLOAD_SUCCEEDED:
             return "AchieveIt processed the updates"
         case Action.UPLOAD_FAILED:
@@ -183,6 +184,24 @@ def sentence(event: AuditEvent) -> str:
             )
     # An action added later still reads: who, then its words.
     return f"{who}: {description(event)}" if who else description(event)
+
+
+def _retry_sentence(details: dict[str, Any]) -> str:
+    """A send AchieveIt did not take, to be tried again: "AchieveIt did not take
+    the file (HTTP 500); it is sent again in 2 seconds"."""
+    code = details.get("status_code")
+    delay = details.get("delay_seconds")
+    if not delay:
+        later = "later"
+    elif delay < 120:
+        later = f"in {count(delay, 'second')}"
+    else:
+        later = f"in {count(round(delay / 60), 'minute')}"
+    if "status_code" in details and not code:
+        # No status code: the connection failed, so nothing reached AchieveIt.
+        return f"The portal could not reach AchieveIt; it sends the file again {later}"
+    why = f" (HTTP {code})" if code else ""  # events written before it was kept
+    return f"AchieveIt did not take the file{why}; it is sent again {later}"
 
 
 def _shown(value: Any) -> str:

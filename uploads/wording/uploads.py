@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from uploads.models import Upload
+from uploads.selectors import uploads as selectors_uploads
 from uploads.wording.common import count
 
 if TYPE_CHECKING:
-    from uploads.selectors.uploads import StateFacts
+    from uploads.selectors.uploads import RemoteError, StateFacts
 
 State = Upload.State
 FOLLOWED = "Nothing to do: this page follows it."
@@ -44,6 +45,64 @@ def too_many_checks(whose: str, limit: int) -> str:
         "until it is checked (its page shows how far it got), then send this file "
         "again."
     )
+
+
+# AchieveIt's reasons a message names; the upload's page lists them all.
+REASONS_NAMED = 5
+# A plain-text answer at most this long is quoted; a longer one, or JSON or HTML
+# without reasons, stays on the upload's page ("Calls to AchieveIt").
+QUOTED_ANSWER_CHARS = 200
+
+
+def achieveit_reason(error: RemoteError) -> str:
+    """One of AchieveIt's errors in words, with the row it names: "row 3 of the
+    file as sent (your row 2, PRJ-7): Status is not valid"."""
+    if not error.row:
+        return error.message
+    yours = [f"your row {error.line}"] if error.line else []
+    yours += [error.external_id] if error.external_id else []
+    which = f" ({', '.join(yours)})" if yours else ""
+    return f"row {error.row} of the file as sent{which}: {error.message}"
+
+
+def achieveit_answer(errors: list[RemoteError], body: str) -> str:
+    """What AchieveIt answered, in words for the Problem field, the history and
+    the email: its reasons listed, a short plain answer quoted, else a pointer to
+    the raw answer on the upload's page. Never the raw JSON."""
+    if errors:
+        named = "; ".join(achieveit_reason(error) for error in errors[:REASONS_NAMED])
+        more = len(errors) - REASONS_NAMED
+        rest = (
+            f"; and {count(more, 'more reason')} on the upload's page"
+            if more > 0
+            else ""
+        )
+        reasons = "AchieveIt's reason" if len(errors) == 1 else "AchieveIt's reasons"
+        return f"{reasons}: {named}{rest}."
+    text = " ".join(body.split())
+    if not text:
+        return ""
+    if text[0] in "{[<" or len(text) > QUOTED_ANSWER_CHARS:
+        return "AchieveIt gave no reason in words; its answer is on the upload's page."
+    return f'AchieveIt said: "{text}"'
+
+
+RAW_ANSWER_MARK = "\n\nAchieveIt said: "
+
+
+def problem_in_words(text: str, upload: Upload | None = None) -> str:
+    """An upload's problem as people read it. Problems written before the portal
+    worded AchieveIt's answer end with the raw answer after `RAW_ANSWER_MARK`:
+    that part is worded now (`achieveit_answer`, tied to `upload`'s rows when
+    given), the rest kept."""
+    head, mark, body = text.partition(RAW_ANSWER_MARK)
+    if not mark:
+        return text
+    errors = selectors_uploads.remote_errors(body)
+    if upload is not None:
+        errors = selectors_uploads.tie_to_rows(upload, errors)
+    said = achieveit_answer(errors, body)
+    return f"{head}\n\n{said}" if said else head
 
 
 def upload_summary(facts: StateFacts) -> Summary:
