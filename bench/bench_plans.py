@@ -82,18 +82,18 @@ def _measure() -> int:
     from django.conf import settings
     from django.utils import timezone
 
-    from uploads import achieveit
+    from uploads import achieveit_plans
     from uploads.models import Team, Upload, UploadRow
     from uploads.services import plans, readback
 
     calls: list[int] = []
-    real_page = achieveit._plan_page
+    real_page = achieveit_plans._plan_page
 
     def counted(*args: object, **kwargs: object) -> str:
         calls.append(1)
         return real_page(*args, **kwargs)
 
-    achieveit._plan_page = counted
+    achieveit_plans._plan_page = counted
     team = Team.objects.create(slug="bench", name="Bench")
     plans.plan_link(team=team, plan_id="plan-big")
     cpu, started = time.process_time(), time.monotonic()

@@ -13,9 +13,8 @@ import pytest
 import requests
 import responses
 
-from uploads.achieveit import (
-    PLAN_PAGE_SIZE,
-    AchieveItClient,
+from uploads.achieveit import PLAN_PAGE_SIZE, AchieveItClient
+from uploads.achieveit_plans import (
     PlanBadAnswer,
     PlanForbidden,
     PlanNotFound,

@@ -26,8 +26,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from uploads import achieveit
-from uploads.achieveit import PlanItemRead, PlanRead
+from uploads import achieveit, achieveit_plans
+from uploads.achieveit_plans import PlanItemRead, PlanRead
 from uploads.csvformat.mapping import id_problem_at
 from uploads.models import AuditEvent, PlanItem, Team, TeamPlan
 from uploads.models import validate_no_control_characters as _no_control
@@ -203,7 +203,7 @@ def read_team_plans(team: Team) -> list[PlanRead]:
     for link in links:
         try:
             read = client.plan_items(link.plan_id)
-        except achieveit.PlanReadError as error:
+        except achieveit_plans.PlanReadError as error:
             TeamPlan.objects.filter(pk=link.pk).update(
                 last_error=str(error), last_raw_answer=error.raw
             )
@@ -273,7 +273,7 @@ def preview_load(*, team: Team, token: str) -> list[PlanRead]:
     return [
         PlanRead(
             plan["plan_id"],
-            [achieveit.plan_item_from(raw) for raw in plan["items"]],
+            [achieveit_plans.plan_item_from(raw) for raw in plan["items"]],
             plan["pages"],
             plan["raw_answer"],
         )

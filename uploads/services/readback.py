@@ -35,7 +35,7 @@ from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from uploads.achieveit import PlanItemRead
+from uploads.achieveit_plans import PlanItemRead
 from uploads.models import (
     AuditEvent,
     PlanItem,
