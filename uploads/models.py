@@ -761,8 +761,10 @@ class AuditEvent(models.Model):
     @property
     def actor_name(self) -> str:
         """Who did it, as the history shows them: the username as it was when
-        the event was written, or "system"."""
-        return self.actor_username or "system"
+        the event was written, the script's token ("script 'weekly export'"), or
+        "system"."""
+        token = (self.details or {}).get("api_token")
+        return self.actor_username or (f"script '{token}'" if token else "system")
 
     @property
     def sentence(self) -> str:

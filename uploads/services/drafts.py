@@ -453,7 +453,9 @@ def upload_confirm(*, upload: Upload, user: AbstractBaseUser | None) -> Upload:
         )
         if not changed:
             raise ServiceError("This upload was already confirmed.")
-        audit(action=Action.UPLOAD_CONFIRMED, upload=upload, actor=user)
+        # A script's upload is named by its token in the history and its export.
+        script = {"api_token": upload.api_token.name} if upload.api_token else {}
+        audit(action=Action.UPLOAD_CONFIRMED, upload=upload, actor=user, **script)
         transaction.on_commit(lambda: delivery.publish_submit(upload.pk))
     upload.refresh_from_db()
     return upload

@@ -41,6 +41,17 @@ def problem(upload: Upload) -> str:
 
 
 @register.filter
+def made_by(upload: Upload) -> str:
+    """Who made the upload: the person, the script's token ("script 'weekly
+    export'") or "system". Select created_by and api_token along."""
+    if upload.created_by_id:
+        return upload.created_by.get_username()
+    if upload.api_token_id:
+        return f"script '{upload.api_token.name}'"
+    return "system"
+
+
+@register.filter
 def answer_in_words(attempt: Attempt) -> str:
     """AchieveIt's reasons in its answer to one call, in words, tied to the
     person's rows; empty when it gave none (wording/uploads.py achieveit_answer)."""

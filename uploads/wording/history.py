@@ -37,7 +37,8 @@ def sentence(event: AuditEvent) -> str:
     """
     details = event.details or {}
     who = event.actor_username
-    someone = who or "The portal"
+    token = details.get("api_token")
+    someone = who or (f"Script '{token}'" if token else "The portal")
     rows = event.upload.row_count if event.upload_id else 0
     free_text = problem_in_words(details.get("note") or details.get("reason") or "")
     said = f": {free_text}" if free_text else ""
