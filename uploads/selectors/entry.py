@@ -42,8 +42,10 @@ def entry_plan_items(team: Team) -> QuerySet[PlanItem]:
 
 
 def entry_items(plan_items: Iterable[PlanItem]) -> list[EntryItem]:
-    """The items, each with the last update the team sent for it, in one query:
-    the same rule as the plan-item pages (`selectors.items.last_updates`)."""
+    """The items, each with the sent update with the latest As Of Date (an
+    update for an older date sent later does not replace it), in one query
+    (`selectors.items.last_updates`)."""
     return [
-        EntryItem(standing.item, standing.last) for standing in last_updates(plan_items)
+        EntryItem(standing.item, standing.last)
+        for standing in last_updates(plan_items, latest_date=True)
     ]

@@ -144,9 +144,14 @@ class ItemStanding:
 
 
 def last_updates(
-    items: Iterable[PlanItem], *, now: datetime | None = None
+    items: Iterable[PlanItem],
+    *,
+    now: datetime | None = None,
+    latest_date: bool = False,
 ) -> list[ItemStanding]:
-    """The items, each with the last update its team sent for it.
+    """The items, each with the last update its team sent for it (with
+    `latest_date`, the sent update with the latest As Of Date, sent last among
+    those: what the item stands at, even when an older date was sent after it).
 
     One query for all the items together (a window over the sent rows of their
     External IDs), never one per item. An active item is stale when AchieveIt
@@ -185,6 +190,7 @@ def last_updates(
                 RowNumber(),
                 partition_by=[F("external_id"), F("upload__team_id")],
                 order_by=[
+                    *([F("as_of_date").desc()] if latest_date else []),
                     SENT_AT.desc(),
                     F("upload_id").desc(),
                     F("line").desc(),
