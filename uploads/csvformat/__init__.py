@@ -124,6 +124,10 @@ Comment);
 ``columns`` which cell holds which field (``ColumnMap``, the header's names);
 ``jsonfile`` AchieveIt's JSON array, read into the checker;
 ``checker`` the row checker that builds the ``Result``, and ``parse_rows``;
+``layout`` its header row and rows of another width (``RowLayout``, ``SKIP``);
+``memo`` the cell checks made once per text (``Memo``, ``Explained``) and the
+paused garbage collector; ``spreadsheet`` workbooks read into the checker, and
+``workbook_guards`` the hostile-file checks made before one is read;
 ``records`` the data above; ``writing`` ``render_csv`` and ``render_template`` (what
 goes to AchieveIt, and the template); ``exports`` every CSV served to people
 (``served_lines``, the one formula-safe writer, and ``render_problems``) and

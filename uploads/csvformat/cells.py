@@ -3,7 +3,7 @@
 Each check is a pure function of the text as written in the cell, returning what
 AchieveIt will be sent (or nothing, when the cell is wrong) and the ``Note`` a plan
 owner should read, if any. Being pure, their results may be reused for every row
-that repeats the same text (see ``checker.Memo``).
+that repeats the same text (see ``memo.Memo``).
 """
 
 from __future__ import annotations

@@ -16,13 +16,10 @@ rows is checked about as fast as a clean one.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Generic, TypeVar
 
 from uploads.csvformat.cells import (
     NO_COMMENT,
@@ -37,12 +34,15 @@ from uploads.csvformat.cells import (
     closest,
     id_problem,
 )
-from uploads.csvformat.columns import (
-    ColumnMap,
-    columns_from_header,
-    header_key,
-    looks_like_header,
-    positional,
+from uploads.csvformat.columns import ColumnMap, column_letter, header_key, positional
+from uploads.csvformat.layout import RowLayout
+from uploads.csvformat.memo import (
+    SMALL_MEMO_SIZE,
+    Explained,
+    IdCheck,
+    Memo,
+    paused_garbage_collector,
+    with_status_words,
 )
 from uploads.csvformat.messages import (
     COLUMN_COMMENT,
@@ -65,77 +65,9 @@ MAX_ROWS = 100_000
 NOTES_PER_KIND = 50
 ERRORS_PER_KIND = 1_000
 
-_GARBLED_BOM = "\ufeff".encode().decode("cp1252")  # 'ï»¿'
 # Suggesting one of thousands of IDs is slow; past this many unknown IDs, skip it.
 _SUGGESTED_IDS = 50
-# Enough for every plan item of a team and the repeated values of a large file;
-# dates and statuses are few, and dates with a time of day hardly ever repeat.
-_MEMO_SIZE = 20_000
-_SMALL_MEMO_SIZE = 4_096
-_MEMO_CELL_LENGTH = 100
 _ID_KEY = header_key(COLUMN_ID)
-# What a metric update's (absent) Status reads as: no status, and nothing to say.
-_NO_STATUS = StatusCheck("", None)
-# A row that is not to be checked (a JSON record already reported as unusable).
-SKIP: tuple[str, ...] = ()
-_ROWS_READ = {
-    PROGRESS: "four or five cells: External ID, Status, Current Value, As Of Date"
-    " and an optional Comment",
-    METRIC: "three or four cells: External ID, Current Metric Value, As Of Date and"
-    " an optional Comment",
-}
-
-Check = TypeVar("Check")
-
-
-class Memo(dict[str, Check], Generic[Check]):
-    """Check results by the cell text they were made for, made on first use.
-
-    Real files repeat the same IDs, statuses and dates on many rows, so each text is
-    checked once; looking it up again costs no more than a dict lookup. Bounded,
-    since some columns (values, dates with a time) hardly ever repeat.
-    """
-
-    def __init__(self, check: Callable[[str], Check], size: int = _MEMO_SIZE) -> None:
-        super().__init__()
-        self.check = check
-        self.size = size
-
-    def __missing__(self, raw: str) -> Check:
-        result = self.check(raw)
-        # Long cells are never repeats worth keeping, and could pin a lot of memory.
-        if len(raw) <= _MEMO_CELL_LENGTH:
-            if len(self) >= self.size:
-                self.clear()
-            self[raw] = result
-        return result
-
-
-class Explained(Generic[Check]):
-    """A cell check (``check_status``, ``check_date``) that explains the first
-    ERRORS_PER_KIND errors it finds, then only finds them: working out what was
-    meant is most of the cost of an error, and past that many nobody reads it."""
-
-    def __init__(self, check: Callable[..., Check]) -> None:
-        self.check = check
-        self.errors = 0
-
-    def __call__(self, raw: str) -> Check:
-        result = self.check(raw, explain=self.errors < ERRORS_PER_KIND)
-        if result.note is not None and result.note.severity == ERROR:
-            self.errors += 1
-        return result
-
-
-@dataclass(slots=True)  # read-only by agreement, like the records of cells.py
-class IdCheck:
-    """An External ID cell: the ID as sent ('' when it has an error), and the
-    updates already kept for the ID, by date (shared by every spelling of it)."""
-
-    external_id: str
-    note: Note | None
-    needs_value: bool
-    updates_by_date: dict[date, Update]
 
 
 @dataclass(slots=True)
@@ -186,66 +118,7 @@ def parse_rows(
     return checker.result(encoding=None, delimiter=",")
 
 
-@contextlib.contextmanager
-def paused_garbage_collector() -> Iterator[None]:
-    """Hold back the cyclic garbage collector while a file is checked.
-
-    Checking keeps an Update per row and makes no reference cycles, yet every few
-    hundred new objects would start a collection that walks them: a quarter of the
-    time of a 100,000-row file, to free nothing. Reference counting still frees
-    everything else at once. Left alone if the caller had already paused it.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-def _with_words(
-    status_words: Mapping[str, str] | None, check: Callable[[str], StatusCheck]
-) -> Callable[[str], StatusCheck]:
-    """``check``, after a team's own status words: a word of ``status_words``
-    (keys compared in lower case with single spaces) reads as its status."""
-    if not status_words:
-        return check
-    words = {
-        " ".join(word.split()).lower(): status for word, status in status_words.items()
-    }
-
-    def check_with_words(raw_status: str) -> StatusCheck:
-        written = " ".join(raw_status.split())
-        status = words.get(written.lower())
-        if status is None:
-            return check(raw_status)
-        mapped = note("status.mapped", written=shorten(written), status=status)
-        return StatusCheck(status, mapped)
-
-    return check_with_words
-
-
-def column_letter(index: int) -> str:
-    """The spreadsheet letter of a column counted from 0: 0 is A, 26 is AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
-
-
-def row_width(row: Sequence[str]) -> int:
-    """The number of cells up to the last one that is not blank."""
-    width = len(row)
-    while width and not row[width - 1].strip():
-        width -= 1
-    return width
-
-
-class RowChecker:
+class RowChecker(RowLayout):
     """Checks rows one at a time, keeping only valid updates and the findings.
 
     ``kind`` is what a file without a header holds (PROGRESS unless said);
@@ -288,11 +161,14 @@ class RowChecker:
         self.conflicting: set[tuple[str, date]] = set()
         self.ids: Memo[IdCheck] = Memo(self._check_id)
         self.statuses: Memo[StatusCheck] = Memo(
-            _with_words(status_words, Explained(check_status)), _SMALL_MEMO_SIZE
+            with_status_words(status_words, Explained(check_status, ERRORS_PER_KIND)),
+            SMALL_MEMO_SIZE,
         )
         self.values: Memo[ValueCheck] = Memo(check_value)
-        self.dates: Memo[DateCheck] = Memo(Explained(check_date), _SMALL_MEMO_SIZE)
-        self.comments: Memo[CommentCheck] = Memo(check_comment, _SMALL_MEMO_SIZE)
+        self.dates: Memo[DateCheck] = Memo(
+            Explained(check_date, ERRORS_PER_KIND), SMALL_MEMO_SIZE
+        )
+        self.comments: Memo[CommentCheck] = Memo(check_comment, SMALL_MEMO_SIZE)
         self.own_ids: dict[str, str] | None = None  # lower case -> as mapped
         self.suggestions_made = 0
         self.file_findings: list[Finding] = []
@@ -566,177 +442,6 @@ class RowChecker:
             add(line, COLUMN_DATE, as_of.note, cells[3])
         if comment.note is not None:
             add(line, COLUMN_COMMENT, comment.note, cells[4])
-
-    def _start(
-        self, rows: Iterator[Sequence[str]], first_line: int
-    ) -> tuple[int, Iterator[Sequence[str]]]:
-        """Consume leading blank rows and a header row, choosing how rows are
-        read; return the line number of the first row left and the rows from it
-        on."""
-        for line, row in enumerate(rows, first_line):
-            if row is SKIP:
-                continue
-            cells = [cell.strip() for cell in row]
-            if not any(cells):
-                self.add(line, None, note("row.blank", row=self.row_word))
-                continue
-            if self.given_columns is not None:
-                self._use(self.given_columns, positional_map=False)
-                if self.given_columns.header:
-                    self.header_cells = cells
-                    self._left_out(row)
-                    return line + 1, rows
-                return line, itertools.chain((row,), rows)
-            first_cell = cells[0].lstrip("\ufeff")
-            if first_cell.startswith(_GARBLED_BOM):
-                # A UTF-8 byte order mark that a program decoded as Windows-1252
-                # and wrote out again (LibreOffice does this by default).
-                self.add(line, COLUMN_ID, note("header.garbled_bom"))
-                first_cell = first_cell.removeprefix(_GARBLED_BOM)
-            cells[0] = first_cell
-            if self._header(line, cells):
-                self.header_cells = cells
-                return line + 1, rows
-            # No header: by position; five cells in the first row hold a Comment.
-            columns = self.columns
-            self._use(positional(columns.kind, comment=len(row) == columns.width + 1))
-            return line, itertools.chain((row,), rows)
-        return first_line, rows
-
-    def _header(self, line: int, cells: list[str]) -> bool:
-        """If ``cells`` are a header row, report what is wrong with it, read the
-        rows after it by its names and return True."""
-        if not looks_like_header(cells):
-            return False
-        first_key = header_key(cells[0])
-        others_named = looks_like_header(["", *cells[1:]])
-        if "external" in first_key and first_key != _ID_KEY and not others_named:
-            # An External ID with the word 'external' in the first row rather than
-            # a header: AchieveIt would take the row as its header.
-            not_header = note("header.first_cell", cell=shorten(cells[0]))
-            self.add(line, COLUMN_ID, not_header)
-            return True
-        columns, problems = columns_from_header(cells)
-        for problem in problems:
-            self.add(line, problem.column, problem.note)
-        self._use(columns, positional_map=False)
-        return True
-
-    def _left_out(self, header: Sequence[str]) -> None:
-        """Say which named columns of a header the given columns read nothing from."""
-        read = set(self.columns.named().values())
-        for index, cell in enumerate(header[: self.columns.width]):
-            written = cell.strip().lstrip("\ufeff")
-            if written and index not in read:
-                left_out = note(
-                    "column.left_out",
-                    letter=column_letter(index),
-                    header=shorten(written),
-                )
-                self.add(None, None, left_out)
-
-    def _use(self, columns: ColumnMap, *, positional_map: bool = True) -> None:
-        """Read the rows from here on by ``columns``."""
-        self.columns = columns
-        self.is_positional = positional_map
-        self.is_metric = columns.kind == METRIC
-        if self.is_metric:
-            self.statuses = Memo(lambda raw_status: _NO_STATUS, _SMALL_MEMO_SIZE)
-
-    def _fit(self, line: int, row: Sequence[str]) -> Sequence[str] | None:
-        """Return a row that is not as wide as the file's rows as a row that is,
-        or None once it is reported as unusable.
-
-        Without a header a row has four cells or five (a Comment): rows are read
-        the way the last one was written from here on, so a file that changes its
-        width costs this call only where it changes.
-        """
-        if row is SKIP:
-            return None
-        width = row_width(row)
-        if width == 0:
-            self.add(line, None, note("row.blank", row=self.row_word))
-            return None
-        if self.is_positional:
-            return self._fit_positional(line, row, width)
-        columns = self.columns
-        expected = columns.width
-        if width <= expected < len(row):
-            self._extra_cells(line, len(row) - expected)
-            return row[:expected]
-        if len(row) == expected - 1 and columns.comment == expected - 1:
-            return [*row, ""]  # no Comment cell: no comment
-        self._report_width(line, row, width)
-        return None
-
-    def _fit_positional(
-        self, line: int, row: Sequence[str], width: int
-    ) -> Sequence[str] | None:
-        """``_fit`` for a file without a header."""
-        kind = self.columns.kind
-        shortest = positional(kind).width
-        widest = shortest + 1  # with the Comment
-        if width > widest or len(row) < shortest:
-            self._report_width(line, row, width)
-            return None
-        cells = len(row)
-        if cells > widest:
-            row = row[: max(width, shortest)]
-        self._use(positional(kind, comment=len(row) == widest))
-        if cells > widest:
-            self._extra_cells(line, cells - len(row))
-        return row
-
-    def _extra_cells(self, line: int, count: int) -> None:
-        extra = note("row.extra_cells", count=count, last=self.columns.last_column)
-        self.add(line, None, extra)
-
-    def _report_width(self, line: int, row: Sequence[str], width: int) -> None:
-        """Report a row with more or fewer cells than the file's rows."""
-        columns = self.columns
-        hint = ""
-        if any("\n" in cell or "\r" in cell for cell in row):
-            hint = (
-                " A quotation mark in this row is never closed, so the rows after it"
-                " were read as one cell: remove the stray quotation mark."
-            )
-        elif (
-            width == columns.width + 1
-            and columns.comment is None
-            and not self.is_positional
-            and self.dates[row[width - 1]].date is None
-        ):
-            # One cell too many, and not a date pushed along by a split cell.
-            hint = f" To send a comment, head column {width} {COLUMN_COMMENT!r}."
-        elif width > columns.width:
-            hint = " A comma inside a cell (as in 1,200) splits it in two: remove it."
-        elif width == 3 and columns.kind == PROGRESS and columns.value is not None:
-            hint = (
-                " If the plan item has no value, keep its Current Value cell empty,"
-                " as in 'ID,On Track,,2026-10-31'."
-            )
-        elif width == 1 and any(mark in row[0] for mark in ",;\t"):
-            hint = " Separate the cells with commas."
-        if self.is_positional:
-            expected = _ROWS_READ[columns.kind]
-        else:
-            named = sorted(
-                columns.named().items(), key=lambda name_index: name_index[1]
-            )
-            expected = (
-                f"{columns.width} cells here, one per column of the header: "
-                + ", ".join(name for name, _index in named)
-            )
-        found = ", ".join(repr(shorten(cell)) for cell in row[: min(width, 6)])
-        wrong_width = note(
-            "row.columns",
-            count=width,
-            cells="cell" if width == 1 else "cells",
-            found=found + (", ..." if width > 6 else ""),
-            expected=expected,
-            hint=hint,
-        )
-        self.add(line, None, wrong_width)
 
     def _report_invalid_row(
         self,

@@ -262,3 +262,21 @@ def _missing(found: dict[str, int]) -> list[HeaderProblem]:
         for column in (COLUMN_ID, COLUMN_DATE)
         if column not in found
     ]
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a column counted from 0: 0 is A, 26 is AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def row_width(row: Sequence[str]) -> int:
+    """The number of cells up to the last one that is not blank."""
+    width = len(row)
+    while width and not row[width - 1].strip():
+        width -= 1
+    return width

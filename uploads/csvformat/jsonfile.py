@@ -36,8 +36,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 
 from uploads.csvformat.cells import MAX_DIGITS, check_value, closest, format_value
-from uploads.csvformat.checker import SKIP, RowChecker, paused_garbage_collector
+from uploads.csvformat.checker import RowChecker
 from uploads.csvformat.columns import ColumnMap
+from uploads.csvformat.layout import SKIP
+from uploads.csvformat.memo import paused_garbage_collector
 from uploads.csvformat.messages import (
     COLUMN_COMMENT,
     COLUMN_DATE,

@@ -12,8 +12,8 @@ import itertools
 from collections.abc import Callable, Iterator, Mapping
 
 from uploads.csvformat.cells import check_date
-from uploads.csvformat.checker import MAX_ROWS, RowChecker, row_width
-from uploads.csvformat.columns import ColumnMap, looks_like_header
+from uploads.csvformat.checker import MAX_ROWS, RowChecker
+from uploads.csvformat.columns import ColumnMap, looks_like_header, row_width
 from uploads.csvformat.jsonfile import looks_like_json, read_json
 from uploads.csvformat.messages import ERROR, HEADER_LIST, Problem, note
 from uploads.csvformat.records import Finding, PlanItemRule, Result

@@ -44,35 +44,41 @@ from __future__ import annotations
 
 import datetime
 import io
-import re
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
 import python_calamine
 
-from uploads.csvformat.checker import SKIP, RowChecker, column_letter, row_width
-from uploads.csvformat.columns import ColumnMap, header_key, looks_like_header
+from uploads.csvformat.checker import RowChecker
+from uploads.csvformat.columns import (
+    ColumnMap,
+    header_key,
+    looks_like_header,
+    row_width,
+)
+from uploads.csvformat.layout import SKIP
 from uploads.csvformat.messages import (
     COLUMN_ID,
     ERROR,
     Note,
     Problem,
     note,
-    shorten,
 )
 from uploads.csvformat.records import Finding, PlanItemRule, Result
+from uploads.csvformat.workbook_guards import (
+    MAX_RATIO,
+    MAX_UNPACKED_BYTES,
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    Scan,
+    open_zip,
+    refuse_encrypted,
+    scan_sheet,
+    unreadable,
+)
 
-# Unpacked, a 100,000-row sheet of updates is some 30 MB of XML.
-MAX_UNPACKED_BYTES = 250_000_000
-MAX_RATIO = 100
-# Below this a part may be as compressible as it likes (a sheet of one repeated row).
-_RATIO_FREE_BYTES = 5_000_000
-_CHUNK = 1 << 20
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 WORKBOOK_CONTENT_TYPES = frozenset(
     {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -108,12 +114,6 @@ ERROR_LITERALS = frozenset(
         "Err:522",
     }
 )
-_ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
-_ERROR_CELL = re.compile(
-    rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>(?:<f[^<]*</f>)?<v>([^<]*)</v>'
-)
-_SHEET_ENTRY = re.compile(rb"<sheet\b[^>]*>")
-_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
 
 
 class Table(NamedTuple):
@@ -172,7 +172,7 @@ def read_workbook(
     except Problem as problem:
         return _file_error(problem, book_names=getattr(problem, "sheets", ()))
     except python_calamine.CalamineError as error:
-        return _file_error(_unreadable(error))
+        return _file_error(unreadable(error))
     start_row, start_column = worksheet.start or (0, 0)
     checker = RowChecker(
         plan_items,
@@ -190,7 +190,7 @@ def read_workbook(
     try:
         checker.run(rows, start_row + 1)
     except python_calamine.CalamineError as error:
-        checker.add(None, None, _unreadable(error).note)
+        checker.add(None, None, unreadable(error).note)
     if reader.left_blank:
         count = reader.left_blank
         checker.add(
@@ -298,12 +298,6 @@ def _cached_text(size: int = 10_000) -> Callable[[object], str]:
     return text
 
 
-class _Scan(NamedTuple):
-    rows: int
-    # Error cells by (row, column), both from 0, as the sheet's XML has them.
-    errors: dict[tuple[int, int], str]
-
-
 class _Book:
     """A workbook opened safely: its kind, its sheets, and its zip when it has one."""
 
@@ -311,11 +305,10 @@ class _Book:
         self.data = data
         self.zip: zipfile.ZipFile | None = None
         if data.startswith(OLE_MAGIC):
-            if _ENCRYPTED_MARK in data[: _CHUNK * 4] or _ENCRYPTED_MARK in data:
-                raise Problem("file.workbook_password")
+            refuse_encrypted(data)
             self.kind = "xls"
         elif data.startswith(ZIP_MAGIC):
-            self.kind = self._check_zip()
+            self.zip, self.kind = open_zip(data)
         else:
             raise Problem("file.workbook_fake")
         try:
@@ -325,9 +318,9 @@ class _Book:
         except python_calamine.PasswordError as error:
             raise Problem("file.workbook_password") from error
         except python_calamine.CalamineError as error:
-            raise _unreadable(error) from error
+            raise unreadable(error) from error
         except (ValueError, OSError) as error:  # what calamine raises for junk
-            raise _unreadable(error) from error
+            raise unreadable(error) from error
         self.visible = [
             sheet.name
             for sheet in self.workbook.sheets_metadata
@@ -335,32 +328,6 @@ class _Book:
             and sheet.typ == python_calamine.SheetTypeEnum.WorkSheet
         ]
         self.all_names = list(self.workbook.sheet_names)
-
-    def _check_zip(self) -> str:
-        try:
-            self.zip = zipfile.ZipFile(io.BytesIO(self.data))
-            members = self.zip.infolist()
-        except (zipfile.BadZipFile, ValueError, OSError) as error:
-            raise _unreadable(error) from error
-        total = 0
-        for member in members:
-            total += member.file_size
-            packed = max(member.compress_size, 1)
-            if total > MAX_UNPACKED_BYTES or (
-                member.file_size > _RATIO_FREE_BYTES
-                and member.file_size / packed > MAX_RATIO
-            ):
-                raise Problem(
-                    "file.workbook_bomb",
-                    size=_megabytes(max(total, member.file_size)),
-                    limit=_megabytes(MAX_UNPACKED_BYTES),
-                )
-        names = {member.filename for member in members}
-        if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-            return "xlsx"
-        if "content.xml" in names:
-            return "ods"
-        raise Problem("file.workbook", kind="a zipped file, not a workbook")
 
     def choose(self, sheet: str | None) -> str:
         """The name of the sheet to read; raises ``Problem`` when none can be."""
@@ -402,73 +369,12 @@ class _Book:
                 return row
         return None
 
-    def scan(self, name: str, max_rows: int | None) -> _Scan:
-        """Stream the sheet's XML (xlsx only): its rows and error cells, refusing
-        it past MAX_UNPACKED_BYTES whatever the zip's directory said."""
+    def scan(self, name: str, max_rows: int | None) -> Scan:
+        """The sheet's rows and error cells (xlsx only), streamed from its XML:
+        ``workbook_guards.scan_sheet``."""
         if self.kind != "xlsx" or self.zip is None:
-            return _Scan(0, {})
-        part = self._part(name)
-        if part is None:
-            return _Scan(0, {})
-        rows = 0
-        errors: dict[tuple[int, int], str] = {}
-        unpacked = 0
-        tail = b""
-        try:
-            with self.zip.open(part) as stream:
-                while chunk := stream.read(_CHUNK):
-                    unpacked += len(chunk)
-                    if unpacked > MAX_UNPACKED_BYTES:
-                        raise Problem(
-                            "file.workbook_bomb",
-                            size=f"more than {_megabytes(MAX_UNPACKED_BYTES)}",
-                            limit=_megabytes(MAX_UNPACKED_BYTES),
-                        )
-                    rows += chunk.count(b"<row ") + chunk.count(b"<row>")
-                    if max_rows is not None and rows > max_rows + 1:
-                        return _Scan(rows, errors)
-                    window = tail + chunk
-                    if b't="e"' in window:
-                        for match in _ERROR_CELL.finditer(window):
-                            letters, number, error = match.groups()
-                            position = (int(number) - 1, _column_index(letters))
-                            errors[position] = error.decode("utf-8", "replace")
-                    tail = chunk[-512:]
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
-            raise _unreadable(error) from error
-        return _Scan(rows, errors)
-
-    def _part(self, name: str) -> str | None:
-        """The zip member holding the worksheet ``name``."""
-        assert self.zip is not None
-        try:
-            book_xml = self._small("xl/workbook.xml")
-            rels_xml = self._small("xl/_rels/workbook.xml.rels")
-        except KeyError:
-            return None
-        wanted = None
-        for entry in _SHEET_ENTRY.findall(book_xml):
-            attributes = dict(_ATTRIBUTE.findall(entry))
-            if _unescape(attributes.get(b"name", b"")) == name:
-                wanted = attributes.get(b"r:id")
-        if wanted is None:
-            return None
-        for entry in re.findall(rb"<Relationship\b[^>]*>", rels_xml):
-            attributes = dict(_ATTRIBUTE.findall(entry))
-            if attributes.get(b"Id") == wanted:
-                target = attributes.get(b"Target", b"").decode()
-                return target.lstrip("/") if target.startswith("/") else "xl/" + target
-        return None
-
-    def _small(self, member: str) -> bytes:
-        assert self.zip is not None
-        if self.zip.getinfo(member).file_size > 20_000_000:
-            raise Problem(
-                "file.workbook_bomb",
-                size=_megabytes(self.zip.getinfo(member).file_size),
-                limit="20 MB",
-            )
-        return self.zip.read(member)
+            return Scan(0, {})
+        return scan_sheet(self.zip, name, max_rows)
 
 
 class _SheetRows:
@@ -583,26 +489,6 @@ class _SheetRows:
         return found
 
 
-def _column_index(letters: bytes) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + letter - 64
-    return index - 1
-
-
-def _unescape(value: bytes) -> str:
-    text = value.decode("utf-8", "replace")
-    for escaped, plain in (
-        ("&lt;", "<"),
-        ("&gt;", ">"),
-        ("&quot;", '"'),
-        ("&apos;", "'"),
-        ("&amp;", "&"),
-    ):
-        text = text.replace(escaped, plain)
-    return text
-
-
 def _reporting(
     rows: Iterator[Sequence[str]], progress: Callable[[int], None], every: int
 ) -> Iterator[Sequence[str]]:
@@ -610,11 +496,6 @@ def _reporting(
         if not count % every:
             progress(count)
         yield row
-
-
-def _unreadable(error: BaseException) -> Problem:
-    reason = shorten(str(error).strip() or type(error).__name__, 80)
-    return Problem("file.workbook_corrupt", reason=reason)
 
 
 def _with_sheets(problem: Problem, sheets: Sequence[str]) -> Problem:
@@ -632,10 +513,6 @@ def _file_error(problem: Problem, book_names: Sequence[str] = ()) -> Result:
     return result
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:,.1f} MB"
-
-
 __all__ = [
     "ERROR_LITERALS",
     "IGNORED_COLUMNS",
@@ -645,7 +522,6 @@ __all__ = [
     "Table",
     "cell_text",
     "claims_workbook",
-    "column_letter",
     "content_type_for_name",
     "is_workbook",
     "preview_table",

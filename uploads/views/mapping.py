@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from uploads import csvformat
 from uploads.csvformat import suggest
-from uploads.csvformat.checker import column_letter
+from uploads.csvformat.columns import column_letter
 from uploads.models import Upload
 from uploads.permissions import Need, get_team_for, get_upload_for
 from uploads.selectors import uploads as selectors_uploads
