@@ -28,6 +28,7 @@ from uploads.selectors import uploads as selectors_uploads
 from uploads.services import column_mappings, delivery
 from uploads.services.audit import audit
 from uploads.services.errors import ServiceError
+from uploads.services.older_dates import older_date_findings
 
 Action = AuditEvent.Action
 State = Upload.State
@@ -293,6 +294,8 @@ def save_draft(
     """
     if api_token is not None:
         details["api_token"] = api_token.name
+    if updates:  # after the check: it needs what the team sent before
+        findings = [*findings, *older_date_findings(team, updates, kind=kind)]
     # Only a sendable draft has a payload, and so a payload checksum.
     payload = csvformat.render_csv(updates, kind=kind) if sendable else b""
     fields = {
