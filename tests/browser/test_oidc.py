@@ -3,6 +3,7 @@ process) in Chromium, and land in the team the provider's groups give."""
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from collections.abc import Iterator
@@ -89,6 +90,10 @@ def provider(live_server: Any, tmp_path: Path, settings: Any) -> Iterator[str]:
         settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
         settings.OIDC_ORGANIZATION_NAME = "Example Corp"
         settings.OIDC_TEAM_GROUPS = {"finance-planners": [("finance", "uploader")]}
+        # As settings.py does for OIDC_ISSUER: sign-out goes on to the provider.
+        policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+        policy["DIRECTIVES"]["form-action"].append(f"http://127.0.0.1:{port}")
+        settings.CONTENT_SECURITY_POLICY = policy
         auth_oidc.forget_discovery()
         yield issuer
     finally:
@@ -123,3 +128,16 @@ def test_someone_in_no_team_is_told_to_ask_a_manager(provider, page, other_team)
 
     page.wait_for_selector("[data-testid=oidc-no-team]")
     assert "Ask a manager of your team" in page.inner_text("[data-testid=oidc-no-team]")
+
+
+def test_signing_out_ends_the_providers_session_too(provider, page, other_team):
+    sign_in_at_provider(page, "dana", "dana-provider-pass")
+    page.wait_for_selector("[data-testid=teams]")
+
+    page.click("[data-testid=current-user]")
+    page.click("form[action='/accounts/logout/'] button")
+    page.wait_for_url("**/accounts/login/")
+
+    # The provider forgot dana too: signing in asks for her password again.
+    page.click("[data-testid=oidc-sign-in]")
+    page.wait_for_selector("#provider-sign-in")
