@@ -145,8 +145,8 @@ def _measure(
     from django.contrib.auth.models import User
 
     from bench.bench_simulator import measure_simulator_throughput
-    from uploads import services
     from uploads.models import Attempt, Membership, PlanItem, Team, Upload
+    from uploads.services.drafts import upload_confirm, upload_create
 
     team = Team.objects.create(slug="bench", name="Bench")
     PlanItem.objects.bulk_create(
@@ -158,7 +158,7 @@ def _measure(
 
     started = time.perf_counter()
     drafts = [
-        services.upload_create(team=team, user=user, data=_csv_for(number))
+        upload_create(team=team, user=user, data=_csv_for(number))
         for number in range(count)
     ]
     draft_seconds = time.perf_counter() - started
@@ -180,7 +180,7 @@ def _measure(
 
     started = time.perf_counter()
     for draft in drafts:
-        services.upload_confirm(upload=draft, user=user)
+        upload_confirm(upload=draft, user=user)
     confirm_seconds = time.perf_counter() - started
     final = list(Upload.TERMINAL_STATES | Upload.REVIEWABLE_STATES)
     deadline = time.monotonic() + 600

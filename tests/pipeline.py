@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from tests.helpers import API_KEY, Simulator, WorkerFactory, wait_until
-from uploads import services
 from uploads.models import Upload
+from uploads.services.drafts import upload_confirm, upload_create
 
 CLEAN_CSV = (
     b"External ID,Status,Current Value,As Of Date\n"
@@ -52,9 +52,9 @@ class Pipeline:
 
     @staticmethod
     def confirm(team: Any, user: Any, data: bytes = CLEAN_CSV) -> Upload:
-        upload = services.upload_create(team=team, user=user, data=data)
+        upload = upload_create(team=team, user=user, data=data)
         assert upload.is_sendable, upload.findings
-        return services.upload_confirm(upload=upload, user=user)
+        return upload_confirm(upload=upload, user=user)
 
     @staticmethod
     def wait_for_state(

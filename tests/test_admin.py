@@ -12,7 +12,6 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from tests.factories import UploadFactory
-from uploads import services
 from uploads.models import (
     Attempt,
     AuditEvent,
@@ -22,6 +21,7 @@ from uploads.models import (
     Upload,
     UploadRow,
 )
+from uploads.services.audit import audit
 
 Action = AuditEvent.Action
 State = Upload.State
@@ -167,7 +167,7 @@ def test_uploads_have_no_delete_action(admin_client, failed):
 def test_a_user_with_events_cannot_be_deleted_and_keeps_their_name(
     admin_client, team, alice, failed
 ):
-    services.audit(action=Action.UPLOAD_CANCELED, upload=failed, actor=alice)
+    audit(action=Action.UPLOAD_CANCELED, upload=failed, actor=alice)
     url = f"/admin/auth/user/{alice.pk}/delete/"
 
     page = admin_client.get(url)

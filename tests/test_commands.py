@@ -415,9 +415,9 @@ def test_create_team_will_not_rename_a_team_to_a_name_with_a_line_break(team):
 
 
 def _finished_upload(team, alice, *, state=Upload.State.SUCCEEDED):
-    from uploads import services
+    from uploads.services.drafts import upload_create
 
-    upload = services.upload_create(team=team, user=alice, data=CLEAN_CSV)
+    upload = upload_create(team=team, user=alice, data=CLEAN_CSV)
     Upload.objects.filter(pk=upload.pk).update(state=state)
     upload.refresh_from_db()
     return upload

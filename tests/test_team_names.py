@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from uploads.models import Team, without_control_characters
-from uploads.services import ServiceError
+from uploads.services.errors import ServiceError
 from uploads.services.teams import team_create
 
 BAD_NAMES = ["Sales\nTeam", "Sales\r", "Sales\tTeam", "Sales\x00", "\u202eSales"]

@@ -12,8 +12,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from tests.factories import UploadFactory
-from uploads import achieveit, services
+from uploads import achieveit
 from uploads.models import AuditEvent, Upload
+from uploads.services.audit import audit
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_pages_and_downloads_say_the_teams_number(
     client, team, alice, busy_finance, plan_items
 ):
     upload = UploadFactory(team=team, created_by=alice, original_name="")
-    services.audit(action=AuditEvent.Action.UPLOAD_CONFIRMED, upload=upload)
+    audit(action=AuditEvent.Action.UPLOAD_CONFIRMED, upload=upload)
     client.force_login(alice)
 
     page = client.get(upload.get_absolute_url()).content.decode()

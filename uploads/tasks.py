@@ -8,35 +8,34 @@ from celery import shared_task
 from django.conf import settings
 from django.db import connection
 
-from uploads import services
+from uploads.services import plans, readback, reminders
+from uploads.services.api import api_after_check, api_finish_checked
+from uploads.services.delivery import upload_poll, upload_submit, upload_sweep
+from uploads.services.drafts import drafts_expire, upload_check_by_id
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="uploads.tasks.submit_upload")
 def submit_upload(upload_id: int) -> None:
-    services.upload_submit(upload_id=upload_id)
+    upload_submit(upload_id=upload_id)
 
 
 @shared_task(name="uploads.tasks.check_upload")
 def check_upload(upload_id: int) -> None:
-    from uploads.services.api import api_after_check
-
-    services.upload_check_by_id(upload_id=upload_id)
+    upload_check_by_id(upload_id=upload_id)
     # A big file from a script: queued (or closed) once checked.
     api_after_check(upload_id=upload_id)
 
 
 @shared_task(name="uploads.tasks.poll_upload")
 def poll_upload(upload_id: int) -> None:
-    services.upload_poll(upload_id=upload_id)
+    upload_poll(upload_id=upload_id)
 
 
 @shared_task(name="uploads.tasks.sweep")
 def sweep() -> dict[str, int]:
-    from uploads.services.api import api_finish_checked
-
-    counts = services.upload_sweep()
+    counts = upload_sweep()
     if "skipped" not in counts:
         counts["api_finished"] = api_finish_checked()
     return counts
@@ -44,7 +43,7 @@ def sweep() -> dict[str, int]:
 
 @shared_task(name="uploads.tasks.expire_drafts")
 def expire_drafts() -> int:
-    return services.drafts_expire()
+    return drafts_expire()
 
 
 @shared_task(
@@ -53,8 +52,6 @@ def expire_drafts() -> int:
     time_limit=settings.PLAN_SYNC_TIME_LIMIT + 30,
 )
 def sync_plans() -> dict[str, int]:
-    from uploads.services import plans
-
     return plans.plans_sync_all()
 
 
@@ -64,8 +61,6 @@ def sync_plans() -> dict[str, int]:
     time_limit=settings.PLAN_SYNC_TIME_LIMIT + 30,
 )
 def read_back(team_id: int) -> dict[str, int]:
-    from uploads.services import readback
-
     return readback.readback_team(team_id=team_id)
 
 
@@ -73,8 +68,6 @@ def read_back(team_id: int) -> dict[str, int]:
 def send_reminders() -> int:
     """Beat, daily: today's weekly reminders of stale items (one a person a
     week); how many were sent."""
-    from uploads.services import reminders
-
     return len(reminders.send_reminders())
 
 

@@ -11,8 +11,8 @@ import pytest
 from tests.browser.checks import log_in, look_at
 from tests.helpers import make_user
 from tests.views.test_history import many_events, sales_and_finance_history
-from uploads import services
 from uploads.models import AuditEvent, Membership, Team
+from uploads.services.audit import audit
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ def test_a_plan_owner_filters_pages_and_exports_the_history(
     page, team, other_team, alice, charlie, operator, tmp_path
 ):
     sales, _ = sales_and_finance_history(team, other_team, alice, charlie, operator)
-    services.audit(
+    audit(
         action=AuditEvent.Action.UPLOAD_RESOLVED,
         upload=sales,
         actor=operator,

@@ -8,8 +8,8 @@ import pytest
 from tests.browser.checks import log_in, look_at
 from tests.factories import UploadFactory
 from tests.helpers import MESSY_CSV
-from uploads import services
 from uploads.models import Upload
+from uploads.services.drafts import upload_create
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ SEND_CONTROLS = [
 
 
 def test_a_viewer_sees_no_send_controls_on_any_page(page, bob, alice, team, plan_items):
-    draft = services.upload_create(team=team, user=alice, data=MESSY_CSV)
+    draft = upload_create(team=team, user=alice, data=MESSY_CSV)
     failed = UploadFactory(team=team, created_by=alice, state=Upload.State.FAILED)
     sent = UploadFactory(team=team, created_by=alice, state=Upload.State.SUCCEEDED)
     log_in(page, "bob")

@@ -29,7 +29,6 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from tests.helpers import make_user
-from uploads import services
 from uploads.models import (
     ApiToken,
     Attempt,
@@ -40,6 +39,7 @@ from uploads.models import (
     Upload,
 )
 from uploads.services.audit import audit
+from uploads.services.drafts import upload_create
 from uploads.services.mapping import mapping_store
 from uploads.services.tokens import token_create, token_revoke
 
@@ -114,16 +114,16 @@ def _build_team(
     )
     user = uploader
     uploads = {
-        "messy": services.upload_create(
+        "messy": upload_create(
             team=team, user=user, data=messy, original_name=f"{marker}-messy.csv"
         ),
-        "clean": services.upload_create(
+        "clean": upload_create(
             team=team, user=user, data=clean, original_name=f"{marker}-clean.csv"
         ),
     }
     now = timezone.now()
     for state in (State.FAILED, State.NEEDS_REVIEW, State.SUCCEEDED):
-        upload = services.upload_create(
+        upload = upload_create(
             team=team, user=user, data=clean, original_name=f"{marker}-{state}.csv"
         )
         Upload.objects.filter(pk=upload.pk).update(
@@ -148,7 +148,7 @@ def _build_team(
         upload.refresh_from_db()
         uploads[str(state)] = upload
     # A metric update AchieveIt applied: the metric status call answers for it.
-    metric = services.upload_create(
+    metric = upload_create(
         team=team,
         user=user,
         data=_csv_metric(f"{first},0.5,2026-10-31"),

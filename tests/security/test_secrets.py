@@ -32,8 +32,8 @@ from django.utils import timezone
 
 from tests.helpers import API_KEY, post_file, wait_until
 from tests.pipeline import CLEAN_CSV, Pipeline
-from uploads import services
 from uploads.models import ApiToken, Upload
+from uploads.services.delivery import upload_poll, upload_submit
 from uploads.services.tokens import token_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -230,11 +230,11 @@ def test_no_secret_is_written_anywhere(
         responses.post(POST_URL, json={"jobId": "job-1"})
         responses.get(STATUS_URL, status=200, body="done")
         for upload in Upload.objects.filter(source=Upload.Source.API):
-            services.upload_submit(upload_id=upload.pk)
+            upload_submit(upload_id=upload.pk)
             Upload.objects.filter(pk=upload.pk).update(next_poll_at=timezone.now())
-            services.upload_poll(upload_id=upload.pk)
+            upload_poll(upload_id=upload.pk)
         responses.upsert(responses.POST, POST_URL, status=401, body="unauthorized")
-        services.upload_submit(upload_id=from_page.pk)
+        upload_submit(upload_id=from_page.pk)
     states = sorted(Upload.objects.values_list("state", flat=True))
     assert states == ["failed", "succeeded", "succeeded"]
     sent_with = {call.request.headers.get("Authorization") for call in responses.calls}

@@ -7,15 +7,15 @@ import pytest
 from django.contrib.auth.models import User
 
 from tests.pipeline import CLEAN_CSV
-from uploads import services
 from uploads.models import PlanItem, Team, Upload
+from uploads.services.drafts import upload_confirm, upload_create
 
 
 @pytest.fixture
 def draft(team: Team, alice: User, plan_items: list[PlanItem]) -> Upload:
-    return services.upload_create(team=team, user=alice, data=CLEAN_CSV)
+    return upload_create(team=team, user=alice, data=CLEAN_CSV)
 
 
 @pytest.fixture
 def queued(draft: Upload, alice: User) -> Upload:
-    return services.upload_confirm(upload=draft, user=alice)
+    return upload_confirm(upload=draft, user=alice)

@@ -12,8 +12,14 @@ import responses
 from django.core import mail
 from django.utils import timezone
 
-from uploads import services
 from uploads.models import PlanItem, Upload
+from uploads.services.delivery import (
+    notify_problem,
+    upload_poll,
+    upload_submit,
+    upload_sweep,
+)
+from uploads.services.review import upload_cancel
 
 # Commit hooks (publishing, mail) run as they do in production: after commit.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,8 +37,8 @@ def _achieveit(settings):
 
 @responses.activate
 def test_a_canceled_upload_is_never_sent(queued, operator):
-    services.upload_cancel(upload=queued, user=operator, reason="Sent by mistake")
-    services.upload_submit(upload_id=queued.pk)
+    upload_cancel(upload=queued, user=operator, reason="Sent by mistake")
+    upload_submit(upload_id=queued.pk)
     assert len(responses.calls) == 0
     queued.refresh_from_db()
     assert queued.state == State.CANCELED
@@ -42,7 +48,7 @@ def test_a_canceled_upload_is_never_sent(queued, operator):
 def test_a_refused_key_fails_without_retry_and_mails_once(queued):
     responses.post(POST_URL, status=401, body="unauthorized")
 
-    services.upload_submit(upload_id=queued.pk)
+    upload_submit(upload_id=queued.pk)
 
     queued.refresh_from_db()
     assert queued.state == State.FAILED
@@ -51,7 +57,7 @@ def test_a_refused_key_fails_without_retry_and_mails_once(queued):
     assert len(mail.outbox) == 1
     assert sorted(mail.outbox[0].to) == ["alice@example.com", "contact@example.com"]
     assert f"/uploads/{queued.public_id}/" in mail.outbox[0].body
-    services.notify_problem(upload_id=queued.pk)
+    notify_problem(upload_id=queued.pk)
     assert len(mail.outbox) == 1  # one email per failure, not per call
 
 
@@ -61,7 +67,7 @@ def test_a_500_schedules_a_retry_with_backoff(queued, settings):
     responses.post(POST_URL, status=500)
 
     with mock.patch("uploads.services.delivery.publish_submit") as publish:
-        services.upload_submit(upload_id=queued.pk)
+        upload_submit(upload_id=queued.pk)
 
     queued.refresh_from_db()
     assert queued.state == State.QUEUED
@@ -73,7 +79,7 @@ def test_a_500_schedules_a_retry_with_backoff(queued, settings):
     Upload.objects.filter(pk=queued.pk).update(
         next_attempt_at=timezone.now() + timedelta(seconds=60)
     )
-    services.upload_submit(upload_id=queued.pk)
+    upload_submit(upload_id=queued.pk)
     assert len(responses.calls) == 1
 
 
@@ -83,17 +89,17 @@ def test_polling_backs_off_then_records_success(queued, settings):
     responses.post(POST_URL, json={"jobId": "job-7"})
     responses.get(STATUS_URL, status=202)
     with mock.patch("uploads.services.delivery.publish_poll") as publish:
-        services.upload_submit(upload_id=queued.pk)
+        upload_submit(upload_id=queued.pk)
         delays = [publish.call_args.kwargs["countdown"]]
         for _ in range(3):
             Upload.objects.filter(pk=queued.pk).update(next_poll_at=timezone.now())
-            services.upload_poll(upload_id=queued.pk)
+            upload_poll(upload_id=queued.pk)
             delays.append(publish.call_args.kwargs["countdown"])
     assert delays == [2, 4, 8, 16]
 
     responses.upsert(responses.GET, STATUS_URL, status=200, body="done")
     Upload.objects.filter(pk=queued.pk).update(next_poll_at=timezone.now())
-    services.upload_poll(upload_id=queued.pk)
+    upload_poll(upload_id=queued.pk)
     queued.refresh_from_db()
     assert queued.state == State.SUCCEEDED
     assert queued.job_id == "job-7"
@@ -106,9 +112,9 @@ def test_success_marks_the_items_it_carried_as_updated(queued, plan_items, team)
     responses.post(POST_URL, json={"jobId": "job-7"})
     responses.get(STATUS_URL, status=200)
     with mock.patch("uploads.services.delivery.publish_poll"):
-        services.upload_submit(upload_id=queued.pk)
+        upload_submit(upload_id=queued.pk)
         Upload.objects.filter(pk=queued.pk).update(next_poll_at=timezone.now())
-        services.upload_poll(upload_id=queued.pk)
+        upload_poll(upload_id=queued.pk)
     queued.refresh_from_db()
 
     assert queued.state == State.SUCCEEDED
@@ -126,8 +132,8 @@ def test_success_marks_the_items_it_carried_as_updated(queued, plan_items, team)
 def test_a_poll_not_yet_due_does_nothing(queued):
     responses.post(POST_URL, json={"jobId": "job-7"})
     with mock.patch("uploads.services.delivery.publish_poll"):
-        services.upload_submit(upload_id=queued.pk)
-        services.upload_poll(upload_id=queued.pk)  # a duplicate, early message
+        upload_submit(upload_id=queued.pk)
+        upload_poll(upload_id=queued.pk)  # a duplicate, early message
     assert len(responses.calls) == 1
 
 
@@ -136,12 +142,12 @@ def test_no_verdict_by_the_deadline_goes_to_review(queued, settings):
     settings.POLL_DEADLINE = 3600
     responses.post(POST_URL, json={"jobId": "job-7"})
     with mock.patch("uploads.services.delivery.publish_poll"):
-        services.upload_submit(upload_id=queued.pk)
+        upload_submit(upload_id=queued.pk)
     Upload.objects.filter(pk=queued.pk).update(
         submitted_at=timezone.now() - timedelta(hours=2), next_poll_at=timezone.now()
     )
 
-    services.upload_poll(upload_id=queued.pk)
+    upload_poll(upload_id=queued.pk)
 
     queued.refresh_from_db()
     assert queued.state == State.NEEDS_REVIEW
@@ -154,7 +160,7 @@ def test_the_sweep_sends_stuck_submissions_to_review(queued, settings):
     Upload.objects.filter(pk=queued.pk).update(
         state=State.SUBMITTING, submitting_since=timezone.now() - timedelta(minutes=5)
     )
-    assert services.upload_sweep()["stuck"] == 1
+    assert upload_sweep()["stuck"] == 1
     queued.refresh_from_db()
     assert queued.state == State.NEEDS_REVIEW
 
@@ -164,7 +170,7 @@ def test_the_sweep_leaves_a_recent_submission_alone(queued, settings):
     Upload.objects.filter(pk=queued.pk).update(
         state=State.SUBMITTING, submitting_since=timezone.now()
     )
-    assert services.upload_sweep()["stuck"] == 0
+    assert upload_sweep()["stuck"] == 0
     queued.refresh_from_db()
     assert queued.state == State.SUBMITTING
 
@@ -177,15 +183,15 @@ def test_the_sweep_republishes_a_queued_upload_once_per_grace_period(queued, set
         next_attempt_at=timezone.now() - timedelta(minutes=1), published_at=None
     )
     with mock.patch("uploads.services.delivery.publish_submit") as publish:
-        assert services.upload_sweep()["requeued"] == 1
-        assert services.upload_sweep()["requeued"] == 0
+        assert upload_sweep()["requeued"] == 1
+        assert upload_sweep()["requeued"] == 0
     publish.assert_called_once_with(queued.pk)
 
 
 def test_a_missing_api_key_fails_the_upload_with_a_clear_reason(queued, settings):
     settings.ACHIEVEIT_API_KEY = ""
 
-    services.upload_submit(upload_id=queued.pk)
+    upload_submit(upload_id=queued.pk)
 
     queued.refresh_from_db()
     assert queued.state == State.FAILED
@@ -203,8 +209,8 @@ def test_an_overdue_poll_is_republished_once_per_grace_period(queued, settings):
         published_at=None,
     )
     with mock.patch("uploads.services.delivery.publish_poll") as publish:
-        assert services.upload_sweep()["polled"] == 1
-        assert services.upload_sweep()["polled"] == 0
+        assert upload_sweep()["polled"] == 1
+        assert upload_sweep()["polled"] == 0
     publish.assert_called_once_with(queued.pk)
 
 
@@ -215,14 +221,14 @@ def _poll_until_settled(upload: Upload, answers: list[int]) -> list[int]:
     for status in answers:
         responses.get(STATUS_URL, status=status, body=f"answer {status}")
     with mock.patch("uploads.services.delivery.publish_poll") as publish:
-        services.upload_submit(upload_id=upload.pk)
+        upload_submit(upload_id=upload.pk)
         for _ in answers:
             upload.refresh_from_db()
             if upload.state != State.PROCESSING:
                 break
             Upload.objects.filter(pk=upload.pk).update(next_poll_at=timezone.now())
             publish.reset_mock()
-            services.upload_poll(upload_id=upload.pk)
+            upload_poll(upload_id=upload.pk)
     upload.refresh_from_db()
     return [attempt.status_code for attempt in upload.attempts.all()]
 
@@ -233,9 +239,9 @@ def test_a_single_500_on_a_status_poll_is_asked_again(queued, settings):
     responses.post(POST_URL, json={"jobId": "job-7"})
     responses.get(STATUS_URL, status=500, body="gateway hiccup")
     with mock.patch("uploads.services.delivery.publish_poll") as publish:
-        services.upload_submit(upload_id=queued.pk)
+        upload_submit(upload_id=queued.pk)
         Upload.objects.filter(pk=queued.pk).update(next_poll_at=timezone.now())
-        services.upload_poll(upload_id=queued.pk)
+        upload_poll(upload_id=queued.pk)
     queued.refresh_from_db()
     assert queued.state == State.PROCESSING  # not failed on one 500
     assert publish.call_args.kwargs["countdown"] == 4  # the normal backoff
@@ -301,9 +307,9 @@ def test_a_metric_upload_goes_to_the_metric_calls(queued, settings):
     responses.get(f"{BASE}/api/metricupdates/status/m-9", status=200, body="done")
 
     with mock.patch("uploads.services.delivery.publish_poll"):
-        services.upload_submit(upload_id=queued.pk)
+        upload_submit(upload_id=queued.pk)
         Upload.objects.filter(pk=queued.pk).update(next_poll_at=timezone.now())
-        services.upload_poll(upload_id=queued.pk)
+        upload_poll(upload_id=queued.pk)
 
     queued.refresh_from_db()
     assert queued.state == State.SUCCEEDED

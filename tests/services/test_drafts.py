@@ -10,8 +10,15 @@ import pytest
 
 from tests.helpers import MESSY_CSV
 from tests.pipeline import CLEAN_CSV
-from uploads import services
 from uploads.models import AuditEvent, Upload
+from uploads.services.drafts import (
+    upload_confirm,
+    upload_create,
+    upload_create_from_form,
+    upload_reject,
+)
+from uploads.services.errors import ServiceError
+from uploads.services.revisions import upload_exclude_invalid
 
 State = Upload.State
 
@@ -32,7 +39,7 @@ def test_a_draft_keeps_rows_findings_and_the_original_file(draft, settings):
 
 
 def test_a_draft_with_errors_has_no_payload_to_send(team, alice, plan_items):
-    upload = services.upload_create(
+    upload = upload_create(
         team=team,
         user=alice,
         data=CLEAN_CSV + b"SALES-Q4-01,Ontrack,0.4,2026-11-30\n",
@@ -44,19 +51,19 @@ def test_a_draft_with_errors_has_no_payload_to_send(team, alice, plan_items):
 
 
 def test_a_confirmation_posted_twice_queues_once(queued, alice):
-    with pytest.raises(services.ServiceError, match="already confirmed"):
-        services.upload_confirm(upload=queued, user=alice)
+    with pytest.raises(ServiceError, match="already confirmed"):
+        upload_confirm(upload=queued, user=alice)
     assert AuditEvent.objects.filter(action="upload.confirmed").count() == 1
 
 
 def test_a_draft_with_errors_cannot_be_confirmed(team, alice, plan_items):
-    upload = services.upload_create(
+    upload = upload_create(
         team=team,
         user=alice,
         data=b"SALES-Q4-01,Ontrack,0.4,2026-10-31\n",
     )
-    with pytest.raises(services.ServiceError, match="has errors"):
-        services.upload_confirm(upload=upload, user=alice)
+    with pytest.raises(ServiceError, match="has errors"):
+        upload_confirm(upload=upload, user=alice)
     upload.refresh_from_db()
     assert upload.state == State.DRAFT
 
@@ -66,7 +73,7 @@ def test_confirm_publishes_the_submit_task_only_after_commit(
 ):
     with mock.patch("uploads.services.delivery.publish_submit") as publish:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.upload_confirm(upload=draft, user=alice)
+            upload_confirm(upload=draft, user=alice)
             assert publish.call_count == 0
         for callback in callbacks:
             callback()
@@ -74,8 +81,8 @@ def test_confirm_publishes_the_submit_task_only_after_commit(
 
 
 def test_a_draft_is_discarded_once_and_keeps_its_file(draft, alice, settings):
-    assert services.upload_reject(upload=draft, user=alice) is True
-    assert services.upload_reject(upload=draft, user=alice) is False
+    assert upload_reject(upload=draft, user=alice) is True
+    assert upload_reject(upload=draft, user=alice) is False
     draft.refresh_from_db()
     assert draft.state == State.REJECTED
     assert (settings.PRIVATE_STORAGE_DIR / draft.original_path).exists()
@@ -83,7 +90,7 @@ def test_a_draft_is_discarded_once_and_keeps_its_file(draft, alice, settings):
 
 
 def test_a_queued_upload_is_not_discarded(queued, alice):
-    assert services.upload_reject(upload=queued, user=alice) is False
+    assert upload_reject(upload=queued, user=alice) is False
     queued.refresh_from_db()
     assert queued.state == State.QUEUED
 
@@ -91,9 +98,9 @@ def test_a_queued_upload_is_not_discarded(queued, alice):
 def test_leaving_out_invalid_rows_makes_a_clean_draft_from_the_same_file(
     team, alice, plan_items
 ):
-    messy = services.upload_create(team=team, user=alice, data=MESSY_CSV)
+    messy = upload_create(team=team, user=alice, data=MESSY_CSV)
 
-    clean = services.upload_exclude_invalid(upload=messy, user=alice)
+    clean = upload_exclude_invalid(upload=messy, user=alice)
 
     messy.refresh_from_db()
     assert messy.state == State.REJECTED
@@ -111,11 +118,11 @@ def test_leaving_out_invalid_rows_makes_a_clean_draft_from_the_same_file(
 
 
 def test_leaving_out_invalid_rows_needs_a_valid_row(team, alice, plan_items):
-    hopeless = services.upload_create(
+    hopeless = upload_create(
         team=team, user=alice, data=b"SALES-Q4-01,Ontrack,0.4,2026-10-31\n"
     )
-    with pytest.raises(services.ServiceError, match="No row of this file is valid"):
-        services.upload_exclude_invalid(upload=hopeless, user=alice)
+    with pytest.raises(ServiceError, match="No row of this file is valid"):
+        upload_exclude_invalid(upload=hopeless, user=alice)
     hopeless.refresh_from_db()
     assert hopeless.state == State.DRAFT
     assert Upload.objects.count() == 1
@@ -135,8 +142,8 @@ def test_another_teams_id_reads_exactly_like_one_nobody_has(
         cells = [external_id, "On Track", "1", "2026-10-31"]
         if way == "file":
             data = "External ID,Status,Current Value,As Of Date\n" + ",".join(cells)
-            return services.upload_create(team=team, user=alice, data=data.encode())
-        return services.upload_create_from_form(
+            return upload_create(team=team, user=alice, data=data.encode())
+        return upload_create_from_form(
             team=team, user=alice, rows=[cells], form_token=external_id
         )
 

@@ -12,15 +12,22 @@ from django.utils import timezone
 
 from tests.helpers import MESSY_CSV
 from tests.pipeline import CLEAN_CSV
-from uploads import csvformat, services
+from uploads import csvformat
 from uploads.models import AuditEvent, Upload
+from uploads.services.delivery import upload_sweep
+from uploads.services.drafts import (
+    upload_check,
+    upload_check_by_id,
+    upload_create,
+    upload_receive,
+)
 
 State = Upload.State
 
 
 def test_a_received_file_is_kept_before_any_check(team, alice, plan_items, settings):
     with mock.patch.object(csvformat, "parse") as parse:
-        upload = services.upload_receive(
+        upload = upload_receive(
             team=team, user=alice, data=MESSY_CSV, original_name="week.csv"
         )
     parse.assert_not_called()
@@ -36,17 +43,17 @@ def test_a_check_that_crashes_leaves_the_file_and_its_upload(team, alice, plan_i
         mock.patch.object(csvformat, "parse", side_effect=MemoryError),
         pytest.raises(MemoryError),
     ):
-        services.upload_create(team=team, user=alice, data=CLEAN_CSV)
+        upload_create(team=team, user=alice, data=CLEAN_CSV)
 
     upload = Upload.objects.get()
     assert upload.state == State.CHECKING
-    assert services.upload_check(upload=upload).state == State.DRAFT
+    assert upload_check(upload=upload).state == State.DRAFT
 
 
 def test_checking_reads_the_stored_file_and_makes_the_draft(team, alice, plan_items):
-    upload = services.upload_receive(team=team, user=alice, data=MESSY_CSV)
+    upload = upload_receive(team=team, user=alice, data=MESSY_CSV)
 
-    services.upload_check_by_id(upload_id=upload.pk)
+    upload_check_by_id(upload_id=upload.pk)
 
     upload.refresh_from_db()
     assert upload.state == State.DRAFT
@@ -58,10 +65,10 @@ def test_checking_reads_the_stored_file_and_makes_the_draft(team, alice, plan_it
 
 def test_a_second_check_of_the_same_file_changes_nothing(team, alice, plan_items):
     """A message delivered twice: the second worker finds it checked already."""
-    upload = services.upload_receive(team=team, user=alice, data=CLEAN_CSV)
-    services.upload_check_by_id(upload_id=upload.pk)
-    services.upload_check_by_id(upload_id=upload.pk)
-    again = services.upload_check(upload=upload)
+    upload = upload_receive(team=team, user=alice, data=CLEAN_CSV)
+    upload_check_by_id(upload_id=upload.pk)
+    upload_check_by_id(upload_id=upload.pk)
+    again = upload_check(upload=upload)
 
     assert again.state == State.DRAFT
     assert upload.rows.count() == 4
@@ -70,10 +77,10 @@ def test_a_second_check_of_the_same_file_changes_nothing(team, alice, plan_items
 
 def test_a_long_check_reports_how_far_it_got(team, alice, plan_items, monkeypatch):
     monkeypatch.setattr(csvformat.reading, "PROGRESS_EVERY", 2)
-    upload = services.upload_receive(team=team, user=alice, data=CLEAN_CSV)
+    upload = upload_receive(team=team, user=alice, data=CLEAN_CSV)
     assert upload.rows_checked == 0
 
-    services.upload_check(upload=upload, data=CLEAN_CSV, report_progress=True)
+    upload_check(upload=upload, data=CLEAN_CSV, report_progress=True)
 
     # The header and four rows: the count was written at rows 2 and 4 while the
     # upload was checking, and the draft keeps the last one.
@@ -82,20 +89,20 @@ def test_a_long_check_reports_how_far_it_got(team, alice, plan_items, monkeypatc
 
 
 def test_the_sweep_has_a_file_left_unchecked_checked_again(team, alice, plan_items):
-    upload = services.upload_receive(team=team, user=alice, data=CLEAN_CSV)
-    fresh = services.upload_receive(team=team, user=alice, data=CLEAN_CSV)
+    upload = upload_receive(team=team, user=alice, data=CLEAN_CSV)
+    fresh = upload_receive(team=team, user=alice, data=CLEAN_CSV)
     long_ago = timezone.now() - timedelta(hours=1)
     Upload.objects.filter(pk=upload.pk).update(updated_at=long_ago)
 
     with mock.patch("uploads.tasks.check_upload.apply_async") as publish:
-        counts = services.upload_sweep()
+        counts = upload_sweep()
 
     assert counts["checks"] == 1
     publish.assert_called_once()
     assert publish.call_args.kwargs["args"] == [upload.pk]
     # Touched: the next sweep waits a grace period before publishing it again.
     with mock.patch("uploads.tasks.check_upload.apply_async") as publish:
-        assert services.upload_sweep()["checks"] == 0
+        assert upload_sweep()["checks"] == 0
     publish.assert_not_called()
     fresh.refresh_from_db()
     assert fresh.state == State.CHECKING

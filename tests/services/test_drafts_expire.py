@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from uploads import services
 from uploads.models import AuditEvent, Upload
+from uploads.services.drafts import drafts_expire, upload_create
 
 State = Upload.State
 
@@ -23,7 +23,7 @@ def test_a_draft_older_than_the_limit_is_discarded_and_keeps_its_file(draft, set
     settings.DRAFT_MAX_AGE_DAYS = 7
     _age(draft, 8)
 
-    assert services.drafts_expire() == 1
+    assert drafts_expire() == 1
 
     draft.refresh_from_db()
     assert draft.state == State.REJECTED
@@ -37,11 +37,11 @@ def test_a_draft_older_than_the_limit_is_discarded_and_keeps_its_file(draft, set
 def test_a_young_draft_and_a_sent_upload_are_left_alone(draft, alice, settings):
     settings.DRAFT_MAX_AGE_DAYS = 7
     _age(draft, 6)
-    sent = services.upload_create(team=draft.team, user=alice, data=b"x")
+    sent = upload_create(team=draft.team, user=alice, data=b"x")
     _age(sent, 30)
     Upload.objects.filter(pk=sent.pk).update(state=State.QUEUED)
 
-    assert services.drafts_expire() == 0
+    assert drafts_expire() == 0
 
     assert Upload.objects.get(pk=draft.pk).state == State.DRAFT
     assert Upload.objects.get(pk=sent.pk).state == State.QUEUED

@@ -8,14 +8,18 @@ import uuid
 
 import pytest
 
-from uploads import services
 from uploads.models import AuditEvent, Upload
+from uploads.services.drafts import (
+    FormAlreadySent,
+    upload_create,
+    upload_create_from_form,
+)
 
 State = Upload.State
 
 
 def create(team, user, rows, lines=None, token=None):
-    return services.upload_create_from_form(
+    return upload_create_from_form(
         team=team,
         user=user,
         rows=rows,
@@ -85,7 +89,7 @@ def test_findings_have_the_words_of_a_csv_with_the_forms_row_and_id(
         ],
         lines=[1, 2, 7],
     )
-    from_csv = services.upload_create(
+    from_csv = upload_create(
         team=team,
         user=alice,
         data=b"SALES-Q4-01,Acheived,0.5,2026-10-31\n"
@@ -115,7 +119,7 @@ def test_a_form_posted_twice_makes_one_draft(team, alice, plan_items):
     rows = [["SALES-Q4-02", "At Risk", "10", "2026-10-31"]]
     token = str(uuid.uuid4())
     first = create(team, alice, rows, token=token)
-    with pytest.raises(services.FormAlreadySent) as again:
+    with pytest.raises(FormAlreadySent) as again:
         create(team, alice, rows, token=token)
     assert again.value.upload == first
     assert Upload.objects.count() == 1
@@ -129,7 +133,7 @@ def test_a_race_of_two_posts_still_makes_one_draft(team, alice, plan_items):
     # The second post looked before the first had stored its draft.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Upload.objects, "filter", lambda **kw: Upload.objects.none())
-        with pytest.raises(services.FormAlreadySent) as again:
+        with pytest.raises(FormAlreadySent) as again:
             create(team, alice, rows, token=token)
     assert again.value.upload == first
     assert Upload.objects.count() == 1

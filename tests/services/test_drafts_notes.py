@@ -4,8 +4,8 @@ however many errors a big bad file has (issue 20: `notes: -98799`)."""
 from __future__ import annotations
 
 from tests.helpers import MESSY_CSV
-from uploads import services
 from uploads.models import AuditEvent
+from uploads.services.drafts import upload_create
 
 
 def _created_details(upload) -> dict:
@@ -17,7 +17,7 @@ def test_a_big_bad_file_counts_its_notes_not_minus_its_errors(team, alice, plan_
         b"NOBODY-%d,On Track,0.5,2026-10-31\n" % line for line in range(3000)
     )
     data = MESSY_CSV + bad_rows
-    upload = services.upload_create(team=team, user=alice, data=data)
+    upload = upload_create(team=team, user=alice, data=data)
     details = _created_details(upload)
     assert details["errors"] >= 3000
     notes = [f for f in upload.findings if f["severity"] != "error"]
@@ -26,7 +26,7 @@ def test_a_big_bad_file_counts_its_notes_not_minus_its_errors(team, alice, plan_
 
 
 def test_a_small_file_counts_each_finding_once(team, alice, plan_items):
-    upload = services.upload_create(team=team, user=alice, data=MESSY_CSV)
+    upload = upload_create(team=team, user=alice, data=MESSY_CSV)
     details = _created_details(upload)
     errors = [f for f in upload.findings if f["severity"] == "error"]
     assert details["errors"] == len(errors)

@@ -10,9 +10,15 @@ import pytest
 from django.conf import settings
 
 from tests.helpers import MESSY_CSV
-from uploads import services
 from uploads.models import AuditEvent, Upload
 from uploads.selectors.uploads import rows_by_line, rows_with_errors
+from uploads.services.drafts import (
+    upload_create,
+    upload_create_from_form,
+    upload_reject,
+)
+from uploads.services.errors import ServiceError
+from uploads.services.revisions import upload_revise
 
 State = Upload.State
 FIXES = {5: {"Status": "Achieved"}, 6: {"As Of Date": "2026-10-31"}}
@@ -20,7 +26,7 @@ FIXES = {5: {"Status": "Achieved"}, 6: {"As Of Date": "2026-10-31"}}
 
 @pytest.fixture
 def messy(team, alice, plan_items) -> Upload:
-    return services.upload_create(
+    return upload_create(
         team=team, user=alice, data=MESSY_CSV, original_name="export.csv"
     )
 
@@ -59,7 +65,7 @@ def test_a_draft_stored_before_findings_kept_their_detail_reads_the_same(messy):
 
 
 def test_correcting_every_error_makes_a_clean_revision(messy, alice):
-    revision = services.upload_revise(upload=messy, user=alice, corrections=FIXES)
+    revision = upload_revise(upload=messy, user=alice, corrections=FIXES)
 
     messy.refresh_from_db()
     assert messy.state == State.REJECTED
@@ -80,7 +86,7 @@ def test_correcting_every_error_makes_a_clean_revision(messy, alice):
 
 
 def test_both_files_are_kept(messy, alice):
-    revision = services.upload_revise(upload=messy, user=alice, corrections=FIXES)
+    revision = upload_revise(upload=messy, user=alice, corrections=FIXES)
 
     storage = Path(settings.PRIVATE_STORAGE_DIR)
     assert (storage / messy.original_path).read_bytes() == MESSY_CSV
@@ -95,7 +101,7 @@ def test_both_files_are_kept(messy, alice):
 
 
 def test_a_correction_that_is_still_wrong_is_reported_again(messy, alice):
-    revision = services.upload_revise(
+    revision = upload_revise(
         upload=messy, user=alice, corrections={5: {"Status": "Achieve it"}}
     )
 
@@ -108,7 +114,7 @@ def test_a_correction_that_is_still_wrong_is_reported_again(messy, alice):
 
 
 def test_the_history_says_what_happened(messy, alice):
-    revision = services.upload_revise(upload=messy, user=alice, corrections=FIXES)
+    revision = upload_revise(upload=messy, user=alice, corrections=FIXES)
 
     rejected = messy.events.get(action=AuditEvent.Action.UPLOAD_REJECTED)
     assert rejected.details["replaced_by"] == revision.number
@@ -119,11 +125,11 @@ def test_the_history_says_what_happened(messy, alice):
 
 
 def test_a_draft_already_sent_or_discarded_is_not_revised(messy, alice):
-    services.upload_reject(upload=messy, user=alice)
+    upload_reject(upload=messy, user=alice)
     messy.refresh_from_db()
 
-    with pytest.raises(services.ServiceError, match="no longer a draft"):
-        services.upload_revise(upload=messy, user=alice, corrections=FIXES)
+    with pytest.raises(ServiceError, match="no longer a draft"):
+        upload_revise(upload=messy, user=alice, corrections=FIXES)
     assert Upload.objects.count() == 1
 
 
@@ -135,8 +141,8 @@ def test_a_draft_already_sent_or_discarded_is_not_revised(messy, alice):
     ],
 )
 def test_a_correction_of_nothing_there_is_refused(messy, alice, corrections, message):
-    with pytest.raises(services.ServiceError, match=message):
-        services.upload_revise(upload=messy, user=alice, corrections=corrections)
+    with pytest.raises(ServiceError, match=message):
+        upload_revise(upload=messy, user=alice, corrections=corrections)
     messy.refresh_from_db()
     assert messy.state == State.DRAFT
 
@@ -144,12 +150,12 @@ def test_a_correction_of_nothing_there_is_refused(messy, alice, corrections, mes
 def test_a_draft_whose_file_is_gone_says_so(messy, alice):
     (Path(settings.PRIVATE_STORAGE_DIR) / messy.original_path).unlink()
 
-    with pytest.raises(services.ServiceError, match="could not be read again"):
-        services.upload_revise(upload=messy, user=alice, corrections=FIXES)
+    with pytest.raises(ServiceError, match="could not be read again"):
+        upload_revise(upload=messy, user=alice, corrections=FIXES)
 
 
 def test_a_form_draft_is_revised_by_the_rows_the_form_showed(team, alice, plan_items):
-    draft = services.upload_create_from_form(
+    draft = upload_create_from_form(
         team=team,
         user=alice,
         rows=[
@@ -162,7 +168,7 @@ def test_a_form_draft_is_revised_by_the_rows_the_form_showed(team, alice, plan_i
     assert bad.external_id == "IT-MIGRATION"
     assert bad.bad[1].suggestion == "Achieved"
 
-    revision = services.upload_revise(
+    revision = upload_revise(
         upload=draft, user=alice, corrections={bad.line: {"Status": "Acheive"}}
     )
 
@@ -173,7 +179,7 @@ def test_a_form_draft_is_revised_by_the_rows_the_form_showed(team, alice, plan_i
         f"Row {bad.line} (IT-MIGRATION), Status: 'Acheive'"
     )
     (again,) = rows_with_errors(revision)
-    fixed = services.upload_revise(
+    fixed = upload_revise(
         upload=revision, user=alice, corrections={again.line: {"Status": "Achieved"}}
     )
     assert fixed.is_sendable

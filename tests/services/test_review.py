@@ -10,9 +10,16 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import UploadFactory
-from uploads import services
 from uploads.models import AuditEvent, Upload
-from uploads.services.review import BulkAction, NeedsConfirmation, uploads_bulk
+from uploads.services.errors import ServiceError
+from uploads.services.review import (
+    BulkAction,
+    NeedsConfirmation,
+    upload_cancel,
+    upload_resolve,
+    upload_retry,
+    uploads_bulk,
+)
 
 State = Upload.State
 Outcome = Upload.ResolutionOutcome
@@ -20,21 +27,19 @@ Outcome = Upload.ResolutionOutcome
 
 def test_staff_retry_resolve_and_cancel(queued, operator):
     Upload.objects.filter(pk=queued.pk).update(state=State.FAILED)
-    retried = services.upload_retry(upload=queued, user=operator)
+    retried = upload_retry(upload=queued, user=operator)
     assert retried.state == State.QUEUED
     assert retried.submit_attempts == 0
 
-    with pytest.raises(services.ServiceError, match="Only failed or needs-review"):
-        services.upload_retry(upload=queued, user=operator)
+    with pytest.raises(ServiceError, match="Only failed or needs-review"):
+        upload_retry(upload=queued, user=operator)
 
     Upload.objects.filter(pk=queued.pk).update(state=State.NEEDS_REVIEW)
-    with pytest.raises(services.ServiceError, match="needs a note"):
-        services.upload_resolve(
-            upload=queued, user=operator, note="  ", outcome=Outcome.APPLIED
-        )
-    with pytest.raises(services.ServiceError, match="applied the updates"):
-        services.upload_resolve(upload=queued, user=operator, note="Done", outcome="")
-    resolved = services.upload_resolve(
+    with pytest.raises(ServiceError, match="needs a note"):
+        upload_resolve(upload=queued, user=operator, note="  ", outcome=Outcome.APPLIED)
+    with pytest.raises(ServiceError, match="applied the updates"):
+        upload_resolve(upload=queued, user=operator, note="Done", outcome="")
+    resolved = upload_resolve(
         upload=queued,
         user=operator,
         note="Checked in AchieveIt: applied.",
@@ -44,8 +49,8 @@ def test_staff_retry_resolve_and_cancel(queued, operator):
     assert resolved.resolution_note == "Checked in AchieveIt: applied."
     assert resolved.resolution_outcome == Outcome.APPLIED
 
-    with pytest.raises(services.ServiceError, match="already finished"):
-        services.upload_cancel(upload=queued, user=operator, reason="Too late")
+    with pytest.raises(ServiceError, match="already finished"):
+        upload_cancel(upload=queued, user=operator, reason="Too late")
     actions = AuditEvent.objects.filter(actor=operator).values_list("action", flat=True)
     assert list(actions) == ["upload.retried", "upload.resolved"]
 
@@ -58,9 +63,7 @@ def test_a_retry_is_a_fresh_submission_that_can_email_again(queued, operator):
         poll_count=9,
         notified_at=timezone.now(),
     )
-    retried = services.upload_retry(
-        upload=queued, user=operator, confirmed_unknown_outcome=True
-    )
+    retried = upload_retry(upload=queued, user=operator, confirmed_unknown_outcome=True)
     assert (retried.job_id, retried.submit_attempts, retried.poll_count) == ("", 0, 0)
     assert retried.notified_at is None
     assert retried.next_attempt_at <= timezone.now()
@@ -72,7 +75,7 @@ def test_a_retry_publishes_the_submit_task_only_after_commit(
     Upload.objects.filter(pk=queued.pk).update(state=State.FAILED)
     with mock.patch("uploads.services.delivery.publish_submit") as publish:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.upload_retry(upload=queued, user=operator)
+            upload_retry(upload=queued, user=operator)
             assert publish.call_count == 0
         for callback in callbacks:
             callback()
@@ -84,18 +87,18 @@ def test_a_refused_retry_publishes_nothing(
 ):
     with (
         django_capture_on_commit_callbacks() as callbacks,
-        pytest.raises(services.ServiceError, match="Only failed or needs-review"),
+        pytest.raises(ServiceError, match="Only failed or needs-review"),
     ):
-        services.upload_retry(upload=draft, user=operator)
+        upload_retry(upload=draft, user=operator)
     assert callbacks == []
     draft.refresh_from_db()
     assert draft.state == State.DRAFT
 
 
 def test_cancel_stops_an_upload_on_its_way(queued, operator):
-    with pytest.raises(services.ServiceError, match="needs a reason"):
-        services.upload_cancel(upload=queued, user=operator, reason=" ")
-    canceled = services.upload_cancel(
+    with pytest.raises(ServiceError, match="needs a reason"):
+        upload_cancel(upload=queued, user=operator, reason=" ")
+    canceled = upload_cancel(
         upload=queued, user=operator, reason=" Sent to the wrong team "
     )
     assert canceled.state == State.CANCELED
@@ -108,7 +111,7 @@ def test_cancel_stops_an_upload_on_its_way(queued, operator):
 
 def test_a_resolution_keeps_the_note_in_the_history(queued, operator):
     Upload.objects.filter(pk=queued.pk).update(state=State.FAILED)
-    services.upload_resolve(
+    upload_resolve(
         upload=queued,
         user=operator,
         note="  Applied by hand ",
@@ -129,7 +132,7 @@ def test_a_needs_review_upload_is_not_sent_again_without_confirmation(
         django_capture_on_commit_callbacks() as callbacks,
         pytest.raises(NeedsConfirmation, match="AchieveIt may already hold"),
     ):
-        services.upload_retry(upload=queued, user=operator)
+        upload_retry(upload=queued, user=operator)
     assert callbacks == []
     queued.refresh_from_db()
     assert queued.state == State.NEEDS_REVIEW
@@ -140,7 +143,7 @@ def test_a_confirmed_retry_records_what_the_operator_vouched_for(queued, operato
     Upload.objects.filter(pk=queued.pk).update(
         state=State.NEEDS_REVIEW, remote_filename="sales-1-a1.csv"
     )
-    services.upload_retry(
+    upload_retry(
         upload=queued,
         user=operator,
         confirmed_unknown_outcome=True,
@@ -221,11 +224,11 @@ def test_bulk_resolve_and_cancel_apply_one_note_to_each(team, operator):
 
 def test_bulk_needs_its_note_and_outcome_before_changing_anything(team, operator):
     (failed,) = _uploads_in(team, State.FAILED)
-    with pytest.raises(services.ServiceError, match="needs a note or reason"):
+    with pytest.raises(ServiceError, match="needs a note or reason"):
         uploads_bulk(
             uploads=[failed], user=operator, action=BulkAction.CANCEL, text=" "
         )
-    with pytest.raises(services.ServiceError, match="applied the updates"):
+    with pytest.raises(ServiceError, match="applied the updates"):
         uploads_bulk(
             uploads=[failed], user=operator, action=BulkAction.RESOLVE, text="Done"
         )

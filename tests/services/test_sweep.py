@@ -12,9 +12,9 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from portal.celery import app
-from uploads import services
 from uploads.models import Upload
 from uploads.services import delivery
+from uploads.services.delivery import upload_sweep
 
 State = Upload.State
 PUBLISH_SUBMIT = "uploads.services.delivery.publish_submit"
@@ -48,7 +48,7 @@ def test_a_task_waiting_behind_a_long_queue_is_not_published_again(overdue):
     _published(overdue, timedelta(seconds=50))
 
     with mock.patch(PUBLISH_SUBMIT) as publish:
-        assert services.upload_sweep()["requeued"] == 0
+        assert upload_sweep()["requeued"] == 0
 
     publish.assert_not_called()
 
@@ -57,7 +57,7 @@ def test_an_upload_whose_publish_failed_is_published_by_the_next_sweep(overdue):
     _published(overdue, None)
 
     with mock.patch(PUBLISH_SUBMIT) as publish:
-        assert services.upload_sweep()["requeued"] == 1
+        assert upload_sweep()["requeued"] == 1
 
     publish.assert_called_once_with(overdue.pk)
 
@@ -69,10 +69,10 @@ def test_a_task_published_long_ago_and_still_not_taken_is_lost(overdue):
     )
 
     with mock.patch(PUBLISH_SUBMIT) as publish:
-        assert services.upload_sweep()["requeued"] == 1
+        assert upload_sweep()["requeued"] == 1
         # Its republish counts as a publish: not again at the next sweep.
         Upload.objects.filter(pk=overdue.pk).update(published_at=timezone.now())
-        assert services.upload_sweep()["requeued"] == 0
+        assert upload_sweep()["requeued"] == 0
 
     publish.assert_called_once_with(overdue.pk)
 
@@ -84,7 +84,7 @@ def test_a_retry_published_long_ago_with_a_countdown_is_not_lost_when_just_due(
     _published(overdue, timedelta(minutes=10))
 
     with mock.patch(PUBLISH_SUBMIT) as publish:
-        assert services.upload_sweep()["requeued"] == 0
+        assert upload_sweep()["requeued"] == 0
 
     publish.assert_not_called()
 
@@ -96,7 +96,7 @@ def test_after_a_broker_restart_everything_overdue_is_published_again(overdue):
         mock.patch.object(delivery, "broker_restarted", return_value=True),
         mock.patch(PUBLISH_SUBMIT) as publish,
     ):
-        assert services.upload_sweep()["requeued"] == 1
+        assert upload_sweep()["requeued"] == 1
 
     publish.assert_called_once_with(overdue.pk)
 
@@ -127,10 +127,10 @@ def test_two_sweeps_never_run_at_once(overdue, settings):
     assert cache.add(delivery.SWEEP_LOCK, "held", timeout=60)  # a sweep running
 
     with mock.patch(PUBLISH_SUBMIT) as publish:
-        assert services.upload_sweep() == {"skipped": 1}
+        assert upload_sweep() == {"skipped": 1}
         publish.assert_not_called()
         cache.delete(delivery.SWEEP_LOCK)  # that sweep ends
-        assert services.upload_sweep()["requeued"] == 1
+        assert upload_sweep()["requeued"] == 1
     # The lock is let go when a sweep ends.
     assert cache.add(delivery.SWEEP_LOCK, "held", timeout=60)
     cache.clear()

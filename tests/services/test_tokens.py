@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from uploads.models import ApiToken, AuditEvent
-from uploads.services import ServiceError
+from uploads.services.errors import ServiceError
 from uploads.services.tokens import token_authenticate, token_create, token_revoke
 
 

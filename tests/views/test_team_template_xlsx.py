@@ -12,8 +12,9 @@ import pytest
 
 from tests.factories import PlanItemFactory
 from tests.helpers import login_url, post_file
-from uploads import csvformat, services
+from uploads import csvformat
 from uploads.models import Upload
+from uploads.services.drafts import upload_confirm, upload_create
 
 URL = "/teams/sales/template.xlsx"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,13 +54,13 @@ def test_it_lists_the_active_items_with_names_and_last_sent(
 ):
     plan_items[3].active = False
     plan_items[3].save()
-    sent = services.upload_create(
+    sent = upload_create(
         team=team,
         user=alice,
         data=b"External ID,Status,Current Value,As Of Date\n"
         b"SALES-Q4-01,At Risk,0.4,2026-10-31\n",
     )
-    services.upload_confirm(upload=sent, user=alice)
+    upload_confirm(upload=sent, user=alice)
     client.force_login(alice)
 
     rows = [

@@ -7,8 +7,8 @@ from __future__ import annotations
 from unittest import mock
 
 from tests.helpers import MESSY_CSV, post_file
-from uploads import services
 from uploads.models import Upload
+from uploads.services.drafts import upload_check_by_id
 
 State = Upload.State
 
@@ -47,7 +47,7 @@ def test_the_page_follows_the_check_to_the_preview(client, alice, plan_items, se
     assert "5,000 rows read" in waiting.content.decode()
     assert "HX-Refresh" not in waiting
 
-    services.upload_check_by_id(upload_id=upload.pk)
+    upload_check_by_id(upload_id=upload.pk)
     done = client.get(badge)
     assert done["HX-Refresh"] == "true"  # the page reloads with the preview
     preview = client.get(upload.get_absolute_url()).content.decode()

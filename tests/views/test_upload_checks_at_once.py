@@ -7,14 +7,14 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.pipeline import CLEAN_CSV
-from uploads import services
 from uploads.models import Upload
+from uploads.services.drafts import upload_receive
 
 URL = "/teams/sales/upload/"
 
 
 def _being_checked(team, user) -> Upload:
-    return services.upload_receive(team=team, user=user, data=CLEAN_CSV)
+    return upload_receive(team=team, user=user, data=CLEAN_CSV)
 
 
 def _post(client):

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from tests.factories import UploadFactory, UploadRowFactory
 from tests.helpers import login_url
-from uploads import services
 from uploads.models import Attempt, AuditEvent, Upload
+from uploads.services.audit import audit
 
 State = Upload.State
 
@@ -57,9 +57,7 @@ def test_it_shows_the_updates_the_calls_and_the_history(client, bob, team, alice
         outcome="queued",
         message="AchieveIt queued the file",
     )
-    services.audit(
-        action=AuditEvent.Action.SUBMIT_QUEUED, upload=upload, job_id="job-7"
-    )
+    audit(action=AuditEvent.Action.SUBMIT_QUEUED, upload=upload, job_id="job-7")
     client.force_login(bob)
     page = client.get(f"/uploads/{upload.public_id}/").content.decode()
     assert "<code>job-7</code>" in page

@@ -8,12 +8,12 @@ import pytest
 
 from tests.factories import UploadFactory
 from tests.helpers import MESSY_CSV, login_url
-from uploads import services
+from uploads.services.drafts import upload_create
 
 
 @pytest.fixture
 def upload(team, alice, plan_items):
-    return services.upload_create(
+    return upload_create(
         team=team, user=alice, data=MESSY_CSV, original_name="Q4 export (final).csv"
     )
 

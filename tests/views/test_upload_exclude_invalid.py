@@ -4,8 +4,8 @@ team's uploaders and staff get a new, clean draft; anyone else changes nothing."
 from __future__ import annotations
 
 from tests.helpers import login_url, state_of
-from uploads import services
 from uploads.models import Upload
+from uploads.services.drafts import upload_reject
 
 State = Upload.State
 
@@ -82,7 +82,7 @@ def test_it_rejects_get(client, alice, messy_draft):
 
 
 def test_a_discarded_draft_is_not_split_again(client, alice, messy_draft):
-    services.upload_reject(upload=messy_draft, user=alice)
+    upload_reject(upload=messy_draft, user=alice)
     client.force_login(alice)
     response = client.post(exclude_url(messy_draft), follow=True)
     assert "This upload is no longer a draft." in response.content.decode()

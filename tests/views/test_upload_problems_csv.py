@@ -8,8 +8,8 @@ import csv
 import io
 
 from tests.helpers import login_url
-from uploads import services
 from uploads.services import drafts
+from uploads.services.drafts import upload_create
 
 
 def problems_url(upload) -> str:
@@ -57,7 +57,7 @@ def test_cells_that_would_run_as_formulas_are_escaped(client, alice, team, plan_
         b"SALES-Q4-01,@SUM(A1),1,2026-10-31\n"
         b"SALES-Q4-02,On Track,-cmd,2026-10-31\n"
     )
-    upload = services.upload_create(team=team, user=alice, data=data)
+    upload = upload_create(team=team, user=alice, data=data)
     client.force_login(alice)
 
     rows = read_csv(client.get(problems_url(upload)))[1:]
@@ -76,7 +76,7 @@ def test_it_lists_the_problems_the_page_does_not_show(
     data = b"External ID,Status,Current Value,As Of Date\n" + b"".join(
         b"SALES-Q4-01,Nope,1,2026-10-%02d\n" % day for day in range(1, 11)
     )
-    upload = services.upload_create(team=team, user=alice, data=data)
+    upload = upload_create(team=team, user=alice, data=data)
     assert len(upload.findings) == 3
     client.force_login(alice)
 

@@ -4,8 +4,8 @@ uploaders and staff get a new draft checked again; anyone else changes nothing."
 from __future__ import annotations
 
 from tests.helpers import login_url, state_of
-from uploads import services
 from uploads.models import Upload
+from uploads.services.drafts import upload_create
 
 State = Upload.State
 # Row 5 Status and row 6 As Of Date of MESSY_CSV, set to their suggestions.
@@ -117,7 +117,7 @@ COMMENTED_MESSY = (
 def test_the_grid_has_a_comment_cell_and_keeps_the_comments(
     client, alice, team, plan_items
 ):
-    messy = services.upload_create(team=team, user=alice, data=COMMENTED_MESSY)
+    messy = upload_create(team=team, user=alice, data=COMMENTED_MESSY)
     client.force_login(alice)
     page = client.get(f"/uploads/{messy.public_id}/").content.decode()
     assert 'name="cell_3_4" value="Closed early"' in page
@@ -154,7 +154,7 @@ def test_a_json_draft_offers_no_grid_but_may_leave_out_its_bad_records(
         b' {"externalId": "IT-MIGRATION", "status": "Achieved",'
         b' "asOfDate": "2026-10-31", "comment": "Moved"}]'
     )
-    draft = services.upload_create(
+    draft = upload_create(
         team=team, user=alice, data=data, original_name="updates.json"
     )
     client.force_login(alice)
@@ -178,7 +178,7 @@ def test_a_file_with_its_columns_in_another_order_offers_no_grid(
         b"Status,External ID,As Of Date,Current Value\n"
         b"Acheived,SALES-Q4-01,2026-10-31,1\n"
     )
-    draft = services.upload_create(team=team, user=alice, data=data)
+    draft = upload_create(team=team, user=alice, data=data)
     client.force_login(alice)
     page = client.get(f"/uploads/{draft.public_id}/").content.decode()
     assert "Row 2, Status" in page

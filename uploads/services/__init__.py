@@ -1,63 +1,21 @@
-"""Every write the portal makes, by sub-domain (HackSoft's services layer).
+"""Every write the portal makes, one module per sub-domain (HackSoft's services
+layer). Views, tasks and commands import the module they call; this package
+re-exports nothing, so no import circle runs through it.
 
-- `drafts`: check a file and keep it as a draft; confirm, discard, leave out rows.
+- `drafts`: store a file or a form and check it into a draft; confirm, discard,
+  expire unsent drafts. `revisions`: a new draft from an old one (rows left out,
+  cells fixed in the browser, another sheet). `checks`: how many files are
+  checked at once. `column_mappings`: a team's saved mappings of foreign columns.
 - `delivery`: submit, poll, the sweep and the email about a problem.
-- `review`: staff retry, resolve and cancel.
-- `teams`: teams, users, memberships and the plan-item mapping.
-- `audit`: the append-only history every other module writes to.
+  `readback`: reading AchieveIt back to settle what an answer left unknown.
+- `review`: staff send again, resolve and cancel.
+- `teams`: teams, users, memberships and invitations. `mapping`: the plan-item
+  mapping (import, preview, activate). `plans`: AchieveIt plans linked to a team.
+  `reminders`: the weekly emails of stale items.
+- `api`: the script API's checks and submissions. `tokens`: its tokens.
+- `audit`: the append-only history every other module writes to. `archive`:
+  finished uploads written out before they are deleted.
+- `errors`: `ServiceError`, what a service raises for a person to read.
 
-Views, tasks and commands call these names; the state rules live only here.
+The state rules live only here (and in `Upload.ALLOWED_TRANSITIONS`).
 """
-
-from __future__ import annotations
-
-from uploads.services.audit import audit
-from uploads.services.delivery import (
-    notify_problem,
-    publish_poll,
-    publish_submit,
-    upload_poll,
-    upload_submit,
-    upload_sweep,
-)
-from uploads.services.drafts import (
-    FormAlreadySent,
-    check_later,
-    drafts_expire,
-    upload_check,
-    upload_check_by_id,
-    upload_confirm,
-    upload_create,
-    upload_create_from_form,
-    upload_receive,
-    upload_reject,
-)
-from uploads.services.errors import ServiceError
-from uploads.services.review import upload_cancel, upload_resolve, upload_retry
-from uploads.services.revisions import upload_exclude_invalid, upload_revise
-
-__all__ = [
-    "FormAlreadySent",
-    "ServiceError",
-    "audit",
-    "check_later",
-    "drafts_expire",
-    "notify_problem",
-    "publish_poll",
-    "publish_submit",
-    "upload_cancel",
-    "upload_check",
-    "upload_check_by_id",
-    "upload_confirm",
-    "upload_create",
-    "upload_create_from_form",
-    "upload_exclude_invalid",
-    "upload_poll",
-    "upload_receive",
-    "upload_reject",
-    "upload_resolve",
-    "upload_retry",
-    "upload_revise",
-    "upload_submit",
-    "upload_sweep",
-]

@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from uploads import services
 from uploads.forms import EntryTokenForm, entry_formset
 from uploads.permissions import can_upload, get_team_for
 from uploads.selectors.entry import entry_items, entry_plan_items
+from uploads.services.drafts import FormAlreadySent, upload_create_from_form
 from uploads.views.uploads import choose_team
 
 # Rows per page: each row posts seven fields, and Django refuses a request of more
@@ -45,14 +45,14 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
     elif request.method == "POST" and formset.is_valid():
         rows, lines = formset.updates()
         try:
-            upload = services.upload_create_from_form(
+            upload = upload_create_from_form(
                 team=team,
                 user=request.user,
                 rows=rows,
                 lines=lines,
                 form_token=str(token.cleaned_data["form_token"]),
             )
-        except services.FormAlreadySent as sent:
+        except FormAlreadySent as sent:
             messages.info(
                 request,
                 "This form was already sent, so nothing new was made: here is "

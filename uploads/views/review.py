@@ -24,8 +24,8 @@ from uploads.forms import (
 from uploads.models import Upload
 from uploads.permissions import Need, get_upload_for
 from uploads.selectors import review as selectors_review
-from uploads.services import ServiceError
 from uploads.services import review as actions
+from uploads.services.errors import ServiceError
 from uploads.views.readback import SendAgainForm  # read-back aware
 
 QUEUE_PAGE_SIZE = 25

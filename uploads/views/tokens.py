@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from uploads.forms import TokenCreateForm
 from uploads.models import ApiToken, Team
 from uploads.permissions import Need, access_to, get_team_for
-from uploads.services import ServiceError
+from uploads.services.errors import ServiceError
 from uploads.services.tokens import token_create, token_revoke
 
 

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from uploads.models import Upload
-from uploads.services import ServiceError
 from uploads.services.archive import archivable, uploads_archive
+from uploads.services.errors import ServiceError
 
 
 def _day(text: str) -> datetime.date:

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from uploads.models import Team
-from uploads.services import ServiceError
+from uploads.services.errors import ServiceError
 from uploads.services.tokens import token_create
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from uploads.services import ServiceError
+from uploads.services.errors import ServiceError
 from uploads.services.teams import team_create
 
 

@@ -9,7 +9,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from uploads.models import Membership, Team
-from uploads.services import ServiceError
+from uploads.services.errors import ServiceError
 from uploads.services.teams import (
     invitation_send,
     membership_set,

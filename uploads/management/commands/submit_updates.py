@@ -8,10 +8,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandParser
 
-from uploads import services
 from uploads.management.commands._base import PortalCommand
 from uploads.models import Team, Upload
 from uploads.permissions import can_upload
+from uploads.services.drafts import upload_confirm, upload_create, upload_reject
 
 
 class Command(PortalCommand):
@@ -57,7 +57,7 @@ class Command(PortalCommand):
         except OSError as error:
             self.usage_error(f"Cannot read {file}: {error.strerror}")
 
-        upload = services.upload_create(
+        upload = upload_create(
             team=team_obj,
             user=user_obj,
             data=data,
@@ -67,10 +67,10 @@ class Command(PortalCommand):
         for finding in upload.findings:
             self.stderr.write(f"{finding['severity']}: {finding['message']}")
         if not upload.is_sendable:
-            services.upload_reject(upload=upload, user=user_obj)
+            upload_reject(upload=upload, user=user_obj)
             self.stderr.write(f"Upload {upload.number} rejected: nothing was sent.")
             sys.exit(1)
-        services.upload_confirm(upload=upload, user=user_obj)
+        upload_confirm(upload=upload, user=user_obj)
         kind = "metric updates" if upload.kind == Upload.Kind.METRIC else "updates"
         self.stdout.write(f"Upload {upload.number} queued ({upload.row_count} {kind})")
         if not wait:
