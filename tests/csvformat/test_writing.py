@@ -196,9 +196,7 @@ REACHING_EACH_CODE: dict[str, bytes] = {
         {"xl/workbook.xml": b"<workbook/>", "xl/big.xml": bytes(10_000_000)}
     ),
     "file.workbook_fake": b"\x89PNG\r\n\x1a\n\x00\x00",
-    "sheet.choose": workbooks.xlsx(
-        {"A": [workbooks.HEADER], "B": [workbooks.HEADER]}
-    ),
+    "sheet.choose": workbooks.xlsx({"A": [workbooks.HEADER], "B": [workbooks.HEADER]}),
     "sheet.unknown": workbooks.xlsx({"A": [workbooks.HEADER]}),
     "sheet.none": workbooks.xlsx({"A": []}),
     "cell.error": workbooks.xlsx(
