@@ -18,10 +18,16 @@ the file's size), to show what the worker saves. Then one signed-in person's wor
    (big files go to the worker; checks at once are limited per token);
 4. 16 concurrent uploads of a 1 MB bad file from one uploader's session, over and
    over (over CHECK_IN_WORKER_BYTES, so checked by the worker; at most
-   CHECKS_PER_PERSON at once).
+   CHECKS_PER_PERSON at once);
+5. 13 concurrent clients of one viewer's session looping the full history export
+   (``/history/export.csv``, each file read to its end) of a team with 200,000
+   audit events: at most HISTORY_EXPORTS_PER_PERSON at once (the rest answered
+   429, tried again a second later), each cut at HISTORY_EXPORT_MAX_ROWS events
+   and read through a cursor.
 
 A scratch database `portal_bench_stall` is made and dropped. Run:
-``python -m bench.bench_stall [all|three|api|uploads]`` (one part; default all).
+``python -m bench.bench_stall [all|three|api|uploads|exports]`` (one part; default
+all).
 """
 
 from __future__ import annotations
@@ -49,6 +55,10 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 PASSWORD = "bench-stall-Passw0rd!"  # noqa: S105
 API_TOKEN = "bench-stall-api-token-0123456789abcdef"  # noqa: S105
 CLIENTS = 16
+# The history export attack (issue 20): 13 concurrent exports from one viewer's
+# session, of a team's history this long (twice HISTORY_EXPORT_MAX_ROWS' default).
+EXPORT_CLIENTS = 13
+HISTORY_EVENTS = 200_000
 ATTACK_SECONDS = float(os.environ.get("BENCH_STALL_SECONDS", "30"))
 # CHECK_IN_WORKER_BYTES for the worst-person attacks: the default (200 KB) unless
 # told; with 1000000 the 1 MB uploads are checked in the request (p99 1.7 s).
@@ -109,6 +119,36 @@ ApiToken.objects.create(
     token_hash=token_hash({API_TOKEN!r}), created_by=user,
 )
 """
+    manage(env, "shell", "-c", script)
+
+
+def _seed_history(env: dict[str, str], events: int = HISTORY_EVENTS) -> None:
+    """A viewer of the bench team, and `events` audit events of that team (one a
+    minute back from now), inserted by one INSERT ... SELECT: AuditEvent refuses
+    only updates and deletes."""
+    script = f"""
+from django.contrib.auth.models import User
+from django.db import connection
+from uploads.models import AuditEvent, Membership, Team
+team = Team.objects.get(slug="bench")
+viewer = User.objects.create_user("viewer", password={PASSWORD!r})
+Membership.objects.create(user=viewer, team=team, role="viewer")
+actions = ["membership.set", "plan_items.imported", "api_token.created",
+           "plan.linked", "team.created"]
+with connection.cursor() as cursor:
+    cursor.execute(
+        f"INSERT INTO {{AuditEvent._meta.db_table}}"
+        " (at, actor_id, actor_username, team_id, upload_id, upload_number,"
+        " action, details)"
+        " SELECT now() - make_interval(mins => n), NULL, 'uploader' || (n %% 3),"
+        " %s, NULL, NULL, (%s::text[])[1 + n %% 5],"
+        " jsonb_build_object('note', 'bench event ' || n)"
+        " FROM generate_series(1, %s) AS n",
+        [team.pk, actions, {events}],
+    )
+    cursor.execute("ANALYZE " + AuditEvent._meta.db_table)
+assert AuditEvent.objects.filter(team=team).count() >= {events}
+"""  # noqa: S608 (a script of the bench's own constants, no outside input)
     manage(env, "shell", "-c", script)
 
 
@@ -284,14 +324,18 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def _time_logins_while(url: str, attack_loop, seconds: float) -> dict[str, float]:
-    """Run `attack_loop(stop)` in CLIENTS threads for `seconds` while the login
-    page is loaded every 100 ms; the login figures and how the attack was answered."""
+def _time_logins_while(
+    url: str, attack_loop, seconds: float, clients: int = CLIENTS
+) -> dict[str, float]:
+    """Run `attack_loop(stop, answers)` in `clients` threads for `seconds` while
+    the login page is loaded every 100 ms; the login figures and how the attack was
+    answered (each loop appends an answer's status, or 0 for a stream it cut off
+    when told to stop)."""
     stop = threading.Event()
     answers: list[int] = []
     threads = [
         threading.Thread(target=attack_loop, args=(stop, answers), daemon=True)
-        for _ in range(CLIENTS)
+        for _ in range(clients)
     ]
     for thread in threads:
         thread.start()
@@ -313,6 +357,8 @@ def _time_logins_while(url: str, attack_loop, seconds: float) -> dict[str, float
         "calls": len(answers),
         "refused": sum(1 for code in answers if code == 429),
         "errors": sum(1 for code in answers if code >= 500),
+        "completed": sum(1 for code in answers if code == 200),
+        "cut": sum(1 for code in answers if code == 0),
     }
 
 
@@ -368,6 +414,46 @@ def upload_page_attack(env: dict[str, str], data: bytes) -> dict[str, float]:
         return _time_logins_while(url, loop, ATTACK_SECONDS)
 
 
+def history_export_attack(env: dict[str, str], data: bytes) -> dict[str, float]:
+    """EXPORT_CLIENTS clients of one viewer's session loop the full history export,
+    each reading the file to its end (`data` is unused: the attack reads)."""
+    _seed_history(env)
+    with _portal(env) as url:
+        session = _logged_in(url, "viewer")
+        rows: list[int] = []
+        cut_rows: list[int] = []
+
+        def loop(stop: threading.Event, answers: list[int]) -> None:
+            own = requests.Session()
+            own.cookies.update(session.cookies)
+            while not stop.is_set():
+                with own.get(
+                    f"{url}/history/export.csv", stream=True, timeout=120
+                ) as answer:
+                    if answer.status_code != 200:
+                        answers.append(answer.status_code)
+                        if answer.status_code == 429:
+                            # Retry-After says minutes; the person tries each second.
+                            time.sleep(1)
+                        continue
+                    lines = 0
+                    for chunk in answer.iter_content(chunk_size=65536):
+                        lines += chunk.count(b"\n")
+                        if stop.is_set():
+                            # Cut off by the bench's end, not by the portal.
+                            answers.append(0)
+                            cut_rows.append(lines)
+                            break
+                    else:
+                        answers.append(200)
+                        rows.append(lines)
+
+        figures = _time_logins_while(url, loop, ATTACK_SECONDS, EXPORT_CLIENTS)
+        figures["lines"] = max(rows, default=0)
+        figures["cut_lines"] = max(cut_rows, default=0)
+        return figures
+
+
 def _worst_person_rows(label: str, figures: dict[str, float]) -> list[tuple[str, str]]:
     verdict = "met" if figures["p99"] < 1 else "MISSED"
     return [
@@ -382,7 +468,18 @@ def _worst_person_rows(label: str, figures: dict[str, float]) -> list[tuple[str,
             f"{figures['calls']} answered in {ATTACK_SECONDS:.0f} s, "
             f"{figures['refused']} refused (429), {figures['errors']} errors (5xx)",
         ),
-    ]
+    ] + (
+        [
+            (
+                f"{label}: exports",
+                f"{figures['completed']} read whole ({figures['lines']:,} lines at "
+                f"most), {figures['cut']} cut off by the bench's end (after "
+                f"{figures['cut_lines']:,} lines at most)",
+            )
+        ]
+        if "lines" in figures
+        else []
+    )
 
 
 def run_worst_person(parts: set[str]) -> list[tuple[str, str]]:
@@ -400,6 +497,13 @@ def run_worst_person(parts: set[str]) -> list[tuple[str, str]]:
             f"{CLIENTS} concurrent 1 MB bad uploads (one person)",
             upload_page_attack,
             one_mb_bad_file(),
+        ),
+        (
+            "exports",
+            f"{EXPORT_CLIENTS} clients looping one viewer's history export "
+            f"({HISTORY_EVENTS:,} events)",
+            history_export_attack,
+            b"",
         ),
     ]
     for part, label, attack_with, data in attacks:
@@ -477,8 +581,8 @@ def main() -> None:
             "Stall attack: three worst-case files at once (gunicorn, 3 x 4 threads)",
             run(),
         )
-    parts = {"api", "uploads"} if part == "all" else {part}
-    if parts & {"api", "uploads"}:
+    parts = {"api", "uploads", "exports"} if part == "all" else {part}
+    if parts & {"api", "uploads", "exports"}:
         print_table(
             "Stall attack: one signed-in person's worst (gunicorn, 3 x 4 threads)",
             run_worst_person(parts),
