@@ -228,3 +228,17 @@ def test_too_many_records_is_one_error_in_records():
         " into files of at most 2 records."
     ]
     assert result.updates == []
+
+
+def test_a_csv_whose_first_id_starts_with_a_brace_stays_a_csv():
+    # Found by Hypothesis: an External ID '{' made the file read as JSON.
+    result = csvformat.parse(b"{,On Track,,2000-01-01\r\n")
+
+    assert result.source_format == "csv"
+    assert [u.external_id for u in result.updates] == ["{"]
+
+
+def test_an_object_is_still_told_to_be_an_array():
+    result = csvformat.parse(b' {"externalId": "SALES-1"}')
+
+    assert [f.code for f in result.findings] == ["json.not_array"]

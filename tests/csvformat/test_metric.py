@@ -124,10 +124,13 @@ def test_a_column_map_handed_in_reads_a_foreign_file():
 
     result = csvformat.parse(data, columns=columns)
 
+    # The column nothing is read from is said so (the mapping step's rule).
     assert [f.code for f in result.findings] == [
+        "column.left_out",
         "status.respelled",
         "value.percentage",
     ]
+    assert "Column A (Owner) is left out" in result.findings[0].message
     assert result.updates == [Update("SALES-1", "On Track", Decimal("0.45"), OCT_31)]
 
 

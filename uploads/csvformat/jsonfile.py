@@ -85,15 +85,17 @@ _JSON_CONTENT_TYPE = "application/json"
 def looks_like_json(data: bytes, content_type: str | None = None) -> bool:
     """True for a file to read as JSON: ``content_type`` says ``application/json``
     (with any parameters), or its text starts (after a byte order mark and blanks)
-    with ``{`` or with ``[`` followed by ``{``, ``[``, ``"`` or ``]``. A CSV file
-    whose first External ID starts with ``[`` ("[Q4] Sales") stays a CSV file."""
+    with ``{`` followed by ``"`` or ``}`` (an object), or with ``[`` followed by
+    ``{``, ``[``, ``"`` or ``]``. A CSV file whose first External ID starts with
+    ``[`` or ``{`` ("[Q4] Sales", "{A}") stays a CSV file: an External ID holds no
+    quotation mark."""
     if content_type and content_type.partition(";")[0].strip().lower() == (
         _JSON_CONTENT_TYPE
     ):
         return True
     head = data[:256].removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
     if head.startswith(b"{"):
-        return True
+        return head[1:].lstrip(b" \t\r\n")[:1] in (b"", b'"', b"}")
     if not head.startswith(b"["):
         return False
     after = head[1:].lstrip(b" \t\r\n")
