@@ -192,8 +192,10 @@ def _retry_sentence(details: dict[str, Any]) -> str:
     the file (HTTP 500); it is sent again in 2 seconds"."""
     code = details.get("status_code")
     delay = details.get("delay_seconds")
-    if not delay:
+    if delay is None:  # events written before the delay was kept
         later = "later"
+    elif delay < 1:  # full jitter may draw no wait at all
+        later = "at once"
     elif delay < 120:
         later = f"in {count(delay, 'second')}"
     else:
