@@ -75,9 +75,19 @@ def test_a_command_that_dies_is_started_again(supervise):
     assert "exited with status 137; starting it again in 1 s" in log.read_text()
 
 
-def test_a_stop_signal_stops_the_command_and_starts_nothing_again(supervise):
-    wrapper, log = supervise(SLEEPER)
+def test_a_stop_signal_stops_the_command_and_starts_nothing_again(supervise, tmp_path):
+    # The signal must find the command running, not still starting its
+    # interpreter (a Ctrl-C there ends it with status 1, not by the signal).
+    ready = tmp_path / "ready"
+    sleeper = [
+        sys.executable,
+        "-c",
+        "import pathlib, sys, time; pathlib.Path(sys.argv[1]).touch(); time.sleep(600)",
+        str(ready),
+    ]
+    wrapper, log = supervise(sleeper)
     [child] = wait_until(lambda: started_pids(log), timeout=10)
+    wait_until(ready.exists, timeout=10)
 
     wrapper.send_signal(signal.SIGINT)
 
