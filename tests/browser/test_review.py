@@ -111,7 +111,7 @@ def test_an_operator_clears_a_queue_of_failures(
 
     # With the tick and the upload number it is sent again, once.
     page.check("input[name=checked]")
-    page.fill("input[name=upload_number]", str(unknown.pk))
+    page.fill("input[name=upload_number]", str(unknown.number))
     page.fill("textarea[name=note]", "Not in AchieveIt's import list")
     page.click("[data-testid=send-again-confirm]")
     page.wait_for_url("**/review/")
