@@ -178,6 +178,7 @@ def upload_remap(
         content_type_for,
         save_draft,
     )
+    from uploads.services.revisions import replace_draft
 
     if upload.state != State.DRAFT:
         raise ServiceError("This upload is no longer a draft.")
@@ -201,10 +202,7 @@ def upload_remap(
     )
     findings = [mapped_note(), *result.findings[:MAX_STORED_FINDINGS]]
     with transaction.atomic():
-        if not upload.transition(
-            expected=State.DRAFT, state=State.REJECTED, finished_at=timezone.now()
-        ):
-            raise ServiceError("This upload is no longer a draft.")
+        replace_draft(upload)
         revision = save_draft(
             team=upload.team,
             user=user,

@@ -44,10 +44,7 @@ def upload_choose_sheet(
             "That sheet is not in this workbook. Choose one of the sheets listed."
         )
     with transaction.atomic():
-        if not upload.transition(
-            expected=State.DRAFT, state=State.REJECTED, finished_at=timezone.now()
-        ):
-            raise ServiceError("This upload is no longer a draft.")
+        replace_draft(upload)
         chosen = Upload.objects.create(
             team=upload.team,
             created_by=user,
@@ -70,6 +67,15 @@ def upload_choose_sheet(
         drafts.check_later(chosen)
         return chosen
     return drafts.upload_check(upload=chosen, data=data)
+
+
+def replace_draft(upload: Upload) -> None:
+    """Close a draft that a revision replaces (inside the revision's transaction);
+    raises ServiceError when it is no longer a draft, so nothing is made twice."""
+    if not upload.transition(
+        expected=State.DRAFT, state=State.REJECTED, finished_at=timezone.now()
+    ):
+        raise ServiceError("This upload is no longer a draft.")
 
 
 def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
@@ -106,10 +112,7 @@ def upload_exclude_invalid(*, upload: Upload, user: AbstractBaseUser) -> Upload:
         "left_out": [{"line": line, "external_id": ext} for line, ext in left_out],
     }
     with transaction.atomic():
-        if not upload.transition(
-            expected=State.DRAFT, state=State.REJECTED, finished_at=timezone.now()
-        ):
-            raise ServiceError("This upload is no longer a draft.")
+        replace_draft(upload)
         clean = save_draft(
             team=upload.team,
             user=user,
@@ -231,10 +234,7 @@ def upload_revise(
         findings = renumbered(findings, by_index, external_ids)
     fixed = sum(len(cells) for cells in corrections.values())
     with transaction.atomic():
-        if not upload.transition(
-            expected=State.DRAFT, state=State.REJECTED, finished_at=timezone.now()
-        ):
-            raise ServiceError("This upload is no longer a draft.")
+        replace_draft(upload)
         revision = save_draft(
             team=upload.team,
             user=user,
