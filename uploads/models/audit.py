@@ -63,6 +63,7 @@ class AuditEvent(models.Model):
         PLAN_LINKED = "plan.linked", "AchieveIt plan linked"
         PLAN_UNLINKED = "plan.unlinked", "AchieveIt plan unlinked"
         PLAN_ITEMS_SYNCED = "plan_items.synced", "Plan items synced from AchieveIt"
+        TEAM_REMINDERS_SET = "team.reminders_set", "Weekly reminders changed"
         UPLOAD_READ_BACK = "upload.read_back", "Read back from AchieveIt"
         USER_CREATED_AT_SIGN_IN = (
             "user.created_at_sign_in",

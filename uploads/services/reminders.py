@@ -26,13 +26,14 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from uploads.models import Membership, PersonReminder, PlanItem, Team
+from uploads.models import AuditEvent, Membership, PersonReminder, PlanItem, Team
 from uploads.selectors.items import stale_q
+from uploads.services.audit import audit
 from uploads.wording import emails
 
 logger = logging.getLogger(__name__)
@@ -231,9 +232,28 @@ def opted_out(user: AbstractBaseUser) -> bool:
     return PersonReminder.objects.filter(user=user, opted_out=True).exists()
 
 
-def set_team_reminders(*, team: Team, on: bool, weekday: int) -> None:
-    """A manager's switch for the team: reminders on or off, and the weekday."""
+def set_team_reminders(
+    *, team: Team, on: bool, weekday: int, actor: AbstractBaseUser | None = None
+) -> None:
+    """A manager's switch for the team: reminders on or off, and the weekday.
+    A change is an audited event (a save that changes nothing is not)."""
     if weekday not in range(7):
         raise ValueError("weekday must be 0 (Monday) .. 6 (Sunday)")
-    Team.objects.filter(pk=team.pk).update(reminders_on=on, reminder_weekday=weekday)
+    with transaction.atomic():
+        before = Team.objects.select_for_update().get(pk=team.pk)
+        if (before.reminders_on, before.reminder_weekday) == (on, weekday):
+            team.reminders_on, team.reminder_weekday = on, weekday
+            return
+        Team.objects.filter(pk=team.pk).update(
+            reminders_on=on, reminder_weekday=weekday
+        )
+        audit(
+            action=AuditEvent.Action.TEAM_REMINDERS_SET,
+            team=team,
+            actor=actor,
+            on=on,
+            weekday=weekday,
+            was_on=before.reminders_on,
+            was_weekday=before.reminder_weekday,
+        )
     team.reminders_on, team.reminder_weekday = on, weekday

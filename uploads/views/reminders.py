@@ -24,7 +24,9 @@ def team_reminders(request: HttpRequest, slug: str) -> HttpResponse:
     on = request.POST.get("reminders_on") == "on"
     try:
         weekday = int(request.POST.get("reminder_weekday", ""))
-        reminders.set_team_reminders(team=team, on=on, weekday=weekday)
+        reminders.set_team_reminders(
+            team=team, on=on, weekday=weekday, actor=request.user
+        )
     except ValueError:
         messages.warning(request, "Choose a weekday for the reminders.")
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from uploads.models import AuditEvent
+from uploads.models import AuditEvent, Team
 from uploads.wording.common import count, with_article
 from uploads.wording.uploads import problem_in_words
 
@@ -164,6 +164,12 @@ def sentence(event: AuditEvent) -> str:
                 f"({details.get('created', 0)} new, "
                 f"{details.get('updated', 0)} changed{flagged})"
             )
+        case Action.TEAM_REMINDERS_SET:
+            if not details.get("on"):
+                return f"{someone} turned the weekly reminders off"
+            days = dict(Team._meta.get_field("reminder_weekday").choices)
+            day = days.get(details.get("weekday"), "week")
+            return f"{someone} turned the weekly reminders on, sent every {day}"
         case Action.UPLOAD_READ_BACK:
             return f"The portal read the updates back from AchieveIt{said}"
         case Action.ADMIN_CHANGED:
