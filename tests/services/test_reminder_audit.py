@@ -55,3 +55,10 @@ def test_the_team_page_switch_records_the_manager(client, team: Team):
     [event] = events(team)
     assert event.actor == mona
     assert sentence(event) == "mona turned the weekly reminders on, sent every Monday"
+
+
+def test_every_page_links_a_person_to_their_reminder_switch(client, alice):
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    link = page.split('data-testid="menu-reminders"')[0].rsplit("<a ", 1)[1]
+    assert 'href="/reminders/"' in link
