@@ -166,6 +166,39 @@ def test_the_export_says_the_kind_and_the_items_comment(client, team, alice):
     assert row["comment"] == "'=1+1 up"
 
 
+def test_an_export_reads_in_the_same_queries_however_many_uploads(
+    client, team, alice, django_assert_max_num_queries
+):
+    """The export reads only the upload fields its rows show (a big bad file's
+    findings and text are not read again for each of its events), and not one
+    field is fetched later, row by row."""
+    for _ in range(2):
+        audit(
+            action=AuditEvent.Action.UPLOAD_CONFIRMED,
+            upload=UploadFactory(team=team, created_by=alice, row_count=3),
+            actor=alice,
+        )
+    client.force_login(alice)
+    with django_assert_max_num_queries(12) as few:
+        assert len(read_csv(client.get("/history/export.csv"))) == 2
+    (read,) = [query["sql"] for query in few if '"uploads_auditevent"' in query["sql"]]
+    assert '"row_count"' in read
+    assert '"findings"' not in read
+    assert '"normalized_csv"' not in read
+    for _ in range(6):
+        audit(
+            action=AuditEvent.Action.UPLOAD_CONFIRMED,
+            upload=UploadFactory(team=team, created_by=alice, row_count=3),
+            actor=alice,
+        )
+
+    with django_assert_max_num_queries(len(few)):
+        rows = read_csv(client.get("/history/export.csv"))
+
+    assert len(rows) == 8
+    assert {row["description"] for row in rows} == {"alice sent 3 updates"}
+
+
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
@@ -224,6 +257,8 @@ def test_one_person_runs_at_most_two_exports_at_once(
     assert third["Retry-After"] == str(settings.HISTORY_EXPORT_LEASE_SECONDS)
     page = third.content.decode()
     assert "You already have 2 exports of the history downloading" in page
+    assert "Wait for one of them to finish" in page
+    assert 'href="/history/"' in page  # back to the history
     # Another person's exports are theirs to count.
     client.force_login(bob)
     assert client.get("/history/export.csv").status_code == 200
@@ -264,3 +299,23 @@ def test_a_slot_whose_stream_died_frees_itself_after_the_lease(
     later = time.time() + 61
     with mock.patch("django.core.cache.backends.locmem.time.time", return_value=later):
         assert client.get("/history/export.csv").status_code == 200
+
+
+def test_a_refused_export_is_a_light_page_that_keeps_the_filters(
+    client, history, alice, counted, settings, django_assert_max_num_queries
+):
+    settings.HISTORY_EXPORTS_PER_PERSON = 1
+    client.force_login(alice)
+    assert client.get("/history/export.csv?action=upload.created").status_code == 200
+
+    # What a person looping exports is answered: no history read, no navigation
+    # (the session and the user only), however many times they ask.
+    with django_assert_max_num_queries(2):
+        refused = client.get("/history/export.csv?action=upload.created")
+
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    assert "You already have 1 export of the history downloading" in page
+    assert "Wait for it to finish" in page
+    assert 'href="/history/?action=upload.created"' in page
+    assert 'data-testid="event"' not in page

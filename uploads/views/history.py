@@ -13,16 +13,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from redis.exceptions import RedisError
 
 from uploads.csvformat.exports import served_lines
 from uploads.filters import HistoryFilter
-from uploads.models import AuditEvent
+from uploads.models import AuditEvent, Upload
 from uploads.permissions import team_accesses
 from uploads.selectors import history as selectors_history
 from uploads.views.downloads import download
+from uploads.wording import history as wording
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +45,8 @@ CSV_HEADER = [
 
 @login_required
 @require_GET
-def history(request: HttpRequest, *, too_many_exports: bool = False) -> HttpResponse:
-    """The history page; with `too_many_exports` (from the export) a 429 saying
-    the person's exports already running must end first."""
+def history(request: HttpRequest) -> HttpResponse:
+    """The history page: the filtered events, a page at a time."""
     filterset = HistoryFilter(request.GET, user=request.user)
     if not filterset.is_valid():
         return _render(request, filterset, status=400)
@@ -59,8 +61,6 @@ def history(request: HttpRequest, *, too_many_exports: bool = False) -> HttpResp
         )
     except selectors_history.InvalidCursor:
         return _render(request, filterset, status=400, broken_link=True)
-    if too_many_exports:
-        return _render(request, filterset, page=page, status=429, too_many_exports=True)
     return _render(request, filterset, page=page)
 
 
@@ -71,7 +71,6 @@ def _render(
     page: selectors_history.HistoryPage | None = None,
     status: int = 200,
     broken_link: bool = False,
-    too_many_exports: bool = False,
 ) -> HttpResponse:
     query = request.GET.copy()
     for name in PAGE_PARAMS:
@@ -81,8 +80,6 @@ def _render(
         "page": page,
         "query": query.urlencode(),
         "broken_link": broken_link,
-        "too_many_exports": too_many_exports,
-        "exports_per_person": settings.HISTORY_EXPORTS_PER_PERSON,
         "export_max_rows": settings.HISTORY_EXPORT_MAX_ROWS,
         "paged": any(request.GET.get(name) for name in PAGE_PARAMS),
     }
@@ -105,21 +102,74 @@ def history_export(request: HttpRequest) -> HttpResponse:
         return _render(request, filterset, status=400)
     lease = ExportLease.take(request.user.pk)
     if lease is None:
-        response = history(request, too_many_exports=True)
-        response["Retry-After"] = str(settings.HISTORY_EXPORT_LEASE_SECONDS)
-        return response
+        return _too_many_exports(request)
     events = selectors_history.history(
         user=request.user, filters=filterset.form.cleaned_data
-    )
+    ).only(*EXPORTED_FIELDS)
     stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
     limit = settings.HISTORY_EXPORT_MAX_ROWS
     # One row past the cap tells whether there was more; the slice keeps the
     # server-side cursor (PostgreSQL) from reading further.
     rows = _capped(_csv_rows(events[: limit + 1].iterator(chunk_size=2000)), limit)
     return download(
-        lease.released_after(served_lines(CSV_HEADER, rows)),
+        lease.released_after(_batched(served_lines(CSV_HEADER, rows))),
         filename=f"history-{stamp}.csv",
     )
+
+
+# What a row of the export reads, and nothing more: an upload's own file and
+# findings (normalized_csv, findings: megabytes for a big bad file) would
+# otherwise be read and decoded again for each of its events.
+EXPORTED_FIELDS = (
+    "at",
+    "actor_username",
+    "team__name",
+    "upload__kind",
+    "upload__row_count",
+    "upload__team_number",
+    "upload_number",
+    "action",
+    "details",
+)
+ACTION_LABELS = dict(AuditEvent.Action.choices)
+KIND_LABELS = dict(Upload.Kind.choices)
+# Lines sent to the server at once: one write a line would be a system call,
+# and a pass through the response's encoding, for each of 100,000 events.
+BATCH_BYTES = 64 * 1024
+
+
+def _batched(lines: Iterator[str], size: int = BATCH_BYTES) -> Iterator[str]:
+    """`lines` joined into pieces of about `size` characters."""
+    batch: list[str] = []
+    length = 0
+    for line in lines:
+        batch.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(batch)
+            batch, length = [], 0
+    if batch:
+        yield "".join(batch)
+
+
+def _too_many_exports(request: HttpRequest) -> HttpResponse:
+    """The 429 for an export past the person's HISTORY_EXPORTS_PER_PERSON: a small
+    page of its own, the reason in words and a link back to the history with the
+    same filters. Rendered without the request (no navigation, no queries), as
+    it is what a person looping exports gets: their worst must stay cheap."""
+    query = request.GET.urlencode()
+    page = render_to_string(
+        "history/too_many_exports.html",
+        {
+            "title": wording.TOO_MANY_EXPORTS_TITLE,
+            "message": wording.too_many_exports(settings.HISTORY_EXPORTS_PER_PERSON),
+            "back": reverse("history") + (f"?{query}" if query else ""),
+            "back_label": wording.BACK_TO_HISTORY,
+        },
+    )
+    response = HttpResponse(page, status=429)
+    response["Retry-After"] = str(settings.HISTORY_EXPORT_LEASE_SECONDS)
+    return response
 
 
 def _capped(
@@ -200,16 +250,19 @@ class _LeasedLines:
 
 
 def _csv_rows(events: Iterable[AuditEvent]) -> Iterator[tuple[object, ...]]:
-    """Each event as a row of the export, in the order of CSV_HEADER."""
+    """Each event as a row of the export, in the order of CSV_HEADER (the labels
+    from dicts made once: `get_FOO_display` flattens the choices on each call)."""
+    zone = timezone.get_current_timezone()
     for event in events:
+        upload = event.upload
         yield (
-            timezone.localtime(event.at).isoformat(),
+            event.at.astimezone(zone).isoformat(),
             event.team.name if event.team else "",
             event.actor_name,
-            event.get_action_display(),
+            ACTION_LABELS.get(event.action, event.action),
             event.sentence,
-            event.upload_number or event.upload_id or "",
-            event.upload.get_kind_display() if event.upload else "",
+            event.upload_number or (upload.number if upload else "") or "",
+            KIND_LABELS.get(upload.kind, upload.kind) if upload else "",
             # Filled when the export is narrowed to one External ID.
             getattr(event, "item_comment", None) or "",
             details_text(event.details),

@@ -220,3 +220,18 @@ def _shown(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value) or "(none)"
     return str(value)
+
+
+TOO_MANY_EXPORTS_TITLE = "Your exports of the history are still running"
+BACK_TO_HISTORY = "Back to the history"
+
+
+def too_many_exports(per_person: int) -> str:
+    """Why a person's next export of the history is refused (429): the ones they
+    already have downloading must end first."""
+    them = "it" if per_person == 1 else "one of them"
+    return (
+        f"You already have {count(per_person, 'export')} of the history downloading, "
+        f"the most one person may run at once. Wait for {them} to finish (or a few "
+        "minutes if one was cut off), then export again."
+    )
