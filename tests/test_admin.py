@@ -17,6 +17,7 @@ from uploads.models import (
     AuditEvent,
     Membership,
     PlanItem,
+    SignInIdentity,
     Team,
     Upload,
     UploadRow,
@@ -335,6 +336,14 @@ def test_a_user_made_staff_there_is_an_audit_event_without_the_password(
     )
     data.pop("date_joined")
     data.pop("last_login", None)
+    for inline in page.context["inline_admin_formsets"]:  # as the page posts them
+        management = inline.formset.management_form
+        data.update(
+            {
+                management.add_prefix(name): value
+                for name, value in management.initial.items()
+            }
+        )
 
     response = admin_client.post(f"/admin/auth/user/{alice.pk}/change/", data)
     assert response.status_code == 302
@@ -413,3 +422,40 @@ def test_plan_items_deleted_in_bulk_are_one_event_each(admin_client, plan_items)
     assert sorted(event.details["object_id"] for event in events) == sorted(chosen)
     assert {event.details["operation"] for event in events} == {"deleted"}
     assert not PlanItem.objects.filter(pk__in=chosen).exists()
+
+
+def test_an_operator_sees_and_may_remove_a_users_sign_in_identity(admin_client, alice):
+    identity = SignInIdentity.objects.create(
+        user=alice, issuer="https://idp.example.test", subject="alice-at-idp"
+    )
+    User.objects.filter(pk=alice.pk).update(
+        date_joined=alice.date_joined.replace(microsecond=0)
+    )
+    page = admin_client.get(f"/admin/auth/user/{alice.pk}/change/")
+    assert "alice-at-idp" in page.content.decode()
+    formset = page.context["inline_admin_formsets"][0].formset
+    assert formset.max_num == 0  # removed here, never added or edited by hand
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None
+        and name not in ("groups", "user_permissions", "date_joined", "last_login")
+    }
+    data.update(
+        {
+            "is_active": "on",
+            "date_joined_0": form.initial["date_joined"].strftime("%Y-%m-%d"),
+            "date_joined_1": form.initial["date_joined"].strftime("%H:%M:%S"),
+        }
+    )
+    management = formset.management_form
+    data.update({management.add_prefix(k): v for k, v in management.initial.items()})
+    data[f"{formset.prefix}-0-id"] = str(identity.pk)
+    data[f"{formset.prefix}-0-user"] = str(alice.pk)
+    data[f"{formset.prefix}-0-DELETE"] = "on"
+    response = admin_client.post(f"/admin/auth/user/{alice.pk}/change/", data)
+    assert response.status_code == 302, response.context["errors"]
+    assert not SignInIdentity.objects.exists()
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.ADMIN_CHANGED).last()
+    assert event.details["operation"] == "deleted"

@@ -359,3 +359,41 @@ def test_local_passwords_for_staff_only(settings, db, alice, operator, client):
     assert allowed.status_code == 302
     assert signed_in_as(client) == "operator"
     assert "Operators only" in Client().get("/accounts/login/").content.decode()
+
+
+def test_the_providers_sub_finds_the_account_after_the_address_changes(provider, alice):
+    sign_in(Client(), provider, alice.email, sub="alice-at-idp")
+    identity = alice.identities.get()
+    assert (identity.issuer, identity.subject) == (ISSUER, "alice-at-idp")
+
+    client = Client()
+    response = sign_in(client, provider, "alice.new@example.org", sub="alice-at-idp")
+    assert response.status_code == 302
+    assert signed_in_as(client) == "alice"
+    alice.refresh_from_db()
+    assert alice.email == "alice.new@example.org"  # followed, no second account
+    assert User.objects.count() == 1
+
+
+def test_an_address_given_to_someone_else_does_not_open_the_old_account(
+    provider, alice
+):
+    sign_in(Client(), provider, alice.email, sub="alice-at-idp")
+    # Alice left; the provider gave her address to a new person.
+    client = Client()
+    response = sign_in(client, provider, alice.email, sub="someone-new")
+    assert response.status_code == 403
+    assert "used by another person at Example Corp" in " ".join(
+        response.content.decode().split()
+    )
+    assert signed_in_as(client) is None
+    assert alice.identities.get().subject == "alice-at-idp"
+
+
+def test_an_operator_removing_the_identity_lets_the_email_match_again(provider, alice):
+    sign_in(Client(), provider, alice.email, sub="old-sub")
+    alice.identities.all().delete()  # what the user admin's inline does
+    client = Client()
+    assert sign_in(client, provider, alice.email, sub="new-sub").status_code == 302
+    assert signed_in_as(client) == "alice"
+    assert alice.identities.get().subject == "new-sub"

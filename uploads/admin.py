@@ -26,6 +26,7 @@ from uploads.models import (
     AuditEvent,
     Membership,
     PlanItem,
+    SignInIdentity,
     Team,
     Upload,
     UploadRow,
@@ -194,10 +195,27 @@ class MembershipAdmin(AuditedAdmin):
 admin.site.unregister(User)
 
 
+class SignInIdentityInline(admin.TabularInline):
+    """Who the person is at the organization's provider. An operator may remove
+    one (the provider gave the person a new `sub`): the next sign-in then matches
+    the account by its verified email again. Never added or edited by hand."""
+
+    model = SignInIdentity
+    extra = 0
+    fields = readonly_fields = ["issuer", "subject", "created_at", "last_sign_in_at"]
+    verbose_name = "sign-in with the organization"
+    verbose_name_plural = "sign-ins with the organization"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(User)
 class AuditedUserAdmin(AuditedAdmin, UserAdmin):
     """Django's user admin, audited. A user who acted in the portal cannot be
     deleted (their events and uploads PROTECT them): deactivate them instead."""
+
+    inlines = [SignInIdentityInline]
 
     def get_deleted_objects(
         self, objs: Any, request: HttpRequest

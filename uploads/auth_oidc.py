@@ -6,7 +6,9 @@ in the session, RS256 keys from the provider's JWKS), with what the portal adds:
 - endpoints read from the provider's discovery document (cached), unless set;
 - the ID token's issuer, audience, expiry and signature all checked (the library
   leaves the audience unchecked and lets some token errors through as 500s);
-- a person matched to an existing account by a *verified* email only; someone
+- a person found by the provider's `sub` once they signed in (SignInIdentity),
+  and the first time matched to an existing account by a *verified* email only,
+  never to an account another `sub` already signed in to; someone
   with no account and no team is told to ask a manager, and no user is created;
 - teams and roles from the groups claim (settings.OIDC_TEAM_GROUPS), applied at
   each sign-in, every change audited;
@@ -40,11 +42,12 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
-from uploads.models import AuditEvent, Membership, Team
+from uploads.models import AuditEvent, Membership, SignInIdentity, Team
 from uploads.services.audit import audit
 from uploads.services.teams import _free_username
 
@@ -275,10 +278,7 @@ class OIDCBackend(OIDCAuthenticationBackend):
             # Never matched to an account: anyone could claim its address.
             raise SignInRefused("unverified_email")
         with transaction.atomic():
-            users = list(self.UserModel.objects.filter(email__iexact=email)[:2])
-            if len(users) > 1:
-                raise SignInRefused("ambiguous_email")
-            user = users[0] if users else None
+            user, identity = self._find_user(claims, email)
             if user is not None and not user.is_active:
                 raise SignInRefused("inactive")
             groups = _groups(claims)
@@ -286,12 +286,36 @@ class OIDCBackend(OIDCAuthenticationBackend):
                 if not _wanted_roles(groups):
                     raise NoTeam("no_team")
                 user = self._create_user(claims, email)
+            _remember_identity(user, identity, str(claims["sub"]), email)
             apply_team_groups(user, groups)
         # After the block: a role taken away stays taken away, even when it was
         # the last one and the person is therefore not let in.
         if not user.is_staff and not user.memberships.exists():
             raise NoTeam("no_team")
         return user
+
+    def _find_user(
+        self, claims: dict[str, Any], email: str
+    ) -> tuple[AbstractBaseUser | None, SignInIdentity | None]:
+        """The account for these claims: by the provider's `sub` first (it never
+        changes), else by the verified email, unless that account already signed
+        in as another `sub` of this provider (the address was given to someone
+        else). (None, None) for someone the portal does not know yet."""
+        identity = (
+            SignInIdentity.objects.select_for_update()
+            .select_related("user")
+            .filter(issuer=issuer(), subject=str(claims["sub"]))
+            .first()
+        )
+        if identity is not None:
+            return identity.user, identity
+        users = list(self.UserModel.objects.filter(email__iexact=email)[:2])
+        if len(users) > 1:
+            raise SignInRefused("ambiguous_email")
+        user = users[0] if users else None
+        if user is not None and user.identities.filter(issuer=issuer()).exists():
+            raise SignInRefused("email_of_another_person")
+        return user, None
 
     def _create_user(self, claims: dict[str, Any], email: str) -> AbstractBaseUser:
         wanted = claims.get("preferred_username")
@@ -313,6 +337,26 @@ class OIDCBackend(OIDCAuthenticationBackend):
             username=username,
         )
         return user
+
+
+def _remember_identity(
+    user: AbstractBaseUser, identity: SignInIdentity | None, subject: str, email: str
+) -> None:
+    """Keep (or refresh) who the person is at the provider; an address the
+    provider changed is followed, unless another account here holds it."""
+    now = timezone.now()
+    if identity is None:
+        SignInIdentity.objects.create(
+            user=user, issuer=issuer(), subject=subject, last_sign_in_at=now
+        )
+        return
+    identity.last_sign_in_at = now
+    identity.save(update_fields=["last_sign_in_at"])
+    if user.email.lower() != email.lower():
+        taken = get_user_model().objects.filter(email__iexact=email).exclude(pk=user.pk)
+        if not taken.exists():
+            user.email = email
+            user.save(update_fields=["email"])
 
 
 class StaffOnlyModelBackend(ModelBackend):

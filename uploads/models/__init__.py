@@ -2,7 +2,7 @@
 ``uploads.models`` as before (migrations name ``uploads.models.<function>``).
 
 - ``teams``: Team, Membership (roles), PlanItem, PersonReminder, TeamPlan,
-  ColumnMapping, and the rule against control characters in names.
+  ColumnMapping, SignInIdentity, and the rule against control characters in names.
 - ``uploads``: Upload (its states and ALLOWED_TRANSITIONS), UploadRow, Attempt.
 - ``api``: ApiToken, ApiIdempotencyKey.
 - ``audit``: AuditEvent, the append-only history.
@@ -17,6 +17,7 @@ from uploads.models.teams import (
     Membership,
     PersonReminder,
     PlanItem,
+    SignInIdentity,
     Team,
     TeamPlan,
     validate_no_control_characters,
@@ -34,6 +35,7 @@ __all__ = [
     "Membership",
     "PersonReminder",
     "PlanItem",
+    "SignInIdentity",
     "Team",
     "TeamPlan",
     "TransitionNotAllowed",

@@ -242,3 +242,31 @@ class ColumnMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team.slug}: {', '.join(self.header)}"
+
+
+class SignInIdentity(models.Model):
+    """Who a person is at the organization's OpenID Connect provider: the
+    issuer's `sub`, which never changes, where an email address may change or be
+    given to someone else. Stored at the first sign-in; later sign-ins find the
+    account by it first, and an address now held by another `sub` is refused."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identities"
+    )
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "subject"], name="identity_issuer_subject_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "issuer"], name="identity_one_per_user_and_issuer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"
