@@ -1,6 +1,7 @@
 """An Idempotency-Key replays its first answer only for the very same request
-(method, path and body): another file under the same key is a 422 that says so,
-never the first answer passed off as this file's (issue 20)."""
+(method, path, body and ?sheet=, whose tests are in test_api_sheets.py): another
+file under the same key is a 422 that says so, never the first answer passed off
+as this file's (issue 20)."""
 
 from __future__ import annotations
 

@@ -14,6 +14,13 @@ from openapi_spec_validator import validate
 from tests.helpers import login_url
 
 BASE = "https://updates.example.org"
+# The workbook bodies the API reads (uploads/views/api.py's _WORKBOOK_TYPES).
+WORKBOOK_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel.sheet.macroEnabled.12",
+    "application/vnd.ms-excel",
+    "application/vnd.oasis.opendocument.spreadsheet",
+}
 
 
 @pytest.fixture
@@ -56,12 +63,17 @@ def test_it_describes_both_calls_with_their_headers_body_and_answers(document):
     submit = document["paths"]["/api/progressupdates/{fileName}.csv"]["post"]
     status = document["paths"]["/api/progressupdates/status/{jobId}"]["get"]
     parameters = {(p["in"], p["name"]) for p in submit["parameters"]}
-    assert {("query", "dry_run"), ("header", "Idempotency-Key")} <= parameters
+    assert {
+        ("query", "dry_run"),
+        ("query", "sheet"),
+        ("header", "Idempotency-Key"),
+    } <= parameters
     assert set(submit["requestBody"]["content"]) == {
         "text/csv",
         "application/json",
         "application/octet-stream",
         "application/x-www-form-urlencoded",
+        *WORKBOOK_TYPES,
     }
     assert {"200", "400", "401", "413", "429"} <= set(submit["responses"])
     assert {"200", "202", "400", "401", "404", "429"} <= set(status["responses"])

@@ -15,7 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from uploads import csvformat
+from uploads.csvformat.spreadsheet import is_workbook
 from uploads.models import ApiIdempotencyKey, ApiToken, Upload
+from uploads.selectors.uploads import original_bytes
 from uploads.services import column_mappings
 from uploads.services.checks import checks_allow
 from uploads.services.drafts import (
@@ -31,6 +33,8 @@ from uploads.wording.api import Answer, submit_answer
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # The most findings a dry run gives back.
 CHECK_FINDINGS = 1000
+# The findings that ask for a workbook's sheet by name (`?sheet=`).
+SHEET_CODES = frozenset({"sheet.choose", "sheet.unknown"})
 
 
 class KeyInFlight(ServiceError):
@@ -42,11 +46,20 @@ class KeyReused(ServiceError):
     body): replaying that answer would drop this file silently."""
 
 
-def request_hash(method: str, path: str, data: bytes) -> str:
+def request_hash(
+    method: str, path: str, data: bytes, *, sheet: str | None = None
+) -> str:
     """What makes two calls the same request for an Idempotency-Key: the SHA-256
-    of the method, the path and the body."""
+    of the method, the path, the body and the workbook's `sheet` (`?sheet=`): the
+    same workbook with another sheet is another request.
+
+    The sheet is a part only when one is given, so a call without one hashes as
+    it did before `?sheet=` existed (a key kept then still replays)."""
     digest = hashlib.sha256()
-    for part in (method.upper().encode(), path.encode(), data):
+    parts = [method.upper().encode(), path.encode(), data]
+    if sheet is not None:
+        parts.append(b"sheet=" + sheet.encode("utf-8", "backslashreplace"))
+    for part in parts:
         # Each part's length first, so no two different requests run together
         # into the same bytes.
         digest.update(b"%d:" % len(part))
@@ -64,6 +77,10 @@ class Checked:
     sendable: bool
     # "progress" or "metric": what the file is (a header without Status: metric).
     kind: str = csvformat.PROGRESS
+    # A workbook whose sheet must be named (`?sheet=`): its visible sheets, and
+    # the sheet the call named (if any).
+    sheets: tuple[str, ...] = ()
+    sheet: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,13 +96,42 @@ class Submitted:
     # A big file: stored and handed to a worker to check (and, unless a dry run,
     # queued there when clean); the status call answers the rest.
     checking: bool = False
+    # A workbook whose sheet must be named (`?sheet=`): its visible sheets.
+    sheets: tuple[str, ...] = ()
+
+
+def _sheet_for(data: bytes, sheet: str | None) -> str | None:
+    """The sheet to read: `?sheet=` for a workbook; nothing for a CSV or JSON
+    body, which has no sheets (the parameter is ignored there)."""
+    return sheet if sheet and is_workbook(data) else None
+
+
+def _asks_for_sheet(findings: list[dict[str, Any]]) -> bool:
+    return any(finding.get("code") in SHEET_CODES for finding in findings)
+
+
+def sheets_to_choose(upload: Upload) -> tuple[str, ...]:
+    """The visible sheets of a big API upload's stored workbook, closed by the
+    worker because its findings ask for a sheet by name (none chosen, or an
+    unknown one): what its status answers with. Else () (nothing is read)."""
+    if not upload.api_kind or upload.state != Upload.State.REJECTED:
+        return ()
+    if not _asks_for_sheet(upload.findings or []):
+        return ()
+    data = original_bytes(upload)
+    return tuple(csvformat.sheet_names(data)) if data else ()
 
 
 def api_check(
-    token: ApiToken, data: bytes, *, content_type: str | None = None
+    token: ApiToken,
+    data: bytes,
+    *,
+    content_type: str | None = None,
+    sheet: str | None = None,
 ) -> Checked:
     """Check the file as an upload of the token's team would be; store nothing.
-    `content_type` is the request's (JSON when it says application/json)."""
+    `content_type` is the request's (JSON when it says application/json); `sheet`
+    the workbook's sheet to read (else it is picked, or the findings ask)."""
     # With the team's saved column mapping when one matches the file's header.
     result = column_mappings.check_for_team(
         token.team,
@@ -93,12 +139,17 @@ def api_check(
         max_bytes=settings.UPLOAD_MAX_BYTES,
         max_rows=settings.UPLOAD_MAX_ROWS,
         content_type=content_type,
+        sheet=_sheet_for(data, sheet),
     )
+    findings = [asdict(finding) for finding in result.findings[:CHECK_FINDINGS]]
+    asks = _asks_for_sheet(findings)
     return Checked(
-        findings=[asdict(finding) for finding in result.findings[:CHECK_FINDINGS]],
+        findings=findings,
         rows=len(result.updates),
         sendable=result.is_valid and bool(result.updates),
         kind=result.kind,
+        sheets=tuple(result.sheet_names) if asks else (),
+        sheet=(_sheet_for(data, sheet) or "") if asks else "",
     )
 
 
@@ -108,10 +159,12 @@ def api_submit(
     original_name: str,
     *,
     kind: str = csvformat.PROGRESS,
+    sheet: str | None = None,
 ) -> Submitted:
     """Check the file as an upload of the token's team and queue it if clean and
     of the `kind` the call takes; a file that cannot be sent is closed at once, so
-    it sits in nobody's drafts. A name ending in ``.json`` is read as JSON.
+    it sits in nobody's drafts. A name ending in ``.json`` is read as JSON; `sheet`
+    is the workbook's sheet to read (kept on the upload), else it is picked.
 
     A file over CHECK_IN_WORKER_BYTES is checked by a worker (`checking`), so no
     web thread is held by it. Raises TooManyChecks past the token's or the team's
@@ -119,7 +172,7 @@ def api_submit(
     """
     checks_allow(team=token.team, api_token=token)
     if len(data) > settings.CHECK_IN_WORKER_BYTES:
-        return api_check_later(token, data, original_name, kind=kind)
+        return api_check_later(token, data, original_name, kind=kind, sheet=sheet)
     upload = upload_create(
         team=token.team,
         user=None,
@@ -127,6 +180,7 @@ def api_submit(
         original_name=original_name,
         source=Upload.Source.API,
         api_token=token,
+        sheet=_sheet_for(data, sheet) or "",
     )
     if upload.kind != kind:
         # A metric file sent as progress updates (or the other way round) would
@@ -135,7 +189,10 @@ def api_submit(
         return Submitted(upload, queued=False, wrong_kind=True)
     if not upload.is_sendable:
         upload_reject(upload=upload, user=None)
-        return Submitted(upload, queued=False)
+        sheets = ()
+        if _asks_for_sheet(upload.findings or []):
+            sheets = tuple(csvformat.sheet_names(data))
+        return Submitted(upload, queued=False, sheets=sheets)
     try:
         upload = upload_confirm(upload=upload, user=None)
     except ServiceError as error:
@@ -151,10 +208,12 @@ def api_check_later(
     *,
     kind: str = csvformat.PROGRESS,
     dry_run: bool = False,
+    sheet: str | None = None,
 ) -> Submitted:
     """Store a big file as the token's team's upload (state checking) and have a
-    worker check it; `api_after_check` then queues it (or, for a `dry_run`, only
-    keeps the findings). Raises TooManyChecks as `api_submit` does."""
+    worker check it, reading the workbook's `sheet` when given; `api_after_check`
+    then queues it (or, for a `dry_run`, only keeps the findings). Raises
+    TooManyChecks as `api_submit` does."""
     checks_allow(team=token.team, api_token=token)
     with transaction.atomic():
         upload = upload_receive(
@@ -164,6 +223,7 @@ def api_check_later(
             original_name=original_name,
             source=Upload.Source.API,
             api_token=token,
+            sheet=_sheet_for(data, sheet) or "",
         )
         Upload.objects.filter(pk=upload.pk).update(api_kind=kind, dry_run=dry_run)
         upload.api_kind, upload.dry_run = kind, dry_run
@@ -216,10 +276,12 @@ def api_submit_once(
     *,
     kind: str = csvformat.PROGRESS,
     fingerprint: str = "",
+    sheet: str | None = None,
 ) -> tuple[Answer, bool]:
     """The answer to a key, and whether it is replayed: the first one given
     within 24 h, else a new one (kept for the next call with the key).
-    `fingerprint` is the call's `request_hash`: a key replays only that request.
+    `fingerprint` is the call's `request_hash` (its `sheet` included): a key
+    replays only that request.
 
     The key's row is written first, in the transaction that makes the upload: the
     unique constraint decides which of two concurrent calls does the work, and the
@@ -235,7 +297,7 @@ def api_submit_once(
             record = ApiIdempotencyKey.objects.create(
                 team=token.team, key=key, request_hash=fingerprint
             )
-            submitted = api_submit(token, data, original_name, kind=kind)
+            submitted = api_submit(token, data, original_name, kind=kind, sheet=sheet)
             answer = submit_answer(submitted)
             record.status_code = answer.status
             record.body = answer.body

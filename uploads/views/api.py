@@ -3,8 +3,10 @@ AchieveIt (ACHIEVEIT_API.md), authorized by a team's API token.
 
 - `POST /api/progressupdates/<name>.csv`: the file is checked at once against the
   token's team; 400 with the findings (nothing queued), or 200 with the portal's job
-  ID. `?dry_run=true` checks and stores nothing. `Idempotency-Key` replays the first
-  answer to the same key for 24 hours.
+  ID. `?dry_run=true` checks and stores nothing. `?sheet=NAME` names a workbook's
+  sheet to read (else it is picked, or the 400 lists the sheets to name).
+  `Idempotency-Key` replays the first answer to the same request (method, path,
+  body and sheet) for 24 hours.
 - `GET /api/progressupdates/status/<job id>`: 202 on its way or under review, 200
   applied, 400 finally not applied.
 - The same two calls under `/api/metricupdates/` for metric updates (a file whose
@@ -43,6 +45,7 @@ from uploads.services.api import (
     api_submit,
     api_submit_once,
     request_hash,
+    sheets_to_choose,
 )
 from uploads.services.checks import TooManyChecks
 from uploads.services.drafts import content_type_for
@@ -224,6 +227,17 @@ def _extension(request: HttpRequest, name: str) -> str:
     return _WORKBOOK_TYPES.get(content_type) or name.rpartition(".")[2].lower()
 
 
+def _sheet(request: HttpRequest) -> str | None:
+    """The workbook's sheet the call names (`?sheet=`), or None (none, or empty)."""
+    sheet = request.GET.get("sheet", "")
+    if not sheet:
+        return None
+    limit = Upload._meta.get_field("sheet").max_length
+    if len(sheet) > limit or not sheet.isprintable():
+        raise ApiError(words.bad_sheet_name(limit))
+    return sheet
+
+
 def _idempotency_key(request: HttpRequest) -> str:
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > ApiIdempotencyKey._meta.get_field("key").max_length or (
@@ -247,17 +261,22 @@ def submit(
         raise ApiError(words.bad_file_name(kind))
     original_name = _original_name(name, extension=_extension(request, name))
     dry_run = bool(read_yes_no(request.GET.get("dry_run", "")))
+    sheet = _sheet(request)
     key = _idempotency_key(request)
     data = _read_body(request)
     if dry_run and len(data) > settings.CHECK_IN_WORKER_BYTES:
         # A big dry run is checked by a worker, not in this web thread.
-        later = api_check_later(token, data, original_name, kind=kind, dry_run=True)
+        later = api_check_later(
+            token, data, original_name, kind=kind, dry_run=True, sheet=sheet
+        )
         return _json(words.checking_answer(later.upload))
     if dry_run:
-        checked = api_check(token, data, content_type=content_type_for(original_name))
+        checked = api_check(
+            token, data, content_type=content_type_for(original_name), sheet=sheet
+        )
         return _json(words.check_answer(checked, kind=kind))
     if not key:
-        submitted = api_submit(token, data, original_name, kind=kind)
+        submitted = api_submit(token, data, original_name, kind=kind, sheet=sheet)
         return _json(words.submit_answer(submitted))
     try:
         answer, replayed = api_submit_once(
@@ -266,7 +285,10 @@ def submit(
             data,
             original_name,
             kind=kind,
-            fingerprint=request_hash(request.method or "", request.path, data),
+            fingerprint=request_hash(
+                request.method or "", request.path, data, sheet=sheet
+            ),
+            sheet=sheet,
         )
     except KeyReused:
         raise ApiError(words.key_reused()) from None
@@ -299,7 +321,7 @@ def status(
     last_answer = (
         upload.attempts.exclude(status_code=None).order_by("-started_at", "-pk").first()
     )
-    return _json(words.status_answer(upload, last_answer))
+    return _json(words.status_answer(upload, last_answer, sheets_to_choose(upload)))
 
 
 @csrf_exempt

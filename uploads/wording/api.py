@@ -7,8 +7,10 @@ the words in "error" and "message" are for the person reading a script's log.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from django.conf import settings
 
@@ -74,22 +76,61 @@ def finding_json(finding: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _errors_answer(findings: list[dict[str, Any]], url: str | None) -> Answer:
-    errors = sum(
-        1 for finding in findings if finding.get("severity") == csvformat.ERROR
-    )
+def _errors_answer(
+    findings: list[dict[str, Any]],
+    url: str | None,
+    sheets: Sequence[str] = (),
+    asked: str = "",
+) -> Answer:
+    """400 with the findings; for a workbook whose sheet must be named, the
+    error says how (`?sheet=`) and `sheets` lists the sheets to name (`asked`:
+    the sheet the call named, when it named one)."""
+    codes = {finding.get("code") for finding in findings}
+    body: dict[str, Any] = {}
+    if "sheet.choose" in codes or "sheet.unknown" in codes:
+        error = _sheet_error("sheet.unknown" in codes, asked, sheets)
+        body["sheets"] = list(sheets)
+    else:
+        errors = sum(
+            1 for finding in findings if finding.get("severity") == csvformat.ERROR
+        )
+        error = (
+            f"The file has {count(errors, 'error')}: nothing was queued. "
+            "Correct the rows named in the findings and send it again."
+            if errors
+            else "The file holds no update: nothing was queued."
+        )
     return Answer(
         400,
         {
-            "error": (
-                f"The file has {count(errors, 'error')}: nothing was queued. "
-                "Correct the rows named in the findings and send it again."
-                if errors
-                else "The file holds no update: nothing was queued."
-            ),
+            "error": error,
+            **body,
             "findings": [finding_json(finding) for finding in findings],
             "portalUrl": url,
         },
+    )
+
+
+def _sheet_error(unknown: bool, asked: str, sheets: Sequence[str]) -> str:
+    """Which sheet to name and how: ?sheet=NAME, URL-encoded, on the same call."""
+    if unknown:
+        start = (
+            f"The workbook has no sheet {asked!r}: nothing was queued."
+            if asked
+            else "The workbook has no sheet of the name sent: nothing was queued."
+        )
+    else:
+        start = (
+            "The workbook has several sheets that could hold the updates, so the "
+            "portal cannot tell which to read: nothing was queued."
+        )
+    if not sheets:
+        return f"{start} Send it again with ?sheet=NAME naming the sheet to read."
+    listed = ", ".join(repr(name) for name in sheets)
+    return (
+        f"{start} Its sheets are {listed}. Send it again with ?sheet=NAME naming "
+        f"the one to read, URL-encoded (for example ?sheet={quote(sheets[0], safe='')}"
+        "), and a new Idempotency-Key if you send one."
     )
 
 
@@ -102,7 +143,7 @@ def check_answer(checked: Checked, *, kind: str = csvformat.PROGRESS) -> Answer:
     if checked.kind != kind:
         return wrong_kind(checked.kind)
     if not checked.sendable:
-        return _errors_answer(checked.findings, None)
+        return _errors_answer(checked.findings, None, checked.sheets, checked.sheet)
     return Answer(
         200,
         {
@@ -124,7 +165,9 @@ def submit_answer(submitted: Submitted) -> Answer:
     if submitted.refusal:
         return Answer(400, {"error": submitted.refusal, "findings": []})
     if not submitted.queued:
-        return _errors_answer(upload.findings, portal_url(upload))
+        return _errors_answer(
+            upload.findings, portal_url(upload), submitted.sheets, upload.sheet
+        )
     return Answer(
         200,
         {
@@ -160,12 +203,15 @@ def checking_answer(upload: Upload) -> Answer:
     )
 
 
-def status_answer(upload: Upload, last_answer: Attempt | None) -> Answer:
+def status_answer(
+    upload: Upload, last_answer: Attempt | None, sheets: Sequence[str] = ()
+) -> Answer:
     """Where the upload is: 202 on its way (or with a person), 200 only when
     applied in AchieveIt, 400 when finally not applied. `last_answer` is the
     latest call AchieveIt answered. A big file checked by a worker answers as its
     POST would have once checked: a dry run 200 or 400 with its findings, a file
-    of the other kind than its call 400."""
+    of the other kind than its call 400 (`sheets`: its workbook's sheets, when
+    the findings ask for one by name)."""
     if upload.api_kind and upload.state == State.REJECTED:
         if upload.api_kind != upload.kind:
             return wrong_kind(upload.kind, portal_url(upload))
@@ -180,7 +226,9 @@ def status_answer(upload: Upload, last_answer: Attempt | None) -> Answer:
                 },
             )
         if upload.dry_run or not upload.error_text:
-            answer = _errors_answer(upload.findings, portal_url(upload))
+            answer = _errors_answer(
+                upload.findings, portal_url(upload), sheets, upload.sheet
+            )
             return Answer(
                 answer.status, {"jobId": str(upload.public_id), **answer.body}
             )
@@ -321,8 +369,20 @@ def key_reused() -> Answer:
         422,
         {
             "error": "This Idempotency-Key was already used for a different request "
-            "(another file, or another call): nothing was queued. Send a new key "
-            "with each new file; reuse a key only to retry the very same request."
+            "(another file, another call or another ?sheet=): nothing was queued. "
+            "Send a new key with each new file; reuse a key only to retry the very "
+            "same request."
+        },
+    )
+
+
+def bad_sheet_name(limit: int) -> Answer:
+    """A ?sheet= that can name no sheet."""
+    return Answer(
+        400,
+        {
+            "error": f"?sheet= must name one of the workbook's sheets: at most "
+            f"{limit} printable characters, URL-encoded (a space as %20)."
         },
     )
 
