@@ -9,8 +9,6 @@ import datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from tests.csvformat.xls_workbooks import HEADER, Error, Percent, xls
 from uploads import csvformat
 
@@ -157,12 +155,6 @@ def test_a_hidden_sheet_is_never_picked_nor_offered():
     assert rows(csvformat.parse(data, sheet="Old"))[0][1] == "Off Track"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="python-calamine reads an .xls error cell (a BIFF BOOLERR record) as an "
-    "empty cell, and spreadsheet.py scans for error cells only in an .xlsx's XML: "
-    "the row is sent without its value instead of being refused",
-)
 def test_an_error_cell_in_an_xls_is_a_finding():
     broken = [HEADER, ["SALES-Q4-01", "On Track", Error("#DIV/0!"), DAY]]
 

@@ -78,6 +78,7 @@ from uploads.csvformat.workbook_guards import (
     scan_sheet,
     unreadable,
 )
+from uploads.csvformat.xls_errors import scan_xls
 
 WORKBOOK_CONTENT_TYPES = frozenset(
     {
@@ -370,8 +371,10 @@ class _Book:
         return None
 
     def scan(self, name: str, max_rows: int | None) -> Scan:
-        """The sheet's rows and error cells (xlsx only), streamed from its XML:
-        ``workbook_guards.scan_sheet``."""
+        """The sheet's rows and error cells: an xlsx's streamed from its XML
+        (``workbook_guards.scan_sheet``), an xls's read by xlrd (``xls_errors``)."""
+        if self.kind == "xls":
+            return scan_xls(self.data, name)
         if self.kind != "xlsx" or self.zip is None:
             return Scan(0, {})
         return scan_sheet(self.zip, name, max_rows)
