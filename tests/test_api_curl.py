@@ -346,3 +346,39 @@ def test_a_json_body_and_a_metric_file_go_through_with_curl(
     )
     assert by_kind["metric"]["body"] == METRIC_CSV.decode()
     assert Upload.objects.get(public_id=metric["jobId"]).kind == Upload.Kind.METRIC
+
+
+def test_the_docs_workbook_command_names_its_sheet(
+    curl, live_server, key, plan_items, alice, tmp_path
+):
+    import html
+    import re
+
+    from django.test import Client
+    from openpyxl import Workbook
+
+    client = Client()
+    client.force_login(alice)
+    page = client.get("/api/docs/").content.decode()
+    command = html.unescape(
+        page.split('data-testid="curl-submit-workbook"><code>')[1].split("</code>")[0]
+    )
+    book = Workbook()
+    book.active.title = "Q3 KPIs"
+    book.create_sheet("Q4 KPIs")
+    for sheet, status in (("Q3 KPIs", "At Risk"), ("Q4 KPIs", "On Track")):
+        book[sheet].append(["External ID", "Status", "Current Value", "As Of Date"])
+        book[sheet].append(["SALES-Q4-01", status, 0.5, "2026-10-31"])
+    book.save(tmp_path / "q4.xlsx")
+    command = re.sub(r"https?://[^/\"]+", live_server.url, command)
+    command = command.replace("<token>", key)
+    command = command.replace("@q4.xlsx", f"@{tmp_path}/q4.xlsx")
+
+    answer = json.loads(run(command))
+
+    upload = Upload.objects.get(public_id=answer["jobId"])
+    assert upload.sheet == "Q4 KPIs"
+    assert "SALES-Q4-01,On Track,0.5,2026-10-31" in upload.normalized_csv
+    # Without the sheet, the same file is a 400 that lists both sheets.
+    refused = json.loads(run(command.replace("?sheet=Q4%20KPIs", "")))
+    assert refused["sheets"] == ["Q3 KPIs", "Q4 KPIs"]

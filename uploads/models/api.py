@@ -45,8 +45,9 @@ class ApiIdempotencyKey(models.Model):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
-    # SHA-256 of the request's method, path and body: the key replays only the
-    # same request (empty for keys kept before it was stored: replayed as before).
+    # SHA-256 of the request's method, path, body and ?sheet= (when given): the key
+    # replays only the same request (empty for keys kept before it was stored:
+    # replayed as before).
     request_hash = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
