@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SIMULATOR_PORT ?= 8765
+WEB_PORT ?= 8000
 DEMO_API_KEY ?= local-demo-key
 
 run: export SIMULATOR_PORT := $(SIMULATOR_PORT)
+run: export WEB_PORT := $(WEB_PORT)
 
 .PHONY: run test bench screenshots lint format clean
 
@@ -34,11 +36,16 @@ run: $(BIN)/.installed-run .env
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
 	@echo
-	@echo "  Portal:     http://127.0.0.1:8000/   (Ctrl-C stops everything)"
+	@echo "  Portal:     http://127.0.0.1:$(WEB_PORT)/   (Ctrl-C stops everything)"
 	@echo "  Simulator:  http://127.0.0.1:$(SIMULATOR_PORT)/_simulator/jobs  (stand-in AchieveIt)"
 	@echo "  Commands:   in another terminal, e.g. .venv/bin/python manage.py validate_updates tests/fixtures/csv/messy_updates.csv --team demo"
 	@echo
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	@# Ctrl-C reaches make, this shell and honcho, which stops the four and exits
+	@# 130 (143 on SIGTERM): a stop asked for. Without the trap the shell would die
+	@# of the SIGINT once honcho is done, and make report "Interrupt" (or, for
+	@# the status, "Error 130").
+	trap : INT TERM; PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile \
+	  || { status=$$?; [ $$status -eq 130 ] || [ $$status -eq 143 ] || exit $$status; }
 
 test: $(BIN)/.installed-dev
 	$(BIN)/pytest

@@ -9,11 +9,17 @@ file. A command that keeps failing at once is started again after a growing paus
 (1 s, 2 s, 4 s ... at most 30 s), so a broken setup does not spin.
 
 SIGINT, SIGTERM and SIGHUP are passed on to the command, which is then waited for
-and not started again; this script exits with the command's status.
+and not started again; this script exits with the command's status. A command
+still running KILL_AFTER seconds after the stop signal is killed, with its process
+group, and a line says so: honcho (`make run`) SIGKILLs whatever still runs 5 s
+after the first of its processes ended (the web server ends at once), and a
+command in a session of its own would outlive this script killed that way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -25,6 +31,13 @@ LONGEST_PAUSE = 30.0
 # A run that lasted this long was healthy: the next pause starts from the first.
 HEALTHY_RUN = 60.0
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# Seconds from a stop signal to killing a command still running: inside honcho's
+# 5 s, so this script has ended before honcho kills anything. (Celery's cold
+# shutdown, SIGQUIT, is no quicker way out: with the local run's thread pool it
+# cannot stop a running task either, and it logs an error.) A task killed this way
+# is recovered as after any dead worker: the sweep republishes an upload's task
+# that was lost and sends one left in `submitting` to review (README).
+KILL_AFTER = 4.0
 
 
 class Supervisor:
@@ -34,17 +47,44 @@ class Supervisor:
         self.argv = argv
         self.child: subprocess.Popen[bytes] | None = None
         self.stopping = False
+        self.stop_signal = ""
 
     def stop(self, signum: int, _frame: FrameType | None) -> None:
         """Signal handler: pass the signal on and start nothing again."""
-        self.stopping = True
-        if self.child is not None and self.child.poll() is None:
+        if not self.stopping:
+            self.stopping = True
+            self.stop_signal = signal.Signals(signum).name
+            # kill_late() runs in this (main) thread too, while run() waits.
+            signal.signal(signal.SIGALRM, self.kill_late)
+            signal.setitimer(signal.ITIMER_REAL, KILL_AFTER)
+        if self._running():
             self.child.send_signal(signum)
+
+    def kill_late(self, _signum: int, _frame: FrameType | None) -> None:
+        """Alarm handler: kill a command that did not stop when told to."""
+        if not self._running():
+            return
+        self._say(
+            f"{self.argv[0]} did not stop within {KILL_AFTER:g} s of "
+            f"{self.stop_signal}; killing it"
+        )
+        # Its own session and group (see run()): a worker's pool processes too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.child.pid, signal.SIGKILL)
+
+    def _running(self) -> bool:
+        return self.child is not None and self.child.returncode is None
 
     def run(self) -> int:
         """Run the command until a stop signal; return its last exit status."""
         for signum in STOP_SIGNALS:
             signal.signal(signum, self.stop)
+        try:
+            return self._keep_running()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _keep_running(self) -> int:
         pause = FIRST_PAUSE
         while True:
             started = time.monotonic()

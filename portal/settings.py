@@ -448,7 +448,15 @@ if not CELERY_BROKER_URL:
     # machine with only Python runs the whole stack.
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_URL = "filesystem://localhost//"
+    # The local run. The filesystem transport, made to notice a worker's stop at
+    # once (portal/local_broker.py), and a pool of threads: a prefork pool's
+    # threads and processes alone take 3-5 s to end, so a Ctrl-C on `make run`
+    # outlasted honcho's 5 s. Threads enforce no task time limits; the sweep
+    # still sends an upload stuck in `submitting` to review.
+    CELERY_BROKER_TRANSPORT = "portal.local_broker:Transport"
+    CELERY_WORKER_POOL = "threads"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "polling_interval": 0.1,
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import re
+import runpy
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 
 from tests.helpers import REPO, wait_until
 
+KILL_AFTER = runpy.run_path(str(REPO / "deploy" / "keep_running.py"))["KILL_AFTER"]
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)"]
 
 
@@ -117,3 +120,63 @@ def test_without_a_command_it_says_how_to_use_it():
     )
     assert result.returncode == 2
     assert "usage: keep_running.py COMMAND" in result.stderr
+
+
+def test_a_command_that_does_not_stop_is_killed_with_its_group_before_honchos_5_s(
+    supervise, tmp_path
+):
+    # A command that ignores SIGTERM and has a child of its own (as a worker has
+    # its pool): honcho would SIGKILL the wrapper at 5 s and leave both running.
+    ready = tmp_path / "ready"
+    stubborn = [
+        sys.executable,
+        "-c",
+        "import pathlib, signal, subprocess, sys, time\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "sleeper = 'import time; time.sleep(600)'\n"
+        "child = subprocess.Popen([sys.executable, '-c', sleeper])\n"
+        "pathlib.Path(sys.argv[1]).write_text(str(child.pid))\n"
+        "time.sleep(600)",
+        str(ready),
+    ]
+    wrapper, log = supervise(stubborn)
+    [command] = wait_until(lambda: started_pids(log), timeout=10)
+    wait_until(lambda: ready.exists() and ready.read_text(), timeout=10)
+    its_child = int(ready.read_text())
+
+    try:
+        sent = time.monotonic()
+        wrapper.send_signal(signal.SIGTERM)
+        status = wrapper.wait(timeout=10)
+        took = time.monotonic() - sent
+
+        assert KILL_AFTER <= took < 5, took
+        assert status == 128 + signal.SIGKILL
+        assert f"did not stop within {KILL_AFTER:g} s of SIGTERM; killing it" in (
+            log.read_text()
+        )
+        wait_until(lambda: not alive(command) and not alive(its_child), timeout=5)
+    finally:  # the fixture stops only what the wrapper started
+        if alive(its_child):
+            os.kill(its_child, signal.SIGKILL)
+
+
+def test_a_command_that_stops_in_time_is_not_killed(supervise, tmp_path):
+    ready = tmp_path / "ready"
+    # Takes 1 s to stop on SIGTERM, then exits 0, as a worker's warm shutdown does.
+    slow_to_stop = [
+        sys.executable,
+        "-c",
+        "import pathlib, signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, lambda *_: (time.sleep(1), sys.exit(0)))\n"
+        "pathlib.Path(sys.argv[1]).touch()\n"
+        "time.sleep(600)",
+        str(ready),
+    ]
+    wrapper, log = supervise(slow_to_stop)
+    wait_until(ready.exists, timeout=10)
+
+    wrapper.send_signal(signal.SIGTERM)
+
+    assert wrapper.wait(timeout=10) == 0
+    assert "killing it" not in log.read_text()
