@@ -66,6 +66,7 @@ from uploads.csvformat.messages import (
     Problem,
     note,
 )
+from uploads.csvformat.ods_errors import scan_ods
 from uploads.csvformat.records import Finding, PlanItemRule, Result
 from uploads.csvformat.workbook_guards import (
     MAX_RATIO,
@@ -372,9 +373,12 @@ class _Book:
 
     def scan(self, name: str, max_rows: int | None) -> Scan:
         """The sheet's rows and error cells: an xlsx's streamed from its XML
-        (``workbook_guards.scan_sheet``), an xls's read by xlrd (``xls_errors``)."""
+        (``workbook_guards.scan_sheet``), an xls's read by xlrd (``xls_errors``), an
+        ods's from its content.xml (``ods_errors``)."""
         if self.kind == "xls":
             return scan_xls(self.data, name)
+        if self.kind == "ods" and self.zip is not None:
+            return scan_ods(self.zip, name)
         if self.kind != "xlsx" or self.zip is None:
             return Scan(0, {})
         return scan_sheet(self.zip, name, max_rows)
