@@ -27,8 +27,10 @@ from uploads.csvformat.cells import (
     DateCheck,
     StatusCheck,
     ValueCheck,
+    cell_text,
     check_comment,
     check_date,
+    check_number,
     check_status,
     check_value,
     closest,
@@ -164,7 +166,7 @@ class RowChecker(RowLayout):
             with_status_words(status_words, Explained(check_status, ERRORS_PER_KIND)),
             SMALL_MEMO_SIZE,
         )
-        self.values: Memo[ValueCheck] = Memo(check_value)
+        self.values: Memo[ValueCheck] = Memo(check_value, typed=check_number)
         self.dates: Memo[DateCheck] = Memo(
             Explained(check_date, ERRORS_PER_KIND), SMALL_MEMO_SIZE
         )
@@ -391,7 +393,8 @@ class RowChecker(RowLayout):
     ) -> bool:
         """Record the notes of a row that has any; return True if it is still
         valid. ``cells`` are the row's External ID, Status, value, As Of Date and
-        Comment as written."""
+        Comment as written (a workbook's number or date cells made text here)."""
+        cells = tuple(map(cell_text, cells))  # type: ignore[assignment]
         # An invalid cell leaves its normalized form empty (or None).
         if (
             not (item.external_id and (status.status or self.is_metric) and as_of.date)
@@ -564,6 +567,13 @@ class RowChecker(RowLayout):
         message, and never named or hinted."""
         assert self.plan_items is not None
         rule = self.plan_items.get(external_id)
+        if (
+            rule is not None
+            and rule.own
+            and rule.active
+            and (rule.has_metric or not self.is_metric)
+        ):
+            return None, rule.has_metric
         shown = shorten(external_id)
         if rule is None or not rule.own:
             suggestion = self._suggest_id(external_id)

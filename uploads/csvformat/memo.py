@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
 
-from uploads.csvformat.cells import StatusCheck
+from uploads.csvformat.cells import StatusCheck, cell_text
 from uploads.csvformat.messages import ERROR, Note, note, shorten
 from uploads.csvformat.records import Update
 
@@ -26,32 +26,53 @@ from uploads.csvformat.records import Update
 _MEMO_SIZE = 20_000
 SMALL_MEMO_SIZE = 4_096
 _MEMO_CELL_LENGTH = 100
+# Keys equal to True or False (0, 1, 0.0, 1.0, -0.0, and the booleans themselves).
+_LIKE_BOOLEANS = (0, 1)
 # What a metric update's (absent) Status reads as: no status, and nothing to say.
 NO_STATUS = StatusCheck("", None)
 
 Check = TypeVar("Check")
 
 
-class Memo(dict[str, Check], Generic[Check]):
-    """Check results by the cell text they were made for, made on first use.
+class Memo(dict[object, Check], Generic[Check]):
+    """Check results by the cell they were made for, made on first use.
 
     Real files repeat the same IDs, statuses and dates on many rows, so each text is
     checked once; looking it up again costs no more than a dict lookup. Bounded,
     since some columns (values, dates with a time) hardly ever repeat.
+
+    A workbook's cells need not be text: a number or date cell is looked up as it
+    is (no text made for it on every row) and checked by ``typed``, by default
+    ``check`` of its text (``cells.cell_text``). The number cells equal to 0 or 1
+    are never kept, since True == 1 == 1.0 as keys while a TRUE cell reads
+    otherwise.
     """
 
-    def __init__(self, check: Callable[[str], Check], size: int = _MEMO_SIZE) -> None:
+    def __init__(
+        self,
+        check: Callable[[str], Check],
+        size: int = _MEMO_SIZE,
+        typed: Callable[[object], Check] | None = None,
+    ) -> None:
         super().__init__()
         self.check = check
         self.size = size
+        self.typed = typed
 
-    def __missing__(self, raw: str) -> Check:
-        result = self.check(raw)
-        # Long cells are never repeats worth keeping, and could pin a lot of memory.
-        if len(raw) <= _MEMO_CELL_LENGTH:
-            if len(self) >= self.size:
-                self.clear()
-            self[raw] = result
+    def __missing__(self, raw: object) -> Check:
+        if raw.__class__ is str:
+            result = self.check(raw)  # type: ignore[arg-type]
+            # Long cells are never repeats worth keeping, and could pin memory.
+            if len(raw) > _MEMO_CELL_LENGTH:  # type: ignore[arg-type]
+                return result
+        else:
+            typed = self.typed
+            result = self.check(cell_text(raw)) if typed is None else typed(raw)
+            if raw in _LIKE_BOOLEANS:
+                return result
+        if len(self) >= self.size:
+            self.clear()
+        self[raw] = result
         return result
 
 

@@ -15,6 +15,7 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from uploads.csvformat.messages import Problem, shorten
@@ -106,14 +107,30 @@ def scan_sheet(book_zip: zipfile.ZipFile, name: str, max_rows: int | None) -> Sc
                     return Scan(rows, errors)
                 window = tail + chunk
                 if b't="e"' in window:
-                    for match in _ERROR_CELL.finditer(window):
-                        letters, number, error = match.groups()
+                    for letters, number, error in _error_cells(window):
                         position = (int(number) - 1, _column_index(letters))
                         errors[position] = error.decode("utf-8", "replace")
                 tail = chunk[-512:]
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
         raise unreadable(error) from error
     return Scan(rows, errors)
+
+
+def _error_cells(window: bytes) -> Iterator[tuple[bytes, ...]]:
+    """The (column letters, row number, error text) of each error cell in a piece
+    of a sheet's XML: ``_ERROR_CELL`` tried only at the cells holding ``t="e"``
+    (a search of the whole piece tries it at every cell, some ten times slower)."""
+    done = 0  # where the last cell found ends: a cell is found once
+    at = window.find(b't="e"')
+    while at != -1:
+        start = window.rfind(b'<c r="', done, at)
+        match = _ERROR_CELL.match(window, start) if start != -1 else None
+        if match is None:
+            at = window.find(b't="e"', at + 1)
+        else:
+            yield match.groups()
+            done = match.end()
+            at = window.find(b't="e"', max(done, at + 1))
 
 
 def _part(book_zip: zipfile.ZipFile, name: str) -> str | None:
