@@ -19,8 +19,6 @@ import io
 from collections.abc import Iterable
 from typing import NamedTuple
 
-import xlsxwriter
-
 from uploads.csvformat.messages import COLUMN_COMMENT, COLUMN_DATE, COLUMN_ID, STATUSES
 
 SHEET = "Updates"
@@ -50,6 +48,10 @@ class TemplateItem(NamedTuple):
 
 def render_workbook_template(items: Iterable[TemplateItem]) -> bytes:
     """The ``.xlsx`` template for ``items`` (see the module docstring)."""
+    # Imported here: XlsxWriter is half of what importing csvformat costs, and
+    # every process that reads a file imports csvformat (bench_spreadsheet).
+    import xlsxwriter
+
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         output, {"in_memory": True, "strings_to_formulas": False}
