@@ -33,6 +33,40 @@ _TOO_WIDE = """() => {
 }"""
 
 
+# On a phone: table text cut off, and words broken inside (issue 19, "AS OF DAT",
+# "AchieveI t"). One pass over the page's cells, its boxes that clip, and its
+# multi-line text nodes (phone_faults.js).
+#
+# Cut: a cell's content (its text and controls, not what is visually hidden in
+# it) reaches past an ancestor that clips sideways; or any other box with
+# overflow hidden hides part of its own text (a badge squeezed in a flex row).
+# Clipping with overflow hidden or clip is a cut, except in something visually
+# hidden (a 1 px box or a clip rectangle: read out, not shown) or ending in an
+# ellipsis. A scroll container is fine only with the scroll cue (a background
+# attached 'local' with gradients: the edge shadows of .table-responsive in
+# portal.css), and only when what it hides on a side is none or at least
+# CUE_PX: the cue's cover is 2.5rem wide, so a table a few pixels too wide shows
+# no shadow, just a cut.
+#
+# Broken word: a word (Intl.Segmenter's words: 'AchieveIt', 'sales_week_2026';
+# 'SALES-Q4-01' is three, so a break after its hyphen is allowed) whose pieces
+# lie on different lines, although the whole word fits in the width its text
+# has: the nearest box that is not inline and not part of a table (a cell that
+# break-all or overflow-wrap:anywhere shrank is no excuse; a file name wider
+# than its whole card may break), less the label beside text right inside a
+# flex row (a stacked cell's data-label). A break at a soft hyphen or zero-width
+# space is deliberate. Known blind spot: a flex item shrunk by the same rules
+# counts as the room it was given.
+CUE_PX = 32
+_PHONE_FAULTS = Path(__file__).resolve().parent / "phone_faults.js"
+
+
+def phone_faults(page: Any) -> list[str]:
+    """Table text cut off without a visible scroll, and words broken inside, as
+    found on the page at its current width (empty when none)."""
+    return page.evaluate(_PHONE_FAULTS.read_text(encoding="utf-8"), CUE_PX)
+
+
 def accessibility_violations(page: Any) -> list[str]:
     """The serious and critical axe-core violations on the page, one line each."""
     # Evaluated through the DevTools protocol, which the page's policy does not
@@ -90,11 +124,14 @@ def look_at(page: Any, name: str) -> None:
     for width, height in WIDTHS:
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(50)  # let the layout settle at the new width
-        wide = too_wide(page)
-        assert not wide, f"{name} is wider than {width} px: {', '.join(wide)}"
-        if folder:
+        if folder:  # kept before the checks: a failing page can be looked at
             Path(folder).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=True)
+        wide = too_wide(page)
+        assert not wide, f"{name} is wider than {width} px: {', '.join(wide)}"
+        if width < 768:  # where tables stack or scroll
+            faults = phone_faults(page)
+            assert not faults, f"{name} at {width} px: " + "; ".join(faults)
     violations = accessibility_violations(page)
     assert not violations, f"{name} has accessibility problems: " + "; ".join(
         violations
