@@ -8,7 +8,6 @@ that repeats the same text (see ``memo.Memo``).
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Iterable
@@ -164,6 +163,8 @@ def closest(written: str, candidates: Iterable[str], cutoff: float) -> str | Non
             limit=None,
         )
     ]
+    import difflib  # here: only a file with a wrong ID or status needs it
+
     matches = difflib.get_close_matches(word, possible, n=1, cutoff=cutoff)
     return by_lower[matches[0]] if matches else None
 

@@ -66,7 +66,6 @@ from uploads.csvformat.messages import (
     Problem,
     note,
 )
-from uploads.csvformat.ods_errors import scan_ods
 from uploads.csvformat.records import Finding, PlanItemRule, Result
 from uploads.csvformat.workbook_guards import (
     MAX_RATIO,
@@ -79,7 +78,6 @@ from uploads.csvformat.workbook_guards import (
     scan_sheet,
     unreadable,
 )
-from uploads.csvformat.xls_errors import scan_xls
 
 WORKBOOK_CONTENT_TYPES = frozenset(
     {
@@ -344,10 +342,16 @@ class _Book:
     def scan(self, name: str, max_rows: int | None) -> Scan:
         """The sheet's rows and error cells: an xlsx's streamed from its XML
         (``workbook_guards.scan_sheet``), an xls's read by xlrd (``xls_errors``), an
-        ods's from its content.xml (``ods_errors``)."""
+        ods's from its content.xml (``ods_errors``). Those two are imported here:
+        xlrd and defusedxml are a third of what importing csvformat costs, paid by
+        every process that reads a file, most of them no xls or ods."""
         if self.kind == "xls":
+            from uploads.csvformat.xls_errors import scan_xls
+
             return scan_xls(self.data, name)
         if self.kind == "ods" and self.zip is not None:
+            from uploads.csvformat.ods_errors import scan_ods
+
             return scan_ods(self.zip, name)
         if self.kind != "xlsx" or self.zip is None:
             return Scan(0, {})
