@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -319,3 +320,28 @@ def test_a_refused_export_is_a_light_page_that_keeps_the_filters(
     assert "Wait for it to finish" in page
     assert 'href="/history/?action=upload.created"' in page
     assert 'data-testid="event"' not in page
+
+
+def test_an_export_pauses_as_long_as_it_works(monkeypatch):
+    """Each piece of the file waits as long as it took to make (EXPORT_CPU_SHARE
+    0.5): one export keeps at most half a core, whoever loops them."""
+    from uploads.views import history as view
+
+    clock = iter([0.0, 0.02, 0.03, 0.08, 0.09, 0.09, 0.1])  # thread CPU seconds
+    slept: list[float] = []
+    fake = SimpleNamespace(thread_time=lambda: next(clock), sleep=slept.append)
+    monkeypatch.setattr(view, "time", fake)
+
+    assert list(view._paced(iter(["a", "b", "c"]))) == ["a", "b", "c"]
+
+    assert slept == pytest.approx([0.02, 0.05, 0.0])
+
+
+def test_an_export_comes_in_pieces_of_about_64_kb():
+    from uploads.views.history import _batched
+
+    lines = [f"{n:09d}\r\n" for n in range(20_000)]  # 11 characters each
+    pieces = list(_batched(iter(lines)))
+    assert "".join(pieces) == "".join(lines)
+    assert [len(piece) for piece in pieces[:-1]] == [65_538] * (len(pieces) - 1)
+    assert 0 < len(pieces[-1]) <= 65_538
