@@ -13,21 +13,13 @@ The worst-case file: 100,000 rows, every cell wrong and every row different
 Then the same with every file checked in the request (CHECK_IN_WORKER_BYTES above
 the file's size), to show what the worker saves. Then one signed-in person's worst
 (issue 20), each for ATTACK_SECONDS with the login page timed (p50, p99, max):
+API dry runs, uploads and history exports, in bench/bench_stall_person.py.
 
-3. 16 clients of one script token looping dry runs of the 100,000-row bad file
-   (big files go to the worker; checks at once are limited per token);
-4. 16 concurrent uploads of a 1 MB bad file from one uploader's session, over and
-   over (over CHECK_IN_WORKER_BYTES, so checked by the worker; at most
-   CHECKS_PER_PERSON at once);
-5. 13 concurrent clients of one viewer's session looping the full history export
-   (``/history/export.csv``, each file read to its end) of a team with 200,000
-   audit events: at most HISTORY_EXPORTS_PER_PERSON at once (the rest answered
-   429, tried again a second later), each cut at HISTORY_EXPORT_MAX_ROWS events
-   and read through a cursor.
-
-A scratch database `portal_bench_stall` is made and dropped. Run:
-``python -m bench.bench_stall [all|three|api|uploads|exports]`` (one part; default
-all).
+A scratch database `portal_bench_stall` (or BENCH_STALL_DATABASE) is made and
+dropped. Run:
+``python -m bench.bench_stall [all|three|api|uploads|exports|person] [RUNS]`` (one
+part, or person for the three of one person; default all), each of one person's
+attacks RUNS times (default 1), all in one table at the end.
 """
 
 from __future__ import annotations
@@ -48,17 +40,14 @@ import requests
 from bench.scratch import ScratchDatabase, free_port, manage
 
 REPO = Path(__file__).resolve().parent.parent
-DATABASE = ScratchDatabase("portal_bench_stall")
+# Its own name when two runs share the PostgreSQL server (each drops its own).
+DATABASE = ScratchDatabase(os.environ.get("BENCH_STALL_DATABASE", "portal_bench_stall"))
 ROWS = 100_000
 UPLOADERS = 3
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 PASSWORD = "bench-stall-Passw0rd!"  # noqa: S105
 API_TOKEN = "bench-stall-api-token-0123456789abcdef"  # noqa: S105
 CLIENTS = 16
-# The history export attack (issue 20): 13 concurrent exports from one viewer's
-# session, of a team's history this long (twice HISTORY_EXPORT_MAX_ROWS' default).
-EXPORT_CLIENTS = 13
-HISTORY_EVENTS = 200_000
 ATTACK_SECONDS = float(os.environ.get("BENCH_STALL_SECONDS", "30"))
 # CHECK_IN_WORKER_BYTES for the worst-person attacks: the default (200 KB) unless
 # told; with 1000000 the 1 MB uploads are checked in the request (p99 1.7 s).
@@ -119,36 +108,6 @@ ApiToken.objects.create(
     token_hash=token_hash({API_TOKEN!r}), created_by=user,
 )
 """
-    manage(env, "shell", "-c", script)
-
-
-def _seed_history(env: dict[str, str], events: int = HISTORY_EVENTS) -> None:
-    """A viewer of the bench team, and `events` audit events of that team (one a
-    minute back from now), inserted by one INSERT ... SELECT: AuditEvent refuses
-    only updates and deletes."""
-    script = f"""
-from django.contrib.auth.models import User
-from django.db import connection
-from uploads.models import AuditEvent, Membership, Team
-team = Team.objects.get(slug="bench")
-viewer = User.objects.create_user("viewer", password={PASSWORD!r})
-Membership.objects.create(user=viewer, team=team, role="viewer")
-actions = ["membership.set", "plan_items.imported", "api_token.created",
-           "plan.linked", "team.created"]
-with connection.cursor() as cursor:
-    cursor.execute(
-        f"INSERT INTO {{AuditEvent._meta.db_table}}"
-        " (at, actor_id, actor_username, team_id, upload_id, upload_number,"
-        " action, details)"
-        " SELECT now() - make_interval(mins => n), NULL, 'uploader' || (n %% 3),"
-        " %s, NULL, NULL, (%s::text[])[1 + n %% 5],"
-        " jsonb_build_object('note', 'bench event ' || n)"
-        " FROM generate_series(1, %s) AS n",
-        [team.pk, actions, {events}],
-    )
-    cursor.execute("ANALYZE " + AuditEvent._meta.db_table)
-assert AuditEvent.objects.filter(team=team).count() >= {events}
-"""  # noqa: S608 (a script of the bench's own constants, no outside input)
     manage(env, "shell", "-c", script)
 
 
@@ -310,219 +269,6 @@ def attack(env: dict[str, str], data: bytes) -> dict[str, float]:
     }
 
 
-def one_mb_bad_file() -> bytes:
-    """A bad file just under CHECK_IN_WORKER_BYTES' default (1 MB): the biggest
-    the upload page checks in the request."""
-    data = worst_case(30_000)
-    while len(data) > 990_000:
-        data = data[: data.rindex(b"\n", 0, len(data) - 1) + 1]
-    return data
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def _time_logins_while(
-    url: str, attack_loop, seconds: float, clients: int = CLIENTS
-) -> dict[str, float]:
-    """Run `attack_loop(stop, answers)` in `clients` threads for `seconds` while
-    the login page is loaded every 100 ms; the login figures and how the attack was
-    answered (each loop appends an answer's status, or 0 for a stream it cut off
-    when told to stop)."""
-    stop = threading.Event()
-    answers: list[int] = []
-    threads = [
-        threading.Thread(target=attack_loop, args=(stop, answers), daemon=True)
-        for _ in range(clients)
-    ]
-    for thread in threads:
-        thread.start()
-    logins: list[float] = []
-    ends = time.monotonic() + seconds
-    while time.monotonic() < ends:
-        started = time.perf_counter()
-        requests.get(f"{url}/accounts/login/", timeout=120).raise_for_status()
-        logins.append(time.perf_counter() - started)
-        time.sleep(0.1)
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=180)
-    return {
-        "p50": statistics.median(logins),
-        "p99": _percentile(logins, 0.99),
-        "max": max(logins),
-        "logins": len(logins),
-        "calls": len(answers),
-        "refused": sum(1 for code in answers if code == 429),
-        "errors": sum(1 for code in answers if code >= 500),
-        "completed": sum(1 for code in answers if code == 200),
-        "cut": sum(1 for code in answers if code == 0),
-    }
-
-
-def api_dry_run_attack(env: dict[str, str], data: bytes) -> dict[str, float]:
-    """16 clients of one token loop dry runs of `data` (the 100k-row bad file)."""
-    with _portal(env) as url:
-
-        def loop(stop: threading.Event, answers: list[int]) -> None:
-            while not stop.is_set():
-                answer = requests.post(
-                    f"{url}/api/progressupdates/worst.csv?dry_run=true",
-                    data=data,
-                    headers={
-                        "Authorization": f"API-KEY {API_TOKEN}",
-                        "Content-Type": "text/csv",
-                    },
-                    timeout=120,
-                )
-                answers.append(answer.status_code)
-                if answer.status_code == 429:
-                    # Retry-After says 5 s; an impatient script tries every second.
-                    time.sleep(1)
-
-        return _time_logins_while(url, loop, ATTACK_SECONDS)
-
-
-def upload_page_attack(env: dict[str, str], data: bytes) -> dict[str, float]:
-    """16 concurrent uploads of `data` (1 MB, bad) from one uploader's session,
-    each thread posting again as soon as it is answered."""
-    with _portal(env) as url:
-        session = _logged_in(url, "uploader0")
-        form = session.get(f"{url}/teams/bench/upload/", timeout=30).text
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
-        assert token is not None
-
-        def loop(stop: threading.Event, answers: list[int]) -> None:
-            own = requests.Session()
-            own.cookies.update(session.cookies)
-            while not stop.is_set():
-                answer = own.post(
-                    f"{url}/teams/bench/upload/",
-                    data={"csrfmiddlewaretoken": token.group(1)},
-                    files={"file": ("bad.csv", data, "text/csv")},
-                    headers={"Referer": f"{url}/teams/bench/upload/"},
-                    allow_redirects=False,
-                    timeout=120,
-                )
-                answers.append(answer.status_code)
-                if answer.status_code == 429:
-                    # Asked to wait: the person sends it again a second later.
-                    time.sleep(1)
-
-        return _time_logins_while(url, loop, ATTACK_SECONDS)
-
-
-def history_export_attack(env: dict[str, str], data: bytes) -> dict[str, float]:
-    """EXPORT_CLIENTS clients of one viewer's session loop the full history export,
-    each reading the file to its end (`data` is unused: the attack reads)."""
-    _seed_history(env)
-    with _portal(env) as url:
-        session = _logged_in(url, "viewer")
-        rows: list[int] = []
-        cut_rows: list[int] = []
-
-        def loop(stop: threading.Event, answers: list[int]) -> None:
-            own = requests.Session()
-            own.cookies.update(session.cookies)
-            while not stop.is_set():
-                with own.get(
-                    f"{url}/history/export.csv", stream=True, timeout=120
-                ) as answer:
-                    if answer.status_code != 200:
-                        answers.append(answer.status_code)
-                        if answer.status_code == 429:
-                            # Retry-After says minutes; the person tries each second.
-                            time.sleep(1)
-                        continue
-                    lines = 0
-                    for chunk in answer.iter_content(chunk_size=65536):
-                        lines += chunk.count(b"\n")
-                        if stop.is_set():
-                            # Cut off by the bench's end, not by the portal.
-                            answers.append(0)
-                            cut_rows.append(lines)
-                            break
-                    else:
-                        answers.append(200)
-                        rows.append(lines)
-
-        figures = _time_logins_while(url, loop, ATTACK_SECONDS, EXPORT_CLIENTS)
-        figures["lines"] = max(rows, default=0)
-        figures["cut_lines"] = max(cut_rows, default=0)
-        return figures
-
-
-def _worst_person_rows(label: str, figures: dict[str, float]) -> list[tuple[str, str]]:
-    verdict = "met" if figures["p99"] < 1 else "MISSED"
-    return [
-        (
-            f"{label}: login page",
-            f"p50 {figures['p50']:.3f} s, p99 {figures['p99']:.3f} s, max "
-            f"{figures['max']:.3f} s over {figures['logins']} loads (target p99 < "
-            f"1 s: {verdict})",
-        ),
-        (
-            f"{label}: the attack's calls",
-            f"{figures['calls']} answered in {ATTACK_SECONDS:.0f} s, "
-            f"{figures['refused']} refused (429), {figures['errors']} errors (5xx)",
-        ),
-    ] + (
-        [
-            (
-                f"{label}: exports",
-                f"{figures['completed']} read whole ({figures['lines']:,} lines at "
-                f"most), {figures['cut']} cut off by the bench's end (after "
-                f"{figures['cut_lines']:,} lines at most)",
-            )
-        ]
-        if "lines" in figures
-        else []
-    )
-
-
-def run_worst_person(parts: set[str]) -> list[tuple[str, str]]:
-    """One signed-in person's worst (issue 20): see the module docstring."""
-    rows: list[tuple[str, str]] = []
-    attacks = [
-        (
-            "api",
-            f"{CLIENTS} clients looping API dry runs of the 100k-row file",
-            api_dry_run_attack,
-            worst_case(),
-        ),
-        (
-            "uploads",
-            f"{CLIENTS} concurrent 1 MB bad uploads (one person)",
-            upload_page_attack,
-            one_mb_bad_file(),
-        ),
-        (
-            "exports",
-            f"{EXPORT_CLIENTS} clients looping one viewer's history export "
-            f"({HISTORY_EVENTS:,} events)",
-            history_export_attack,
-            b"",
-        ),
-    ]
-    for part, label, attack_with, data in attacks:
-        if part not in parts:
-            continue
-        DATABASE.create()
-        try:
-            with tempfile.TemporaryDirectory() as var_dir:
-                env = _environment(var_dir, WORST_PERSON_CHECK_IN_WORKER_BYTES)
-                # The bench's own clients all come from 127.0.0.1: no API limit
-                # per minute gets in the way of the worst case.
-                env["API_RATE_LIMIT_PER_MINUTE"] = "100000"
-                _prepare(env)
-                rows += _worst_person_rows(label, attack_with(env, data))
-        finally:
-            DATABASE.drop()
-    return rows
-
-
 def run() -> list[tuple[str, str]]:
     sys.path.insert(0, str(REPO))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
@@ -574,19 +320,20 @@ def run() -> list[tuple[str, str]]:
 
 def main() -> None:
     from bench.bench_pipeline import print_table
+    from bench.bench_stall_person import PARTS, run_worst_person
 
     part = sys.argv[1] if len(sys.argv) > 1 else "all"
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    if part not in {"all", "three", "person", *PARTS}:
+        choices = "|".join(("all", "three", "person", *PARTS))
+        sys.exit(f"usage: python -m bench.bench_stall [{choices}] [RUNS]")
     if part in ("all", "three"):
         print_table(
             "Stall attack: three worst-case files at once (gunicorn, 3 x 4 threads)",
             run(),
         )
-    parts = {"api", "uploads", "exports"} if part == "all" else {part}
-    if parts & {"api", "uploads", "exports"}:
-        print_table(
-            "Stall attack: one signed-in person's worst (gunicorn, 3 x 4 threads)",
-            run_worst_person(parts),
-        )
+    if part != "three":
+        run_worst_person(list(PARTS) if part in ("all", "person") else [part], runs)
 
 
 if __name__ == "__main__":
