@@ -148,6 +148,14 @@ def closest(written: str, candidates: Iterable[str], cutoff: float) -> str | Non
     """The candidate closest to ``written`` ignoring case, if any is close enough
     (difflib's ratio, as ``difflib.get_close_matches`` finds it)."""
     by_lower = {candidate.lower(): candidate for candidate in candidates}
+    return closest_by_lower(written, by_lower, cutoff)
+
+
+def closest_by_lower(
+    written: str, by_lower: dict[str, str], cutoff: float
+) -> str | None:
+    """``closest`` among candidates already keyed by their lower case (a team's
+    thousands of IDs are, once per file)."""
     word = written.lower()
     # Only the candidates that could reach the cutoff, found in C by rapidfuzz:
     # difflib's ratio is never above the Indel ratio (its matching blocks are a

@@ -33,7 +33,7 @@ from uploads.csvformat.cells import (
     check_number,
     check_status,
     check_value,
-    closest,
+    closest_by_lower,
     id_problem,
 )
 from uploads.csvformat.columns import ColumnMap, column_letter, header_key, positional
@@ -559,7 +559,7 @@ class RowChecker(RowLayout):
             return self.own_ids[external_id.lower()]
         if self.suggestions_made > _SUGGESTED_IDS:
             return None
-        return closest(external_id, self.own_ids.values(), cutoff=0.8)
+        return closest_by_lower(external_id, self.own_ids, cutoff=0.8)
 
     def _check_mapping(self, external_id: str) -> tuple[Note | None, bool]:
         """Check the team's mapping; return the note and whether the item has a
