@@ -62,7 +62,7 @@ def test_it_shows_the_updates_the_calls_and_the_history(client, bob, team, alice
     page = client.get(f"/uploads/{upload.public_id}/").content.decode()
     assert "<code>job-7</code>" in page
     for row in rows:
-        assert f"<td>{row.external_id}</td>" in page
+        assert f'<td data-label="External ID">{row.external_id}</td>' in page
     assert "AchieveIt queued the file" in page
     history = page.split('data-testid="history"')[1]
     # AchieveIt's answer, recorded by no person, in words.
@@ -143,8 +143,8 @@ def test_a_failure_says_who_was_told_and_which_row_to_fix(
     )
     assert "Fix row 5 and send again." in summary
     table = page.split('data-testid="achieveit-errors"')[1].split("</table>")[0]
-    assert "<td>3</td>" in table  # the row as sent...
-    assert "<td>5</td>" in table  # ...is row 5 of alice's file
+    assert '<td data-label="Row sent">3</td>' in table  # the row as sent...
+    assert '<td data-label="Your row">5</td>' in table  # ...is row 5 of alice's file
     assert "HR-RETENTION: value 0.93 is out of range" in table
     assert "1 row failed" in table
     # The raw answer stays one click away, in its own box.
@@ -301,7 +301,7 @@ def test_the_updates_show_their_comments_only_when_there_are_some(client, alice,
     assert '<th scope="col">Comment</th>' not in plain_page
     assert '<th scope="col">Comment</th>' in commented_page
     assert commented_page.count('data-testid="row-comment"') == 2
-    assert ">Line one</td>" in commented_page
+    assert ">Line one</div></td>" in commented_page
     assert "Progress update" in plain_page
 
 
