@@ -216,6 +216,15 @@ def test_a_plan_owner_with_everything_long_reads_every_page_on_a_phone(
     page.wait_for_selector("[data-testid=entry-invalid]")
     look_at(page, "phone-entry-errors")
 
+    page.goto("/items/")
+    look_at(page, "phone-plan-items")
+    at_phone_width(page)
+    assert stacked(page, "plan-items")
+    page.goto(f"/items/{external_id(2)}/")
+    look_at(page, "phone-plan-item")
+    at_phone_width(page)
+    assert stacked(page, "updates")
+
 
 def test_an_operator_reviews_long_uploads_and_the_team_on_a_phone(
     page, everything_long

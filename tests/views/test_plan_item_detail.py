@@ -101,7 +101,7 @@ def test_a_viewer_sees_every_update_newest_first(client, bob, history):
     assert positions == sorted(positions, reverse=True)
     assert "Needs review" in table
     assert table.count("Succeeded") == 2
-    assert "<td>0.45</td>" in table
+    assert '<td data-label="Value">0.45</td>' in table
     assert "2026-10-17" in table
     assert "Upload updates" not in page  # a viewer sends nothing
 
@@ -187,7 +187,7 @@ def test_an_id_with_a_space_a_slash_and_a_hash_works(client, alice, team):
     assert response.status_code == 200
     page = response.content.decode()
     assert "<code>Q4 goal/2026 #3</code>" in page
-    assert "<td>7</td>" in page
+    assert '<td data-label="Value">7</td>' in page
     assert client.get("/items/Q4%20goal/").status_code == 404
 
 

@@ -89,7 +89,7 @@ def test_staff_see_every_teams_items_with_their_team(client, operator, plan_item
     client.force_login(operator)
     page = client.get("/items/").content.decode()
     assert len(rows_of(page)) == 5
-    assert "<td>Finance</td>" in row_for(page, "FIN-CLOSE")
+    assert '<td data-label="Team">Finance</td>' in row_for(page, "FIN-CLOSE")
 
 
 def processed(team, external_id: str, *, days_ago: int) -> None:
@@ -116,8 +116,8 @@ def test_it_shows_the_last_update_sent_and_its_verdict(client, bob, team, plan_i
     sent(team, "SALES-Q4-01", days_ago=0, state=State.FAILED, status="Achieved")
     client.force_login(bob)
     row = row_for(client.get("/items/").content.decode(), "SALES-Q4-01")
-    assert '<td data-testid="last-status">On Track</td>' in row
-    assert "<td>0.45</td>" in row
+    assert '<td data-label="Last status" data-testid="last-status">On Track</td>' in row
+    assert '<td data-label="Value">0.45</td>' in row
     assert "2026-11-07" in row
     assert "Processing at AchieveIt" in row
     assert f'href="/uploads/{last.public_id}/">#{last.number}</a>' in row
