@@ -249,3 +249,6 @@ def test_an_operator_reviews_long_uploads_and_the_team_on_a_phone(
     # The team page, whose long title was once drawn a letter a line.
     page.goto(f"/teams/{everything_long['team'].slug}/manage/")
     look_at(page, "phone-team-manage")
+    at_phone_width(page)
+    assert stacked(page, "members")
+    assert stacked(page, "items")
