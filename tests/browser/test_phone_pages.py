@@ -17,6 +17,7 @@ from tests.factories import UploadFactory, UploadRowFactory
 from tests.helpers import make_user
 from uploads.models import Attempt, AuditEvent, Membership, PlanItem, Team, Upload
 from uploads.services.audit import audit
+from uploads.services.tokens import token_create
 
 pytestmark = pytest.mark.browser
 State = Upload.State
@@ -252,3 +253,18 @@ def test_an_operator_reviews_long_uploads_and_the_team_on_a_phone(
     at_phone_width(page)
     assert stacked(page, "members")
     assert stacked(page, "items")
+
+    team = everything_long["team"]
+    token_create(
+        team=team,
+        name="Weekly export from the Internationalisation warehouse",
+        actor=None,
+    )
+    page.goto(f"/teams/{team.slug}/tokens/")
+    look_at(page, "phone-team-tokens")
+    at_phone_width(page)
+    assert stacked(page, "tokens")
+    page.goto("/teams/")
+    look_at(page, "phone-teams")
+    at_phone_width(page)
+    assert stacked(page, "teams")

@@ -65,7 +65,7 @@ def test_staff_see_every_team_with_its_members_and_items(
     page = client.get("/teams/").content.decode()
     assert team_rows(page) == ["Finance", "Sales"]
     sales = page.split('data-testid="team-row"')[2]
-    assert "<td>2</td>" in sales  # alice and bob
+    assert '<td data-label="Members">2</td>' in sales  # alice and bob
     assert "4 active" in sales
     assert "5 in all" in sales
     assert 'data-testid="team-create"' in page
