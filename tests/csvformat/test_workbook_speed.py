@@ -258,3 +258,21 @@ def test_an_unknown_id_among_thousands_gets_its_suggestion():
     assert closest("ITEM-0043210", ids, cutoff=0.8) == "ITEM-004321"
     assert closest("nothing like it", ids, cutoff=0.8) is None
     assert re.fullmatch(r"ITEM-\d{6}", closest("ITEM-00432", ids, cutoff=0.8) or "")
+
+
+def test_a_sheet_with_a_foreign_header_is_read_the_careful_way(monkeypatch):
+    # Before its columns are mapped, such a sheet is read without a header: its
+    # rows are fitted one by one, as text. The quick way once handed them over as
+    # numbers and dates, and reporting a row's width raised a TypeError.
+    foreign = [
+        ["KPI Code", "RAG", "Actual", "Owner", "Period end", "Notes"],
+        ["SALES-Q4-01", "Green", 0.5, "Dana", DAY, "fine"],
+        ["SALES-Q4-02", "Amber", 12, "Eli", DAY, None],
+    ]
+    (quick, careful), careful_rows = read_both_ways(
+        xlsx({"Export": foreign}), monkeypatch, plan_items=PLAN
+    )
+
+    assert shown(quick) == shown(careful)
+    assert quick.error_count > 0  # the width of each row, as the careful way says
+    assert careful_rows[0] == careful_rows[1]
