@@ -20,12 +20,22 @@ dropped. Run:
 ``python -m bench.bench_stall [all|three|api|uploads|exports|person] [RUNS]`` (one
 part, or person for the three of one person; default all), each of one person's
 attacks RUNS times (default 1), all in one table at the end.
+
+BENCH_STALL_NGINX=1 puts nginx in front of gunicorn, as deployed: the bench starts
+Debian's nginx (``apt-get install nginx``) on a free port with bench/nginx_bench.conf
+(deploy/nginx.conf's limits, timeouts and proxy settings, plain HTTP; the bench
+stops if they no longer match) and sends every request, the attackers' and the
+login visitor's, through it (nginx's CPU then counts in the portal's cores).
+Without nginx installed that run is skipped with a line saying so; without the
+variable nginx is not needed. gunicorn's own settings can be varied for a run with
+GUNICORN_CMD_ARGS (``--keep-alive 2``, or ``-c other.conf.py``), passed on to it.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -54,6 +64,78 @@ ATTACK_SECONDS = float(os.environ.get("BENCH_STALL_SECONDS", "30"))
 WORST_PERSON_CHECK_IN_WORKER_BYTES = int(
     os.environ.get("BENCH_CHECK_IN_WORKER_BYTES", "200000")
 )
+# BENCH_STALL_NGINX=1: every request through nginx (bench/nginx_bench.conf).
+NGINX = os.environ.get("BENCH_STALL_NGINX", "") == "1"
+NGINX_CONF = REPO / "bench" / "nginx_bench.conf"
+# Directives that must read as in deploy/nginx.conf (the bench's copy may differ
+# in paths, ports and TLS only).
+_COPIED = re.compile(
+    r"^\s*((?:proxy_|client_)\w+|send_timeout|keepalive_timeout|server_tokens)\b.*;"
+)
+
+
+def nginx_binary() -> str | None:
+    """Debian's nginx, if installed (/usr/sbin is not on every PATH)."""
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/bin")
+
+
+def _copied_settings(text: str) -> set[str]:
+    return {
+        " ".join(line.split())
+        for line in text.splitlines()
+        if _COPIED.match(line) and "_temp_path" not in line
+    }
+
+
+def nginx_settings_differ() -> set[str]:
+    """deploy/nginx.conf's limits, timeouts and proxy settings that
+    bench/nginx_bench.conf lacks or has otherwise (empty when they match)."""
+    deployed = _copied_settings((REPO / "deploy" / "nginx.conf").read_text())
+    bench = _copied_settings(NGINX_CONF.read_text())
+    return deployed ^ bench
+
+
+@contextmanager
+def _nginx(upstream: str):
+    """nginx (bench/nginx_bench.conf) in front of `upstream` (host:port); yields
+    its base URL."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-nginx-") as prefix:
+        # nginx's workers run as nobody when the bench is root: they need to reach
+        # the temporary files' folders.
+        os.chmod(prefix, 0o755)  # noqa: S103
+        conf = Path(prefix) / "nginx.conf"
+        conf.write_text(
+            NGINX_CONF.read_text()
+            .replace("@LISTEN@", f"127.0.0.1:{port}")
+            .replace("@UPSTREAM@", upstream)
+            .replace("@PREFIX@", prefix)
+        )
+        process = subprocess.Popen(
+            [nginx_binary(), "-p", prefix, "-c", str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    if requests.get(f"{url}/accounts/login/", timeout=10).ok:
+                        break
+                except (requests.ConnectionError, requests.Timeout):
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log = Path(prefix) / "error.log"
+                    raise RuntimeError(
+                        "nginx did not start: "
+                        + (log.read_text()[-3000:] if log.exists() else "no log")
+                    )
+                time.sleep(0.2)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def worst_case(rows: int = ROWS) -> bytes:
@@ -168,7 +250,11 @@ def _portal(env: dict[str, str]):
                 logs.seek(0)
                 raise RuntimeError(logs.read().decode(errors="replace")[-3000:])
             time.sleep(0.3)
-        yield url
+        if NGINX:
+            with _nginx(f"127.0.0.1:{port}") as proxied:
+                yield proxied
+        else:
+            yield url
     finally:
         for process in processes:
             process.terminate()
@@ -327,9 +413,21 @@ def main() -> None:
     if part not in {"all", "three", "person", *PARTS}:
         choices = "|".join(("all", "three", "person", *PARTS))
         sys.exit(f"usage: python -m bench.bench_stall [{choices}] [RUNS]")
+    if NGINX and nginx_binary() is None:
+        print(
+            "bench_stall: skipped, BENCH_STALL_NGINX=1 asks for nginx in front of "
+            "gunicorn and nginx is not installed (apt-get install nginx)"
+        )
+        return
+    if NGINX and (differ := nginx_settings_differ()):
+        sys.exit(
+            "bench/nginx_bench.conf no longer matches deploy/nginx.conf in: "
+            + "; ".join(sorted(differ))
+        )
     if part in ("all", "three"):
         print_table(
-            "Stall attack: three worst-case files at once (gunicorn, 3 x 4 threads)",
+            "Stall attack: three worst-case files at once "
+            f"({'nginx in front of ' if NGINX else ''}gunicorn, 3 x 4 threads)",
             run(),
         )
     if part != "three":

@@ -40,6 +40,7 @@ from bench.bench_stall import (
     ATTACK_SECONDS,
     CLIENTS,
     DATABASE,
+    NGINX,
     PASSWORD,
     WORST_PERSON_CHECK_IN_WORKER_BYTES,
     _environment,
@@ -379,7 +380,8 @@ def print_runs(results: list[tuple[str, int, dict[str, float]]]) -> None:
     """The login page's figures, one line a run, then what each attack did."""
     title = (
         "Stall attack: one signed-in person's worst, the login page meanwhile "
-        f"(gunicorn, 3 x 4 threads; {ATTACK_SECONDS:.0f} s each; "
+        f"({'nginx in front of ' if NGINX else ''}gunicorn, 3 x 4 threads; "
+        f"{ATTACK_SECONDS:.0f} s each; "
         f"{os.cpu_count()} cores)"
     )
     print(f"\n{title}\n{'-' * len(title)}")
