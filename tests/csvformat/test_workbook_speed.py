@@ -189,7 +189,9 @@ def test_the_quick_way_reads_a_sheet_as_the_careful_way(sheet, plan_items, monke
     assert quick.updates
     assert quick.findings
     (rows,) = sheet.values()
-    if any(len(row) > len(rows[0]) for row in rows):
+    if any(len(row) > len(rows[0]) for row in rows) or "No header" in sheet:
+        # Rows the checker must fit first (a sheet without a header may go on in
+        # rows of four cells or five) are all read the careful way.
         assert careful_rows[0] == careful_rows[1]
     else:  # most rows were read the quick way
         assert careful_rows[0] < careful_rows[1] / 2

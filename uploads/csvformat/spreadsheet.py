@@ -56,7 +56,6 @@ from uploads.csvformat.columns import (
     ColumnMap,
     header_key,
     looks_like_header,
-    positional,
     row_width,
 )
 from uploads.csvformat.layout import SKIP
@@ -437,21 +436,20 @@ class _SheetRows:
                 sheet_width = len(cells)
                 # The quick way: rows as wide as the sheet, fitted by a slice when
                 # the cells past the header are the template's reference columns.
-                # A sheet read without a header only when its rows fit AchieveIt's
-                # columns: a row of another width is reported with its cells as
-                # text (a foreign header before its mapping, say).
+                # Only for rows exactly as wide as the checker reads them: a row
+                # it must fit first (a sheet without a header, whose rows may go
+                # on in four cells or five; a mapping of another width) is fitted
+                # from text, which the careful way below gives it.
                 quick = (
                     self.QUICK
                     and bool(others)
                     and others[-1] < width <= sheet_width
-                    and (
-                        not checker.is_positional
-                        or _fits_positional(columns.kind, sheet_width)
-                    )
+                    and not checker.is_positional
                 )
                 if width < sheet_width:
                     cut = width
                     quick = quick and self.ignored.issuperset(range(width, sheet_width))
+                quick = quick and (cut or sheet_width) == columns.width
                 first_other = others[0] if others else 0
                 continue
             if len(row) > width:
@@ -529,13 +527,6 @@ def _with_sheets(problem: Problem, sheets: Sequence[str]) -> Problem:
 
 def _listed(names: Sequence[str]) -> str:
     return ", ".join(repr(name) for name in names)
-
-
-def _fits_positional(kind: str, width: int) -> bool:
-    """Whether rows this wide fit a sheet without a header (with or without
-    its Comment), so that none of them is reported for its width."""
-    shortest = positional(kind).width
-    return shortest <= width <= shortest + 1
 
 
 def _file_error(problem: Problem, book_names: Sequence[str] = ()) -> Result:

@@ -1,0 +1,74 @@
+"""Hypothesis against the quick way of reading a workbook: for any sheet of
+mixed cells (text, numbers, booleans, dates, error cells, blanks) under any first
+row (AchieveIt's header, a foreign one, none), read with or without a column
+mapping, the quick way gives exactly what the careful way gives, and neither
+raises (a foreign header once made the quick way raise a TypeError)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from uploads import csvformat
+from uploads.csvformat import spreadsheet
+from uploads.csvformat.columns import ColumnMap
+from uploads.csvformat.records import PlanItemRule
+
+from .test_workbook_speed import shown
+from .workbooks import xlsx
+
+RULE = PlanItemRule(own=True, active=True, has_metric=True)
+PLAN = {f"ITEM-{n}": RULE for n in range(5)}
+HEADERS = [
+    ["External ID", "Status", "Current Value", "As Of Date", "Comment"],
+    ["External ID", "Status", "Current Value", "As Of Date"],
+    ["KPI Code", "RAG", "Actual", "Owner", "Period end", "Notes"],
+    ["Status", "External ID", "As Of Date", "Current Value"],
+    None,  # no header: the first row is an update
+]
+CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(
+        ["ITEM-1", "ITEM-2", "item-3 ", "UNKNOWN", "On Track", "Green", "Done", ""]
+    ),
+    st.sampled_from(["  ", "12%", "#N/A", "2026-10-31", "31/10/2026", "x\ny"]),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.integers(min_value=-5, max_value=50_000),
+    st.booleans(),
+    st.just(datetime.date(2026, 10, 31)),
+    st.just(datetime.datetime(2026, 10, 31, 15, 30)),
+    st.sampled_from([("=NA()", "#N/A"), ("=1/0", "#DIV/0!")]),
+)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    header=st.sampled_from(HEADERS),
+    rows=st.lists(st.lists(CELLS, min_size=0, max_size=7), min_size=1, max_size=12),
+    plan=st.sampled_from([PLAN, None]),
+    # The foreign header's mapping (Owner left out), whatever the sheet's header.
+    columns=st.sampled_from([None, ColumnMap(0, 1, 2, 4, 5, width=6, header=True)]),
+)
+def test_the_quick_way_reads_any_sheet_as_the_careful_way(
+    header, rows, plan, columns, monkeypatch: pytest.MonkeyPatch
+):
+    data = xlsx({"Sheet": ([header] if header else []) + rows})
+    results = []
+    for quick in (True, False):
+        monkeypatch.setattr(spreadsheet._SheetRows, "QUICK", quick)
+        results.append(
+            csvformat.parse(
+                data,
+                plan_items=plan,
+                columns=columns,
+                status_words={"Green": "On Track"},
+            )
+        )
+    assert shown(results[0]) == shown(results[1])
