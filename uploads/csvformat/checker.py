@@ -42,6 +42,7 @@ from uploads.csvformat.memo import (
     SMALL_MEMO_SIZE,
     Explained,
     IdCheck,
+    IdMemo,
     Memo,
     paused_garbage_collector,
     with_status_words,
@@ -161,7 +162,7 @@ class RowChecker(RowLayout):
         self.updates: list[Update] = []
         self.updates_by_id: dict[str, dict[date, Update]] = {}
         self.conflicting: set[tuple[str, date]] = set()
-        self.ids: Memo[IdCheck] = Memo(self._check_id)
+        self.ids: Memo[IdCheck] = IdMemo(self._check_id, self)
         self.statuses: Memo[StatusCheck] = Memo(
             with_status_words(status_words, Explained(check_status, ERRORS_PER_KIND)),
             SMALL_MEMO_SIZE,

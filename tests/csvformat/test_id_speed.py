@@ -1,0 +1,111 @@
+"""The External ID's quick checks give what the careful ones give: ``id_is_plain``
+is ``id_problem``'s regex told faster, and ``IdMemo`` (the usual ID checked in
+line) makes the same ``IdCheck`` as the checker's ``_check_id``."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from uploads.csvformat.cells import _ID_SUSPECT, id_is_plain
+from uploads.csvformat.checker import RowChecker
+from uploads.csvformat.memo import IdMemo, Memo
+from uploads.csvformat.records import PlanItemRule
+
+ODD_IDS = [
+    "",
+    " ",
+    "ITEM-1",
+    "item-x",
+    "BOX-1",
+    "EXTERNAL-1",
+    "my external id",
+    "Ext\u212aernal",  # KELVIN SIGN, not a k
+    "A,B",
+    'A"B',
+    "A'B",
+    "A\u201cB",
+    "A\u2019B",
+    "=A1",
+    "+1",
+    "-1",
+    "@x",
+    "A=1",
+    "\tA",
+    "A\x00",
+    "\u00e9t\u00e9",
+    "\u0130TEM",
+    "x" * 101,
+]
+
+
+ALPHABET = "aAxXeE-=+@,\"' 1\t\u00e9\u201c\u212aEXTERNALexternal"
+
+
+def regex_says_plain(external_id: str) -> bool:
+    return bool(
+        external_id and external_id.isprintable() and not _ID_SUSPECT(external_id)
+    )
+
+
+@pytest.mark.parametrize("external_id", ODD_IDS)
+def test_a_plain_id_is_what_the_regex_says(external_id):
+    assert id_is_plain(external_id) == regex_says_plain(external_id)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(ALPHABET),
+        max_size=14,
+    )
+    | st.text(max_size=12)
+)
+def test_a_plain_id_is_what_the_regex_says_of_any_text(external_id):
+    assert id_is_plain(external_id) == regex_says_plain(external_id)
+
+
+RULES = {
+    "OWN-1": PlanItemRule(own=True, active=True, has_metric=True),
+    "OWN-2": PlanItemRule(own=True, active=True, has_metric=False),
+    "OLD-1": PlanItemRule(own=True, active=False, has_metric=True),
+    "THEIRS-1": PlanItemRule(own=False, active=True, has_metric=True),
+    " PAD-1": PlanItemRule(own=True, active=True, has_metric=True),
+    "PAD-1": PlanItemRule(own=True, active=True, has_metric=True),
+    "BOX-1": PlanItemRule(own=True, active=True, has_metric=True),
+    "=A1": PlanItemRule(own=True, active=True, has_metric=True),
+    "external-9": PlanItemRule(own=True, active=True, has_metric=True),
+    "": PlanItemRule(own=True, active=True, has_metric=True),
+    "L" * 101: PlanItemRule(own=True, active=True, has_metric=True),
+}
+CELLS = [*RULES, "own-1", "NOBODY-1", " OWN-1", "OWN-1 ", 12.0, "PAD-1", " PAD-1"]
+
+
+def checker(plan_items, metric: bool) -> RowChecker:
+    made = RowChecker(plan_items, 100)
+    made.is_metric = metric
+    return made
+
+
+@pytest.mark.parametrize("metric", [False, True])
+@pytest.mark.parametrize("plan_items", [RULES, None])
+def test_the_id_memo_checks_as_the_checker_does(plan_items, metric):
+    quick, careful = checker(plan_items, metric), checker(plan_items, metric)
+    quick_ids = IdMemo(quick._check_id, quick)
+    careful_ids = Memo(careful._check_id)
+    for cell in CELLS:
+        got, expected = quick_ids[cell], careful_ids[cell]
+        assert (got.external_id, got.note, got.needs_value) == (
+            expected.external_id,
+            expected.note,
+            expected.needs_value,
+        ), cell
+        if expected.external_id:
+            # Every spelling of an ID shares its store, made once.
+            assert got.updates_by_date is quick.updates_by_id[got.external_id]
+    assert quick.updates_by_id.keys() == careful.updates_by_id.keys()
+
+
+def test_the_checker_uses_the_id_memo():
+    assert isinstance(RowChecker(RULES, 100).ids, IdMemo)
