@@ -343,7 +343,8 @@ def pages_table(path: Path) -> list[tuple[str, str]]:
 
     from bench.scratch import ScratchDatabase
 
-    database = ScratchDatabase("portal_bench_spreadsheet")
+    # Its own name: another run of this bench at the same time drops its own.
+    database = ScratchDatabase(f"portal_bench_spreadsheet_{os.getpid()}")
     try:
         database.create()
     except (psycopg.Error, OSError) as error:
@@ -367,7 +368,9 @@ def pages_table(path: Path) -> list[tuple[str, str]]:
                 check=False,
             )
             if result.returncode != 0:
-                raise RuntimeError(f"pages failed:\n{result.stderr}")
+                print(result.stderr, file=sys.stderr)
+                last = (result.stderr.strip().splitlines() or ["?"])[-1]
+                return [("pages", f"failed: {last}")]
             figures = json.loads(result.stdout.strip().splitlines()[-1])
     finally:
         database.drop()
