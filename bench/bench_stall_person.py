@@ -62,6 +62,10 @@ PARTS = ("exports", "api", "uploads")
 # a connection on its main loop, waiting up to 2 s for the client to close its
 # side (util.close_graceful), and accepts nothing meanwhile. Measured without
 # it by default: a browser, and nginx in front of gunicorn, close at once.
+# Measured with it (2 cores shared, load 3-8, 4 runs each): straight to gunicorn
+# login p50 0.11-0.19 s, p99 0.88-1.02 s, 77-85 loads in 30 s; through nginx
+# (BENCH_STALL_NGINX=1) p50 0.014-0.023 s, p99 0.05-0.25 s, 218-254 loads: nginx
+# reads gunicorn's answer whole and closes its side at once, whatever the client.
 LINGER = os.environ.get("BENCH_STALL_LINGER", "") == "1"
 
 
