@@ -52,6 +52,16 @@ def made_by(upload: Upload) -> str:
 
 
 @register.filter
+def source_words(upload: Upload) -> str:
+    """Where the upload came from: a file names its kind ("Excel workbook")."""
+    return wording_uploads.source_words(
+        upload.get_source_display(),
+        upload.source == Upload.Source.CSV,
+        upload.original_name or "",
+    )
+
+
+@register.filter
 def answer_in_words(attempt: Attempt) -> str:
     """AchieveIt's reasons in its answer to one call, in words, tied to the
     person's rows; empty when it gave none (wording/uploads.py achieveit_answer)."""

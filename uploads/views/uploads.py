@@ -142,6 +142,8 @@ def upload_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if upload.state == Upload.State.DRAFT:
         context["duplicate"] = selectors_uploads.recent_duplicate(upload)
         context["offers_mapping"] = may_send and column_mappings.offers_mapping(upload)
+        if context["offers_mapping"] and errors:
+            context["summary"] = wording_uploads.mapping_summary(upload.team.name)
         if may_send and any(f["code"] == "sheet.choose" for f in errors):
             context["sheet_form"] = _sheet_form(upload)
         if errors and may_send:

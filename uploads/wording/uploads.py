@@ -105,6 +105,36 @@ def problem_in_words(text: str, upload: Upload | None = None) -> str:
     return f"{head}\n\n{said}" if said else head
 
 
+FILE_KINDS = {
+    ".xlsx": "Excel workbook",
+    ".xlsm": "Excel workbook",
+    ".xls": "Excel workbook",
+    ".ods": "Calc spreadsheet",
+    ".json": "JSON file",
+}
+
+
+def source_words(source_label: str, is_file: bool, file_name: str) -> str:
+    """Where an upload came from, as people read it: a file names its kind
+    ("Excel workbook", "CSV file"), the form and the API their label."""
+    if not is_file:
+        return source_label
+    suffix = file_name[file_name.rfind(".") :].lower() if "." in file_name else ""
+    return FILE_KINDS.get(suffix, "CSV file")
+
+
+def mapping_summary(team_name: str) -> Summary:
+    """A draft whose file has its own column names: mapping them comes first
+    (the problems it reads as without a mapping are folded away below)."""
+    return Summary(
+        "info",
+        "arrows-exchange",
+        "This file has its own column names: map them once. Nothing has been sent.",
+        f"Say which column holds what; the portal remembers it for {team_name}'s "
+        "next files with these columns.",
+    )
+
+
 def upload_summary(facts: StateFacts) -> Summary:
     """What happened to the upload and what the person can do next, in words."""
     match facts.state:
