@@ -8,17 +8,13 @@ that repeats the same text (see ``memo.Memo``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-
-import aniso8601
-from aniso8601.exceptions import LeapSecondError, RangeCheckError
-from aniso8601.resolution import DateResolution
-from rapidfuzz import fuzz, process
 
 from uploads.csvformat.messages import (
     STATUS_LIST,
@@ -29,6 +25,8 @@ from uploads.csvformat.messages import (
     shorten,
 )
 
+# aniso8601 and rapidfuzz are imported where they are needed: a clean workbook
+# needs neither (its date cells read as YYYY-MM-DD), and its check notices 30 ms.
 MAX_DIGITS = 30  # no real measure has more; a longer one is a pasting accident
 # AchieveIt documents no limit for a comment. 2,000 characters is some 300 words, a
 # long paragraph, more than a status narrative needs; a longer cell is most likely
@@ -49,8 +47,6 @@ _ID_SUSPECT = re.compile(
 ).search
 _CURRENCY_SIGNS = "$€£¥"
 _SPREADSHEET_ERRORS = ("n/a", "na", "-", "--", "tbd")
-_DAY_RESOLUTIONS = (DateResolution.Day, DateResolution.Weekday, DateResolution.Ordinal)
-_WEEK_RESOLUTIONS = (DateResolution.Week, DateResolution.Weekday)
 # Forms that are unambiguous but not accepted; they get a precise suggestion.
 _OTHER_DATE_FORMATS = (
     "%d.%m.%Y",
@@ -182,6 +178,8 @@ def closest_by_lower(
     # difflib's ratio is never above the Indel ratio (its matching blocks are a
     # common subsequence), so the answer is the same, and a team's thousands of
     # IDs cost a millisecond instead of tens.
+    from rapidfuzz import fuzz, process
+
     possible = [
         found
         for found, _score, _index in process.extract(
@@ -479,12 +477,32 @@ def _iso_day(date_part: str) -> _Day:
         date_part.isascii() and date_part.replace("-", "").replace("W", "", 1).isdigit()
     ):
         return _Day(None, "date.other_form")
+    if (
+        len(date_part) == 10
+        and date_part[4] == date_part[7] == "-"
+        and date_part[:4].isdigit()
+        and date_part[5:7].isdigit()
+        and date_part[8:].isdigit()
+    ):
+        # YYYY-MM-DD, as every date cell's text is: the day aniso8601 reads, or
+        # (an impossible day, year 0) aniso8601 says why below.
+        with contextlib.suppress(ValueError):
+            return _Day(date.fromisoformat(date_part))
+    import aniso8601
+    from aniso8601.exceptions import RangeCheckError
+    from aniso8601.resolution import DateResolution
+
+    weeks = (DateResolution.Week, DateResolution.Weekday)
     try:
         resolution = aniso8601.get_date_resolution(date_part)
-        if resolution not in _DAY_RESOLUTIONS:
+        if resolution not in (
+            DateResolution.Day,
+            DateResolution.Weekday,
+            DateResolution.Ordinal,
+        ):
             return _Day(None, "date.no_day")
         as_of = aniso8601.parse_date(date_part)
-        if resolution in _WEEK_RESOLUTIONS and not _week_exists(date_part, as_of):
+        if resolution in weeks and not _week_exists(date_part, as_of):
             return _Day(None, "date.impossible")
     except RangeCheckError:
         return _Day(None, "date.impossible")
@@ -545,6 +563,9 @@ def _is_time(time_text: str) -> bool:
 
 @functools.lru_cache(maxsize=_PARSE_CACHE_SIZE)
 def _is_any_time(time_text: str) -> bool:
+    import aniso8601
+    from aniso8601.exceptions import LeapSecondError
+
     try:
         aniso8601.parse_time(time_text)
     except LeapSecondError:

@@ -31,7 +31,6 @@ The rules of the JSON form:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 
@@ -116,6 +115,8 @@ def read_json(
     called with the number of records checked every ``progress_every`` records.
     Never raises for bad input.
     """
+    import json  # here: a CSV file or a workbook never needs it
+
     try:
         with paused_garbage_collector():
             records = json.loads(
@@ -297,6 +298,8 @@ def _shown(value: object) -> str:
 def _written(value: object, depth: int) -> str:
     """``value`` as JSON, numbers as their digits, only the start of a long or
     deep array or object (it is shortened anyway)."""
+    import json
+
     if isinstance(value, _Number):
         return str(value)
     if depth > 2 and isinstance(value, list | dict):
