@@ -12,7 +12,7 @@ login page waiting for a free process. The command line may still set `--workers
 gunicorn is meant to sit behind nginx (deploy/nginx.conf), which reads each request
 whole, with its own header and body timeouts, before passing it on. gunicorn's
 gthread worker has no such timeout: a connection that sends nothing is parked
-after 5 s and closed (keepalive below), but once a request has begun, its thread
+after 5 s and closed, but once a request has begun, its thread
 reads the headers and body with blocking reads for as long as the client trickles
 them, so a few slow senders reaching gunicorn directly hold every thread. `timeout`
 does not help there: with gthread it only restarts a worker whose main loop stops
@@ -39,11 +39,24 @@ graceful_timeout = 30
 limit_request_line = 4094
 limit_request_fields = 50
 limit_request_field_size = 8190
-# Each connection closes after its answer. Kept alive, a connection whose body was
-# refused unread (a 413) would be drained by the worker before its next request;
-# closed, the rest of that body is never read. nginx keeps its own connections to
-# visitors alive, and talks to gunicorn one request a connection anyway.
-keepalive = 0
+# A connection without a request body stays open this long for a next request,
+# parked on the worker's poller (no thread holds it), and is then closed without
+# waiting. With no keep-alive at all, every answer ends with gunicorn's graceful
+# close on the worker's main loop, which waits up to 2 s for the client to close
+# its side and accepts nothing meanwhile: a few clients that never close stalled
+# the site when gunicorn was reached directly (bench/bench_stall_person.py,
+# BENCH_STALL_LINGER). nginx talks to gunicorn one request a connection anyway.
+keepalive = 2
+
+
+def pre_request(worker: Any, req: Any) -> None:
+    """A request with a body closes its connection after the answer: kept
+    alive, a body refused unread (a 413) would be drained by the worker's thread
+    before a next request could be read; closed, the rest is never read."""
+    for name, value in req.headers:
+        if name == "TRANSFER-ENCODING" or (name == "CONTENT-LENGTH" and value != "0"):
+            req.must_close = True
+            return
 
 
 def on_starting(server: Any) -> None:

@@ -337,3 +337,46 @@ def test_gunicorn_stops_a_chunked_api_body_at_the_upload_limit(gunicorn):
     assert b"0.2 MB" in answer
     assert not sender.finished
     assert elapsed < 10
+
+
+@pytest.mark.slow
+def test_gunicorn_is_not_held_by_clients_that_never_close(gunicorn):
+    # Each of these reads nothing and never closes. With no keep-alive, each
+    # answer ended with gunicorn's graceful close on the worker's main loop,
+    # waiting up to 2 s for a client's close: 3 of them held the next visitor
+    # about 6 s. Kept alive, they are parked on the poller.
+    lingering = []
+    for _ in range(3):
+        connection = socket.create_connection(("127.0.0.1", gunicorn.port), timeout=30)
+        connection.sendall(b"GET /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        lingering.append(connection)
+    time.sleep(0.5)  # their answers are written: the closes would begin now
+
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", gunicorn.port), timeout=30) as visitor:
+        visitor.sendall(
+            b"GET /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Connection: close\r\n\r\n"
+        )
+        first = visitor.recv(64)
+    elapsed = time.monotonic() - started
+    for connection in lingering:
+        connection.close()
+
+    assert first.startswith(b"HTTP/1.1 200"), first
+    assert elapsed < 1.5
+
+
+@pytest.mark.slow
+def test_gunicorn_closes_a_connection_that_sent_a_body(gunicorn):
+    head = (
+        b"POST /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n"
+        b"\r\na=b"
+    )
+    with socket.create_connection(("127.0.0.1", gunicorn.port), timeout=30) as client:
+        client.sendall(head)
+        answer = b""
+        while data := client.recv(65536):  # ends: the server closes
+            answer += data
+    assert b"Connection: close" in answer.split(b"\r\n\r\n")[0]
