@@ -66,6 +66,8 @@ PARTS = ("exports", "api", "uploads")
 # login p50 0.11-0.19 s, p99 0.88-1.02 s, 77-85 loads in 30 s; through nginx
 # (BENCH_STALL_NGINX=1) p50 0.014-0.023 s, p99 0.05-0.25 s, 218-254 loads: nginx
 # reads gunicorn's answer whole and closes its side at once, whatever the client.
+# Since gunicorn.conf.py keeps such connections alive (keepalive 2, the closes no
+# longer wait on the main loop), straight to gunicorn: p99 0.03-0.07 s.
 LINGER = os.environ.get("BENCH_STALL_LINGER", "") == "1"
 
 
