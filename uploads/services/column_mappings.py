@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db import connection, transaction
+from django.db.models import Func, IntegerField, Q, Value
+from django.db.models.functions import Length, Lower
 from django.utils import timezone
 
 from uploads import csvformat
@@ -69,10 +69,17 @@ def own_ids_among(team: Team, found: FileColumns) -> set[str]:
     cells = {cell.strip().lower() for row in found.rows for cell in row if cell.strip()}
     if not cells:
         return set()
+    if connection.vendor == "postgresql":  # half the time of a regex on each ID
+        bytes_of = Func(
+            "external_id", function="OCTET_LENGTH", output_field=IntegerField()
+        )
+        wide = Q(octets__gt=Length("external_id"))
+    else:
+        bytes_of, wide = Value(0), Q(external_id__regex=r"[^\x01-\x7f]")
     found_ids = (
         team.plan_items.filter(active=True)
-        .annotate(lower_id=Lower("external_id"))
-        .filter(Q(lower_id__in=cells) | Q(external_id__regex=r"[^\x01-\x7f]"))
+        .annotate(lower_id=Lower("external_id"), octets=bytes_of)
+        .filter(Q(lower_id__in=cells) | wide)
         .values_list("external_id", flat=True)
     )
     return {external_id for external_id in found_ids if external_id.lower() in cells}
