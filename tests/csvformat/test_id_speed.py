@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from uploads.csvformat.cells import _ID_SUSPECT, id_is_plain
+from uploads.csvformat.cells import _ID_SUSPECT, check_number, check_value, id_is_plain
 from uploads.csvformat.checker import RowChecker
-from uploads.csvformat.memo import IdMemo, Memo
+from uploads.csvformat.memo import IdMemo, Memo, ValueMemo
 from uploads.csvformat.records import PlanItemRule
 
 ODD_IDS = [
@@ -109,3 +109,27 @@ def test_the_id_memo_checks_as_the_checker_does(plan_items, metric):
 
 def test_the_checker_uses_the_id_memo():
     assert isinstance(RowChecker(RULES, 100).ids, IdMemo)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.floats(allow_nan=True, allow_infinity=True)
+        | st.sampled_from([0.0, 1.0, -0.0, 0.1, 12.0, 1e-05, 1e20, 0.25, True, 1])
+        | st.integers(-5, 5)
+        | st.sampled_from(["0.5", " 12 ", "45%", "", "n/a"]),
+        max_size=30,
+    )
+)
+def test_the_value_memo_reads_cells_as_check_number_does(cells):
+    quick = ValueMemo(check_value, typed=check_number)
+    careful = Memo(check_value, typed=check_number)
+    for cell in cells:
+        got, expected = quick[cell], careful[cell]
+        assert (str(got.value), got.note) == (str(expected.value), expected.note)
+        assert type(got.value) is type(expected.value)
+    assert quick.keys() == careful.keys()
+
+
+def test_the_checker_uses_the_value_memo():
+    assert isinstance(RowChecker(RULES, 100).values, ValueMemo)

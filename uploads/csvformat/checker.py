@@ -44,6 +44,7 @@ from uploads.csvformat.memo import (
     IdCheck,
     IdMemo,
     Memo,
+    ValueMemo,
     paused_garbage_collector,
     with_status_words,
 )
@@ -167,7 +168,7 @@ class RowChecker(RowLayout):
             with_status_words(status_words, Explained(check_status, ERRORS_PER_KIND)),
             SMALL_MEMO_SIZE,
         )
-        self.values: Memo[ValueCheck] = Memo(check_value, typed=check_number)
+        self.values: Memo[ValueCheck] = ValueMemo(check_value, typed=check_number)
         self.dates: Memo[DateCheck] = Memo(
             Explained(check_date, ERRORS_PER_KIND), SMALL_MEMO_SIZE
         )

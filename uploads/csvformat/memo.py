@@ -5,7 +5,8 @@ each text once. ``Explained`` stops explaining errors (the costly part: finding 
 status or date that was meant) past a budget. ``with_status_words`` reads a team's
 own status words before the status check, and ``paused_garbage_collector`` holds
 back the cyclic collector while a file is checked. ``IdCheck`` is what the checker
-keeps of an External ID cell, and ``IdMemo`` the memo that makes them.
+keeps of an External ID cell, and ``IdMemo`` the memo that makes them;
+``ValueMemo`` the Current Value cells' memo.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import gc
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from uploads.csvformat.cells import StatusCheck, cell_text, id_is_plain
+from uploads.csvformat.cells import StatusCheck, ValueCheck, cell_text, id_is_plain
 from uploads.csvformat.messages import ERROR, Note, note, shorten
 from uploads.csvformat.records import Update
 
@@ -139,6 +141,24 @@ class IdMemo(Memo[IdCheck]):
                     updates_by_date = by_id[raw] = {}
                 needs_value = checker.is_metric or rule.has_metric
                 result = IdCheck(raw, None, needs_value, updates_by_date)  # type: ignore[arg-type]
+                if len(self) >= self.size:
+                    self.clear()
+                self[raw] = result
+                return result
+        return super().__missing__(raw)
+
+
+class ValueMemo(Memo[ValueCheck]):
+    """The Current Value cells' memo, which reads a number cell with a fraction
+    itself, as ``cells.check_number`` does (the Decimal of its shortest text), and
+    gives every other cell to ``Memo``: a 100,000-row file's number cells hardly
+    ever repeat, and the two calls per cell were a fifth of their cost."""
+
+    def __missing__(self, raw: object) -> ValueCheck:
+        if raw.__class__ is float and not raw.is_integer():  # type: ignore[attr-defined]
+            text = repr(raw)
+            if "e" not in text and "n" not in text:
+                result = ValueCheck(Decimal(text), None)
                 if len(self) >= self.size:
                     self.clear()
                 self[raw] = result
