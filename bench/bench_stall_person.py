@@ -67,7 +67,8 @@ PARTS = ("exports", "api", "uploads")
 # (BENCH_STALL_NGINX=1) p50 0.014-0.023 s, p99 0.05-0.25 s, 218-254 loads: nginx
 # reads gunicorn's answer whole and closes its side at once, whatever the client.
 # Since gunicorn.conf.py keeps such connections alive (keepalive 2, the closes no
-# longer wait on the main loop), straight to gunicorn: p99 0.03-0.07 s.
+# longer wait on the main loop), straight to gunicorn on a quiet machine (load
+# 1.5-1.8, 2 runs): p50 0.009-0.010 s, p99 0.036-0.037 s, max 0.042-0.074 s.
 LINGER = os.environ.get("BENCH_STALL_LINGER", "") == "1"
 
 
