@@ -105,3 +105,15 @@ def test_an_older_date_than_the_last_sent_is_a_warning_on_the_preview(
     assert "is older than the last" in preview
     assert page.locator("[data-testid=confirm]").is_enabled()  # a warning only
     look_at(page, "preview-older-date-warning")
+
+
+def test_a_form_uploads_page_lights_my_uploads_not_upload(page, alice, plan_items):
+    log_in(page, "alice")
+    page.click("nav[aria-label=Main] >> text=Enter updates")
+    row = page.locator("[data-testid=entry-row][data-external-id='SALES-Q4-01']")
+    row.locator("select").select_option("Achieved")
+    page.click("[data-testid=entry-check]")
+    page.wait_for_selector("[data-testid=preview]")
+    current = page.locator("nav[aria-label=Main] [aria-current=page]")
+    assert current.inner_text().strip() == "My uploads"
+    look_at(page, "form-upload-nav")
