@@ -54,6 +54,8 @@ from pathlib import Path
 
 import xlsxwriter
 
+from uploads.csvformat import workbook_template
+
 REPO = Path(__file__).resolve().parent.parent
 ROWS = 100_000
 SMALL_ROWS = 20_000
@@ -70,16 +72,8 @@ FILES = tuple((kind, ROWS) for kind in KINDS) + (
     ("clean", SMALL_ROWS),
     ("messy", SMALL_ROWS),
 )
-TEMPLATE_HEADER = (
-    "External ID",
-    "Name",
-    "Status",
-    "Metric Value",
-    "As Of Date",
-    "Comment",
-    "Last status sent",
-    "Last value sent",
-)
+# The template's own columns, reference columns included.
+TEMPLATE_HEADER = workbook_template.HEADER
 
 CALAMINE = """
 import sys

@@ -42,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -95,6 +96,22 @@ def nginx_settings_differ() -> set[str]:
     return deployed ^ bench
 
 
+def _login_answers(
+    url: str, seconds: float, gave_up: Callable[[], bool] = lambda: False
+) -> bool:
+    """Whether the login page at `url` answers within `seconds` (False at once
+    when `gave_up` says the server's process is gone)."""
+    deadline = time.monotonic() + seconds
+    while not gave_up() and time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/accounts/login/", timeout=10).ok:
+                return True
+        except (requests.ConnectionError, requests.Timeout):
+            pass
+        time.sleep(0.2)
+    return False
+
+
 @contextmanager
 def _nginx(upstream: str):
     """nginx (bench/nginx_bench.conf) in front of `upstream` (host:port); yields
@@ -118,20 +135,12 @@ def _nginx(upstream: str):
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    if requests.get(f"{url}/accounts/login/", timeout=10).ok:
-                        break
-                except (requests.ConnectionError, requests.Timeout):
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log = Path(prefix) / "error.log"
-                    raise RuntimeError(
-                        "nginx did not start: "
-                        + (log.read_text()[-3000:] if log.exists() else "no log")
-                    )
-                time.sleep(0.2)
+            if not _login_answers(url, 20, gave_up=lambda: process.poll() is not None):
+                log = Path(prefix) / "error.log"
+                raise RuntimeError(
+                    "nginx did not start: "
+                    + (log.read_text()[-3000:] if log.exists() else "no log")
+                )
             yield url
         finally:
             process.terminate()
@@ -239,17 +248,9 @@ def _portal(env: dict[str, str]):
     ]
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{url}/accounts/login/", timeout=10).ok:
-                    break
-            except (requests.ConnectionError, requests.Timeout):
-                pass
-            if time.monotonic() > deadline:
-                logs.seek(0)
-                raise RuntimeError(logs.read().decode(errors="replace")[-3000:])
-            time.sleep(0.3)
+        if not _login_answers(url, 60):
+            logs.seek(0)
+            raise RuntimeError(logs.read().decode(errors="replace")[-3000:])
         if NGINX:
             with _nginx(f"127.0.0.1:{port}") as proxied:
                 yield proxied

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from uploads import csvformat
-from uploads.csvformat import spreadsheet
+from uploads.csvformat import spreadsheet, workbook_template
 from uploads.csvformat.cells import cell_text, check_number, check_value, closest
 from uploads.csvformat.memo import Memo
 from uploads.csvformat.records import PlanItemRule
@@ -109,17 +109,7 @@ def odd_rows(wider_row: bool = False) -> list[list[object]]:
 def template_rows() -> list[list[object]]:
     """The Excel template's layout: reference columns inside and past the ones
     read, most rows left blank."""
-    header = [
-        "External ID",
-        "Name",
-        "Status",
-        "Metric Value",
-        "As Of Date",
-        "Comment",
-        "Last status sent",
-        "Last value sent",
-    ]
-    rows: list[list[object]] = [header]
+    rows: list[list[object]] = [list(workbook_template.HEADER)]
     for index in range(40):
         if index % 3:
             rows.append(
