@@ -133,8 +133,7 @@ COMMENTS = st.one_of(
     st.text(max_size=30),
 ).map(lambda text: check_comment(text).comment or "")
 # Values AchieveIt can take: finite, at most 30 digits when written out.
-VALUES = st.one_of(
-    st.none(),
+NUMBERS = st.one_of(
     st.decimals(
         allow_nan=False,
         allow_infinity=False,
@@ -147,6 +146,7 @@ VALUES = st.one_of(
     ),
     st.integers(min_value=-(10**29), max_value=10**30 - 1).map(Decimal),
 )
+VALUES = st.none() | NUMBERS
 UPDATES = st.lists(
     st.builds(
         Update,
@@ -165,7 +165,7 @@ METRIC_UPDATES = st.lists(
         Update,
         external_id=EXTERNAL_IDS,
         status=st.just(""),
-        value=VALUES.filter(lambda value: value is not None),
+        value=NUMBERS,  # a metric update is a value
         as_of_date=st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)),
         comment=COMMENTS,
     ),

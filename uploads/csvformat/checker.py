@@ -161,7 +161,8 @@ class RowChecker(RowLayout):
         self.is_metric = self.columns.kind == METRIC
         self.is_positional = True
         self.updates: list[Update] = []
-        self.updates_by_id: dict[str, dict[date, Update]] = {}
+        # The first update of each (External ID, As Of Date), to find repeats.
+        self.first_updates: dict[tuple[str, date], Update] = {}
         self.conflicting: set[tuple[str, date]] = set()
         self.ids: Memo[IdCheck] = IdMemo(self._check_id, self)
         self.statuses: Memo[StatusCheck] = Memo(
@@ -199,7 +200,7 @@ class RowChecker(RowLayout):
             return  # the header lacks a column every update needs: said once
         # Bound once: this loop runs for every row of the file.
         ids, statuses, values, dates = self.ids, self.statuses, self.values, self.dates
-        comments = self.comments
+        comments, first_updates = self.comments, self.first_updates
         keep, note_row, fit = self.updates.append, self._note_row, self._fit
         new_tuple = tuple.__new__
         width, pick, comment_at = self._reading()
@@ -252,7 +253,7 @@ class RowChecker(RowLayout):
                     comment.comment,
                 ),
             )
-            first = item.updates_by_date.setdefault(as_of.date, update)
+            first = first_updates.setdefault((item.external_id, as_of.date), update)
             if first is update:
                 keep(update)
             else:
@@ -542,10 +543,8 @@ class RowChecker(RowLayout):
         if problem is None and external_id != raw_id:
             problem = note("id.trimmed", id=shorten(external_id))
         if problem is not None and problem.severity == ERROR:
-            return IdCheck("", problem, needs_value, {})
-        # Shared by every spelling of the ID (" A" and "A" are one item).
-        updates_by_date = self.updates_by_id.setdefault(external_id, {})
-        return IdCheck(external_id, problem, needs_value, updates_by_date)
+            return IdCheck("", problem, needs_value)
+        return IdCheck(external_id, problem, needs_value)
 
     def _suggest_id(self, external_id: str) -> str | None:
         """One of this team's own active IDs close to ``external_id``, if any."""

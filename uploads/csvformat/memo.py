@@ -14,14 +14,11 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from uploads.csvformat.cells import StatusCheck, ValueCheck, cell_text, id_is_plain
 from uploads.csvformat.messages import ERROR, Note, note, shorten
-from uploads.csvformat.records import Update
 
 # Enough for every plan item of a team and the repeated values of a large file;
 # dates and statuses are few, and dates with a time of day hardly ever repeat.
@@ -96,15 +93,14 @@ class Explained(Generic[Check]):
         return result
 
 
-@dataclass(slots=True)  # read-only by agreement, like the records of cells.py
-class IdCheck:
-    """An External ID cell: the ID as sent ('' when it has an error), and the
-    updates already kept for the ID, by date (shared by every spelling of it)."""
+class IdCheck(NamedTuple):
+    """An External ID cell: the ID as sent ('' when it has an error), and whether
+    its updates need a value. A tuple, so that many are made in C at once
+    (``batch``)."""
 
     external_id: str
     note: Note | None
     needs_value: bool
-    updates_by_date: dict[date, Update]
 
 
 class IdMemo(Memo[IdCheck]):
@@ -135,12 +131,8 @@ class IdMemo(Memo[IdCheck]):
                 and id_is_plain(raw)  # type: ignore[arg-type]
                 and raw.strip() == raw  # type: ignore[attr-defined]
             ):
-                by_id = checker.updates_by_id
-                updates_by_date = by_id.get(raw)
-                if updates_by_date is None:
-                    updates_by_date = by_id[raw] = {}
                 needs_value = checker.is_metric or rule.has_metric
-                result = IdCheck(raw, None, needs_value, updates_by_date)  # type: ignore[arg-type]
+                result = IdCheck(raw, None, needs_value)  # type: ignore[arg-type]
                 if len(self) >= self.size:
                     self.clear()
                 self[raw] = result
