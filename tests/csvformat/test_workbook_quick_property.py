@@ -1,8 +1,9 @@
 """Hypothesis against the quick way of reading a workbook: for any sheet of
 mixed cells (text, numbers, booleans, dates, error cells, blanks) under any first
 row (AchieveIt's header, a foreign one, none), read with or without a column
-mapping, the quick way gives exactly what the careful way gives, and neither
-raises (a foreign header once made the quick way raise a TypeError)."""
+mapping, in batches of any size (``batch``), the quick way gives exactly what the
+careful way gives, and neither raises (a foreign header once made the quick way
+raise a TypeError)."""
 
 from __future__ import annotations
 
@@ -55,10 +56,15 @@ CELLS = st.one_of(
     plan=st.sampled_from([PLAN, None]),
     # The foreign header's mapping (Owner left out), whatever the sheet's header.
     columns=st.sampled_from([None, ColumnMap(0, 1, 2, 4, 5, width=6, header=True)]),
+    # Small pieces and batches, so that rows of any kind fall at their edges.
+    chunk=st.integers(min_value=1, max_value=6),
+    shortest_batch=st.integers(min_value=1, max_value=3),
 )
 def test_the_quick_way_reads_any_sheet_as_the_careful_way(
-    header, rows, plan, columns, monkeypatch: pytest.MonkeyPatch
+    header, rows, plan, columns, chunk, shortest_batch, monkeypatch: pytest.MonkeyPatch
 ):
+    monkeypatch.setattr(spreadsheet._SheetRows, "CHUNK", chunk)
+    monkeypatch.setattr(spreadsheet._SheetRows, "SHORTEST_BATCH", shortest_batch)
     data = xlsx({"Sheet": ([header] if header else []) + rows})
     results = []
     for quick in (True, False):
@@ -71,4 +77,50 @@ def test_the_quick_way_reads_any_sheet_as_the_careful_way(
                 status_words={"Green": "On Track"},
             )
         )
+    assert shown(results[0]) == shown(results[1])
+
+
+# Rows most of which a batch takes: the plan's IDs, statuses, values and dates,
+# some repeated or conflicting (the same ID and date), among odd ones.
+USUAL_ROWS = st.lists(
+    st.one_of(
+        st.tuples(
+            st.sampled_from(["ITEM-1", "ITEM-2", "ITEM-3", "ITEM-4"]),
+            st.sampled_from(["On Track", "At Risk", "Achieved"]),
+            st.one_of(
+                st.none(), st.sampled_from([0.1, 25.0, 1.0, 0.0, -2.5, 1e-05, 3])
+            ),
+            st.sampled_from(
+                [datetime.date(2026, 10, 31), datetime.datetime(2026, 11, 6, 0, 0)]
+            ),
+            st.sampled_from(["", "note", " padded ", "=1+1", "a\rb"]),
+        ).map(list),
+        st.lists(CELLS, min_size=5, max_size=5),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    rows=USUAL_ROWS,
+    plan=st.sampled_from([PLAN, None]),
+    chunk=st.integers(min_value=1, max_value=12),
+    shortest_batch=st.integers(min_value=1, max_value=4),
+)
+def test_batches_read_usual_rows_as_the_careful_way(
+    rows, plan, chunk, shortest_batch, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(spreadsheet._SheetRows, "CHUNK", chunk)
+    monkeypatch.setattr(spreadsheet._SheetRows, "SHORTEST_BATCH", shortest_batch)
+    data = xlsx({"Sheet": [HEADERS[0], *rows]})
+    results = []
+    for quick in (True, False):
+        monkeypatch.setattr(spreadsheet._SheetRows, "QUICK", quick)
+        results.append(csvformat.parse(data, plan_items=plan, max_rows=25))
     assert shown(results[0]) == shown(results[1])

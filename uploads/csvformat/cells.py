@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import NamedTuple
 
 from uploads.csvformat.messages import (
     STATUS_LIST,
@@ -80,9 +81,9 @@ class StatusCheck:
     note: Note | None
 
 
-@dataclass(slots=True)
-class ValueCheck:
-    """A Current Value cell: the number (None when empty or not a number)."""
+class ValueCheck(NamedTuple):
+    """A Current Value cell: the number (None when empty or not a number). A
+    tuple, so that many are made in C at once (``memo.ValueMemo.take``)."""
 
     value: Decimal | None
     note: Note | None
@@ -101,9 +102,9 @@ class DateCheck:
     ambiguous: bool = False
 
 
-@dataclass(slots=True)
-class CommentCheck:
-    """A Comment cell: the comment as sent ('' for none, None when it is wrong)."""
+class CommentCheck(NamedTuple):
+    """A Comment cell: the comment as sent ('' for none, None when it is wrong).
+    A tuple, as ``ValueCheck`` is."""
 
     comment: str | None
     note: Note | None

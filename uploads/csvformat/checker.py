@@ -16,11 +16,12 @@ rows is checked about as fast as a clean one.
 
 from __future__ import annotations
 
-import itertools
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from uploads.csvformat.batch import Batch, BatchChecks
 from uploads.csvformat.cells import (
     NO_COMMENT,
     CommentCheck,
@@ -40,6 +41,7 @@ from uploads.csvformat.columns import ColumnMap, column_letter, header_key, posi
 from uploads.csvformat.layout import RowLayout
 from uploads.csvformat.memo import (
     SMALL_MEMO_SIZE,
+    CommentMemo,
     Explained,
     IdCheck,
     IdMemo,
@@ -80,6 +82,9 @@ class _Kind:
     error, NOTES_PER_KIND otherwise) and the last one."""
 
     severity: Severity
+    # The row it was first found on: kinds are listed in that order (a batch of
+    # rows finds them in another, ``batch``).
+    first_line: int
     count: int = 0
     listed: list[tuple[int, str | None, Note, str | None]] = field(default_factory=list)
     # Where the last one was: (line, column, note).
@@ -122,7 +127,7 @@ def parse_rows(
     return checker.result(encoding=None, delimiter=",")
 
 
-class RowChecker(RowLayout):
+class RowChecker(RowLayout, BatchChecks):
     """Checks rows one at a time, keeping only valid updates and the findings.
 
     ``kind`` is what a file without a header holds (PROGRESS unless said);
@@ -164,7 +169,12 @@ class RowChecker(RowLayout):
         # The first update of each (External ID, As Of Date), to find repeats.
         self.first_updates: dict[tuple[str, date], Update] = {}
         self.conflicting: set[tuple[str, date]] = set()
-        self.ids: Memo[IdCheck] = IdMemo(self._check_id, self)
+        # The ID memo refers to the checker weakly: in a cycle, the checker and
+        # every update it keeps would wait for the collector to be freed.
+        checker = weakref.proxy(self)
+        self.ids: Memo[IdCheck] = IdMemo(
+            lambda raw_id: checker._check_id(raw_id), checker
+        )
         self.statuses: Memo[StatusCheck] = Memo(
             with_status_words(status_words, Explained(check_status, ERRORS_PER_KIND)),
             SMALL_MEMO_SIZE,
@@ -173,7 +183,7 @@ class RowChecker(RowLayout):
         self.dates: Memo[DateCheck] = Memo(
             Explained(check_date, ERRORS_PER_KIND), SMALL_MEMO_SIZE
         )
-        self.comments: Memo[CommentCheck] = Memo(check_comment, SMALL_MEMO_SIZE)
+        self.comments: Memo[CommentCheck] = CommentMemo(check_comment, SMALL_MEMO_SIZE)
         self.own_ids: dict[str, str] | None = None  # lower case -> as mapped
         self.suggestions_made = 0
         self.file_findings: list[Finding] = []
@@ -204,9 +214,22 @@ class RowChecker(RowLayout):
         keep, note_row, fit = self.updates.append, self._note_row, self._fit
         new_tuple = tuple.__new__
         width, pick, comment_at = self._reading()
-        allowed_rows = itertools.islice(rows, self.max_rows)
-        for line, row in enumerate(allowed_rows, first_data_line):
+        last_line = first_data_line + self.max_rows - 1
+        line = first_data_line - 1
+        for row in rows:
+            line += 1
+            if line > last_line:
+                self._too_many_rows()
+                return
             if len(row) != width:
+                if row.__class__ is Batch:
+                    count = min(row.count, last_line - line + 1)  # type: ignore[attr-defined]
+                    self._check_batch(line, row, count)  # type: ignore[arg-type]
+                    if count < row.count:  # type: ignore[attr-defined]
+                        self._too_many_rows()
+                        return
+                    line += count - 1
+                    continue
                 row = fit(line, row)
                 if row is None:
                     continue
@@ -258,12 +281,13 @@ class RowChecker(RowLayout):
                 keep(update)
             else:
                 self._repeated(first, update)
-        if next(rows, None) is not None:
-            self.too_many_rows = True
-            too_many = note(
-                "file.too_many_rows", limit=self.max_rows, rows=f"{self.row_word}s"
-            )
-            self.add(None, None, too_many)
+
+    def _too_many_rows(self) -> None:
+        self.too_many_rows = True
+        too_many = note(
+            "file.too_many_rows", limit=self.max_rows, rows=f"{self.row_word}s"
+        )
+        self.add(None, None, too_many)
 
     def _reading(
         self,
@@ -287,7 +311,7 @@ class RowChecker(RowLayout):
             return
         kind = self.kinds.get(note.code)
         if kind is None:
-            kind = self.kinds[note.code] = _Kind(note.severity)
+            kind = self.kinds[note.code] = _Kind(note.severity, line)
         count = kind.count = kind.count + 1
         if count <= (ERRORS_PER_KIND if kind.severity == ERROR else NOTES_PER_KIND):
             kind.listed.append((line, column, note, value))
@@ -345,14 +369,17 @@ class RowChecker(RowLayout):
         rest of each kind."""
         place = self.place
         make = self._sheet_finding if self.sheet else Finding.of
+        kinds = sorted(
+            self.kinds.items(), key=lambda code_kind: code_kind[1].first_line
+        )
         listed = [
             make(line, column, note, value, place)
-            for kind in self.kinds.values()
+            for _code, kind in kinds
             for line, column, note, value in kind.listed
         ]
         listed.sort(key=Finding.sort_key)
         summaries = []
-        for code, kind in self.kinds.items():
+        for code, kind in kinds:
             more = kind.count - len(kind.listed)
             if more <= 0:
                 continue

@@ -44,12 +44,14 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 import python_calamine
 
+from uploads.csvformat.batch import Batch, split_runs
 from uploads.csvformat.cells import cell_text
 from uploads.csvformat.checker import RowChecker
 from uploads.csvformat.columns import (
@@ -376,113 +378,151 @@ class _SheetRows:
         self.start_row = start_row
         self.start_column = start_column
         self.left_blank = 0
+        self.text = _cached_text()
+        self.blank_run: list[Sequence[object]] = []
+        self.header_seen = self.quick = False
+        # Set from the header: its width, and (_read_by_columns) the cells read.
+        self.width = self.sheet_width = self.columns_read = 0
+        self.read: list[int] = []
+        self.others: list[int] = []
+        self.id_at = self.first_other = 0
 
     def rows(self) -> Iterator[Sequence[object]]:
-        """The rows for the checker. Most rows are handed over as python-calamine
-        made them (number and date cells as they are: the checker's memos take
-        them), once it is plain that the careful way below would change nothing:
-        as wide as the sheet, with an External ID and some other cell filled, no
-        error cell. Every other row is made text and fitted cell by cell."""
-        checker = self.checker
-        errors = self.errors
-        error_lines = {row_index + 1 for row_index, _ in errors}
-        blank_run: list[Sequence[str]] = []
-        width = 0
-        read: list[int] = []
-        id_at = first_other = 0
-        header_seen = quick = False
-        sheet_width = cut = None
-        text = _cached_text()
-        others: list[int] = []
+        """The rows for the checker. Up to the header and wherever the quick way
+        cannot be taken, a row is made text and fitted cell by cell (``_careful``).
+        Past the header, most rows go over in batches (``batch.Batch``) of cells
+        as python-calamine made them (number and date cells as they are: the
+        checker's memos take them), once it is plain that the careful way would
+        change nothing: as wide as the sheet, with an External ID and some other
+        cell filled, no error cell (``batch.split_runs`` finds them)."""
+        source = iter(self.worksheet.iter_rows())
         line = self.start_row
-        for cells in self.worksheet.iter_rows():
+        for cells in source:
             line += 1
-            if quick and len(cells) == sheet_width and not blank_run:
-                row = cells if cut is None else cells[:cut]
-                first = row[id_at]
-                other = row[first_other]
-                if (
-                    (first.__class__ is not str or first.strip())
-                    and first is not None
-                    and (other.__class__ is not str or other.strip())
-                    and other is not None
-                    and line not in error_lines
-                    and ERROR_LITERALS.isdisjoint(row)
-                ):
-                    yield row
+            yield from self._careful(cells, line)
+            if self.header_seen:
+                self._read_by_columns(len(cells))  # the checker has read the header
+                break
+        if not self.quick:
+            for cells in source:
+                line += 1
+                yield from self._careful(cells, line)
+            return
+        error_lines = sorted({row_index + 1 for row_index, _ in self.errors})
+        width = self.columns_read
+        filled = (self.id_at, self.first_other)
+        while chunk := list(itertools.islice(source, self.CHUNK)):
+            pieces = split_runs(
+                chunk,
+                line + 1,
+                width=self.sheet_width,
+                cut=self.columns_read,
+                filled=filled,
+                error_lines=error_lines,
+                error_literals=ERROR_LITERALS,
+            )
+            for start, end, columns in pieces:
+                if columns is None:
+                    yield from self._careful(chunk[start], line + 1 + start)
                     continue
-            row = [cell if type(cell) is str else text(cell) for cell in cells]
-            if errors:
-                for column_index in range(len(row)):
-                    error = errors.get((line - 1, column_index + self.start_column))
-                    if error is not None:
-                        row[column_index] = error
-            used = row_width(row)
-            if not used:
-                blank_run.append(row)
-                continue
-            if blank_run:
-                yield from blank_run  # blank rows inside the sheet: the checker says
-                blank_run = []
-            if not header_seen:
-                header_seen = True
-                row = self._header(row)
-                width = row_width(row) if self.ignored else used
-                yield row[:width]
-                columns = checker.columns
-                read = sorted(columns.named().values())
-                id_at = columns.external_id or 0
-                others = [index for index in read if index != id_at]
-                sheet_width = len(cells)
-                # The quick way: rows as wide as the sheet, fitted by a slice when
-                # the cells past the header are the template's reference columns.
-                # Only for rows exactly as wide as the checker reads them: a row
-                # it must fit first (a sheet without a header, whose rows may go
-                # on in four cells or five; a mapping of another width) is fitted
-                # from text, which the careful way below gives it.
-                quick = (
-                    self.QUICK
-                    and bool(others)
-                    and others[-1] < width <= sheet_width
-                    and not checker.is_positional
-                )
-                if width < sheet_width:
-                    cut = width
-                    quick = quick and self.ignored.issuperset(range(width, sheet_width))
-                quick = quick and (cut or sheet_width) == columns.width
-                first_other = others[0] if others else 0
-                continue
-            if len(row) > width:
-                if used <= width or all(
-                    index in self.ignored or not row[index].strip()
-                    for index in range(width, used)
-                ):
-                    row = row[:width]
+                if self.blank_run:
+                    yield from self.blank_run  # blank rows inside the sheet
+                    self.blank_run = []
+                if end - start >= self.SHORTEST_BATCH:
+                    yield Batch(columns, end - start)
+                elif width < self.sheet_width:
+                    yield from (cells[:width] for cells in chunk[start:end])
                 else:
-                    row = row[:used]
-            elif len(row) < width:
-                row.extend([""] * (width - len(row)))
-            if not ERROR_LITERALS.isdisjoint(row) and self._report_errors(
-                line, row, read
-            ):
-                yield SKIP
-                continue
-            if row[id_at].strip():
-                # A loop that stops at the first filled cell (the Status, mostly):
-                # any() over a generator costs a frame per row.
-                for index in others:
-                    if index < len(row) and row[index].strip():
-                        break
-                else:
-                    self.left_blank += 1
-                    yield SKIP
-                    continue
-            yield row
+                    yield from chunk[start:end]  # as a batch would take them
+            line += len(chunk)
         # Trailing blank rows are dropped: they are the sheet's formatting.
 
+    # Rows taken from the sheet at a time, the quick way; a run of fewer rows
+    # than SHORTEST_BATCH (the template's rows between those left blank) goes
+    # over row by row, its cells as they are, a batch costing more than its rows.
+    CHUNK = 5_000
+    SHORTEST_BATCH = 16
     ignored: frozenset[int] = frozenset()
     # False reads every row the careful way (the tests compare the two ways).
     QUICK = True
+
+    def _read_by_columns(self, sheet_width: int) -> None:
+        """Once the checker has read the header: which cells the rows are read
+        from, and whether the quick way can be taken. Only for rows exactly as
+        wide as the checker reads them, fitted by a slice when the cells past the
+        header are the template's reference columns: a row it must fit first (a
+        sheet without a header, whose rows may go on in four cells or five; a
+        mapping of another width) is fitted from text, as ``_careful`` does."""
+        columns = self.checker.columns
+        width = self.width
+        self.read = sorted(columns.named().values())
+        self.id_at = columns.external_id or 0
+        self.others = [index for index in self.read if index != self.id_at]
+        self.first_other = self.others[0] if self.others else 0
+        self.sheet_width = sheet_width
+        quick = (
+            self.QUICK
+            and bool(self.others)
+            and self.others[-1] < width <= sheet_width
+            and not self.checker.is_positional
+        )
+        if width < sheet_width:
+            quick = quick and self.ignored.issuperset(range(width, sheet_width))
+        self.columns_read = width
+        self.quick = quick and width == columns.width
+
+    def _careful(self, cells: Sequence[object], line: int) -> list[Sequence[object]]:
+        """What a row of the sheet gives the checker, read the careful way: its
+        cells as text, error cells reported, fitted to the header's width; a blank
+        row is held back until a row that is not follows (``blank_run``)."""
+        row = [cell if type(cell) is str else self.text(cell) for cell in cells]
+        errors = self.errors
+        if errors:
+            for column_index in range(len(row)):
+                error = errors.get((line - 1, column_index + self.start_column))
+                if error is not None:
+                    row[column_index] = error
+        used = row_width(row)
+        if not used:
+            self.blank_run.append(row)
+            return []
+        given: list[Sequence[object]] = []
+        if self.blank_run:
+            given, self.blank_run = self.blank_run, []  # the checker says
+        width = self.width
+        if not self.header_seen:
+            self.header_seen = True
+            row = self._header(row)
+            self.width = row_width(row) if self.ignored else used
+            given.append(row[: self.width])
+            return given
+        if len(row) > width:
+            if used <= width or all(
+                index in self.ignored or not row[index].strip()
+                for index in range(width, used)
+            ):
+                row = row[:width]
+            else:
+                row = row[:used]
+        elif len(row) < width:
+            row.extend([""] * (width - len(row)))
+        if not ERROR_LITERALS.isdisjoint(row) and self._report_errors(
+            line, row, self.read
+        ):
+            given.append(SKIP)
+            return given
+        if row[self.id_at].strip():
+            # A loop that stops at the first filled cell (the Status, mostly):
+            # any() over a generator costs a frame per row.
+            for index in self.others:
+                if index < len(row) and row[index].strip():
+                    break
+            else:
+                self.left_blank += 1
+                given.append(SKIP)
+                return given
+        given.append(row)
+        return given
 
     def _header(self, row: list[str]) -> list[str]:
         """The header row with the template's reference columns blanked, so the
@@ -512,11 +552,16 @@ class _SheetRows:
 
 
 def _reporting(
-    rows: Iterator[Sequence[str]], progress: Callable[[int], None], every: int
-) -> Iterator[Sequence[str]]:
-    for count, row in enumerate(rows, 1):
-        if not count % every:
+    rows: Iterator[Sequence[object]], progress: Callable[[int], None], every: int
+) -> Iterator[Sequence[object]]:
+    """``rows``, calling ``progress`` with the count of rows read every ``every``
+    rows (a batch counts as its rows)."""
+    count, due = 0, every
+    for row in rows:
+        count += row.count if row.__class__ is Batch else 1  # type: ignore[attr-defined]
+        if count >= due:
             progress(count)
+            due = (count // every + 1) * every
         yield row
 
 
