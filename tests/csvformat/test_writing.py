@@ -199,6 +199,7 @@ REACHING_EACH_CODE: dict[str, bytes] = {
     "sheet.choose": workbooks.xlsx({"A": [workbooks.HEADER], "B": [workbooks.HEADER]}),
     "sheet.unknown": workbooks.xlsx({"A": [workbooks.HEADER]}),
     "sheet.none": workbooks.xlsx({"A": []}),
+    "sheet.far_cell": workbooks.far_xlsx({(2, 100): "x"}),
     "cell.error": workbooks.xlsx(
         {"A": [workbooks.HEADER, ["A", ("=NA()", "#N/A"), 1, "2026-10-31"]]}
     ),

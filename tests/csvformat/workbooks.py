@@ -78,3 +78,38 @@ def zipped(members: dict[str, bytes]) -> bytes:
         for name, content in members.items():
             archive.writestr(name, content)
     return buffer.getvalue()
+
+
+def far_xlsx(cells: dict[tuple[int, int], object], name: str = "Updates") -> bytes:
+    """An .xlsx of a header and cells by (row, column) from 0, however far."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet(name)
+    for column, cell in enumerate(HEADER):
+        sheet.write(0, column, cell)
+    for (row, column), cell in cells.items():
+        sheet.write(row, column, cell)
+    book.close()
+    return buffer.getvalue()
+
+
+def with_sheet_data(data: bytes, sheet_data: bytes) -> bytes:
+    """An .xlsx made by XlsxWriter with its first sheet's cells replaced by the
+    XML ``sheet_data`` (as another program, or a hand, may write them)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in source.infolist():
+            content = source.read(member.filename)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                start = content.index(b"<sheetData")
+                end = content.index(b"</sheetData>") + len(b"</sheetData>")
+                content = (
+                    content[:start]
+                    + b"<sheetData>"
+                    + sheet_data
+                    + b"</sheetData>"
+                    + content[end:]
+                )
+            archive.writestr(member.filename, content)
+    return buffer.getvalue()

@@ -88,6 +88,10 @@ MESSAGES: dict[Severity, dict[str, str]] = {
         " updates ({sheets}). Choose the sheet to read.",
         "sheet.unknown": "The workbook has no sheet {sheet!r}. Its sheets are"
         " {sheets}.",
+        "sheet.far_cell": "Sheet {sheet!r} has something in {place}, past"
+        " {where} (the sheet may be at most {rows:,} rows and {columns} columns, up"
+        " to column {last}). Delete what is below or to the right of your updates"
+        " (select those rows or columns, right-click, Delete) and upload it again.",
         "sheet.none": "The workbook has no visible sheet with anything in it. Fill"
         " in your team's template and upload it again.",
         "cell.error": "the cell shows the spreadsheet error {error} instead of a"

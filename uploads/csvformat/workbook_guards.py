@@ -17,12 +17,25 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from typing import NamedTuple
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
 
 from uploads.csvformat.messages import Problem, shorten
+from uploads.csvformat.sheet_extent import (
+    SPARE_ROWS,
+    Extent,
+    exact_extent,
+    far_references,
+    refuse_far,
+)
 
 # Unpacked, a 100,000-row sheet of updates is some 30 MB of XML.
 MAX_UNPACKED_BYTES = 250_000_000
 MAX_RATIO = 100
+# The rows a sheet may reach when no limit is given (a sheet read for a preview):
+# the checker's own limit.
+DEFAULT_ROWS = 100_000
 # Below this a part may be as compressible as it likes (a sheet of one repeated row).
 _RATIO_FREE_BYTES = 5_000_000
 CHUNK = 1 << 20
@@ -87,9 +100,12 @@ def scan_sheet(book_zip: zipfile.ZipFile, name: str, max_rows: int | None) -> Sc
     and stopping once it has more than ``max_rows`` rows after the header."""
     part = _part(book_zip, name)
     if part is None:
-        return Scan(0, {})
+        # Its cells cannot be checked before calamine reads them (an .xlsb's are
+        # binary; a sheet its workbook does not point to), so it is not read.
+        raise Problem("file.workbook_corrupt", reason=f"sheet {name!r} not found")
     rows = 0
     errors: dict[tuple[int, int], str] = {}
+    extent = Extent()
     unpacked = 0
     tail = b""
     try:
@@ -106,13 +122,20 @@ def scan_sheet(book_zip: zipfile.ZipFile, name: str, max_rows: int | None) -> Sc
                 if max_rows is not None and rows > max_rows + 1:
                     return Scan(rows, errors)
                 window = tail + chunk
+                far_references(window, extent)
                 if b't="e"' in window:
                     for letters, number, error in _error_cells(window):
                         position = (int(number) - 1, _column_index(letters))
                         errors[position] = error.decode("utf-8", "replace")
                 tail = chunk[-512:]
+        if extent.unplaced:
+            with book_zip.open(part) as stream:
+                exact_extent(stream, extent)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
         raise unreadable(error) from error
+    except (ParseError, DefusedXmlException) as error:
+        raise unreadable(error) from error
+    refuse_far(name, extent, (max_rows or DEFAULT_ROWS) + 1 + SPARE_ROWS)
     return Scan(rows, errors)
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import xlrd
 
-from uploads.csvformat.workbook_guards import Scan
+from uploads.csvformat.sheet_extent import SPARE_ROWS, Extent, refuse_far
+from uploads.csvformat.workbook_guards import DEFAULT_ROWS, Scan
 
 
 def scan_xls(data: bytes, name: str) -> Scan:
@@ -36,4 +37,9 @@ def scan_xls(data: bytes, name: str) -> Scan:
                 text = xlrd.error_text_from_code.get(code, "#VALUE!")
                 errors[(row_index, column_index)] = text
     book.release_resources()
+    # calamine holds the sheet as one grid: a cell far to the right (an .xls may
+    # have 256 columns, and 65,536 rows) makes it large.
+    extent = Extent()
+    extent.see(sheet.nrows, sheet.ncols)
+    refuse_far(name, extent, DEFAULT_ROWS + 1 + SPARE_ROWS)
     return Scan(sheet.nrows, errors)

@@ -1,0 +1,127 @@
+"""A sheet whose cells reach far is refused before python-calamine reads it
+(``sheet_extent``): calamine holds a sheet as one dense grid, and two cells far
+apart in a 5 KB file made it ask for 550 GB and abort the process. Each case
+runs in a child process with its address space capped, so that a guard that
+fails is a failed test, not a machine out of memory."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from uploads import csvformat
+from uploads.csvformat.sheet_extent import column_letters, column_number
+
+from . import workbooks
+
+REPO = Path(__file__).resolve().parents[2]
+ROW = (
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>External ID</t></is></c>'
+    b'<c r="B1" t="inlineStr"><is><t>Status</t></is></c></row>'
+)
+HOSTILE = {
+    "two corners": workbooks.far_xlsx({(1_048_575, 16_383): "x"}),
+    "far right": workbooks.far_xlsx({(5, 2_000): "x"}),
+    "far below": workbooks.far_xlsx({(900_000, 1): "x"}),
+    # Cells without a reference go one after another, as calamine places them.
+    "a row of unnamed cells": workbooks.with_sheet_data(
+        workbooks.far_xlsx({}),
+        ROW + b"<row>" + b"<c><v>1</v></c>" * 3_000 + b"</row>",
+    ),
+    "a reference not first": workbooks.with_sheet_data(
+        workbooks.far_xlsx({}),
+        ROW + b'<row spans="1:2" r="2"><c s="0" r="ZZ2"><v>1</v></c></row>',
+    ),
+    "rows out of order": workbooks.with_sheet_data(
+        workbooks.far_xlsx({}),
+        ROW
+        + b'<row r="700000"><c r="B700000"><v>1</v></c></row>'
+        + b'<row r="2"><c r="A2"><v>1</v></c></row>',
+    ),
+}
+
+
+def parse_capped(data: bytes, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(data)
+    code = textwrap.dedent(
+        f"""
+        import resource, sys
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+        sys.path.insert(0, {str(REPO)!r})
+        from uploads import csvformat
+        result = csvformat.parse(open({str(path)!r}, "rb").read())
+        print([finding.code for finding in result.findings])
+        print(result.findings[0].message if result.findings else "")
+        """
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_sheet_reaching_far_is_refused_in_bounded_memory(case, tmp_path):
+    answer = parse_capped(HOSTILE[case], tmp_path)
+
+    assert answer.returncode == 0, answer.stderr[-2000:]
+    codes, message = answer.stdout.splitlines()[:2]
+    assert codes == "['sheet.far_cell']"
+    assert "Sheet 'Updates' has something in" in message
+    assert "Delete what is below or to the right of your updates" in message
+
+
+def test_the_message_names_the_far_place():
+    (far,) = csvformat.parse(HOSTILE["far right"]).findings
+
+    assert far.message.startswith(
+        "Sheet 'Updates' has something in column BXY, past column BL"
+    )
+    (below,) = csvformat.parse(HOSTILE["far below"]).findings
+    assert "has something in row 900,001, past row 101,001" in below.message
+
+
+def test_a_sheet_as_wide_and_long_as_allowed_is_read():
+    data = workbooks.far_xlsx({(3, 63): "note", (101_000, 0): "ITEM-1"})
+
+    codes = {finding.code for finding in csvformat.parse(data).findings}
+
+    assert "sheet.far_cell" not in codes
+
+
+def test_cells_without_references_are_read_as_calamine_places_them():
+    data = workbooks.with_sheet_data(
+        workbooks.far_xlsx({}),
+        b"<row>"
+        + b"".join(
+            b'<c t="inlineStr"><is><t>' + name.encode() + b"</t></is></c>"
+            for name in workbooks.HEADER
+        )
+        + b'</row><row><c t="inlineStr"><is><t>ITEM-1</t></is></c>'
+        b'<c t="inlineStr"><is><t>On Track</t></is></c><c><v>5</v></c>'
+        b'<c t="inlineStr"><is><t>2026-10-31</t></is></c></row>',
+    )
+
+    result = csvformat.parse(data)
+
+    assert [update.external_id for update in result.updates] == ["ITEM-1"]
+
+
+@pytest.mark.parametrize("number", [1, 26, 27, 52, 53, 64, 65, 702, 703, 16_384])
+def test_column_letters_and_numbers_agree(number):
+    assert column_number(column_letters(number)) == number
+    assert column_letters(64) == "BL"
+
+
+def test_an_xls_reaching_far_to_the_right_is_refused():
+    from .xls_workbooks import xls
+
+    data = xls({"Updates": [[*workbooks.HEADER, *[None] * 196, "far"]]})
+
+    (far,) = csvformat.parse(data).findings
+    assert far.code == "sheet.far_cell"
+    assert "column GS, past column BL" in far.message

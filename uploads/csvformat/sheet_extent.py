@@ -1,0 +1,143 @@
+"""How far an .xlsx sheet's cells reach, found before python-calamine reads it.
+
+python-calamine holds a sheet as one dense grid from its first filled cell to its
+last: rows times columns, 32 bytes each, empty or not. Two cells far apart (A1 and
+XFD1048576: a 5 KB file) make it ask for 550 GB, and the process aborts; it is
+not an exception that could be caught (calamine issue 693). So the sheet's XML is
+checked first: no cell past ``MAX_COLUMNS`` columns, nor past the rows an upload
+may have (``row_limit``), which bounds the grid to some 6.5 million cells.
+
+Excel, LibreOffice and the libraries that write .xlsx files put a reference first
+in every cell (``<c r="B7" ...>``) and row (``<row r="7" ...>``). For them the
+check is two searches of each piece of XML for a reference that is far (a column
+past BL, a row of six digits or more) or missing (``far_references``), which
+finds nothing in most files. A cell or row whose reference is missing or not
+first is placed the way calamine places it, after the one before, by reading the
+whole sheet's XML (``exact_extent``), slower, and only for such files.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import IO
+
+from uploads.csvformat.messages import Problem
+
+MAX_COLUMNS = 64  # column BL
+# Rows a sheet may have past the header and the updates: a title, notes.
+SPARE_ROWS = 1_000
+# A cell that is far (past column BL: a third letter, a first letter past B, BM
+# to BZ; or in a row of six digits), or has no reference first; a row the same.
+_FAR_CELL = re.compile(
+    rb'<c(?:>| (?!r=")| r="(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z]|[A-Z]{1,2}\d{6}))'
+)
+_FAR_ROW = re.compile(rb'<row(?: (?!r=")| r="\d{6})')
+_CELL_REFERENCE = re.compile(rb'<c r="([A-Z]+)(\d+)"')
+_ROW_REFERENCE = re.compile(rb'<row r="(\d+)"')
+_REFERENCE = re.compile(r"([A-Z]+)(\d+)")
+
+
+class Extent:
+    """The farthest row and column (both from 1) seen, and whether a cell or row
+    was seen that only ``exact_extent`` can place."""
+
+    def __init__(self) -> None:
+        self.rows = self.columns = 0
+        self.unplaced = False
+
+    def see(self, row: int, column: int) -> None:
+        self.rows = max(self.rows, row)
+        self.columns = max(self.columns, column)
+
+
+def far_references(window: bytes, extent: Extent) -> None:
+    """Add the far references of a piece of a sheet's XML to ``extent``."""
+    if _FAR_CELL.search(window) is not None:
+        for found in _FAR_CELL.finditer(window):
+            cell = _CELL_REFERENCE.match(window, found.start())
+            if cell is None:
+                extent.unplaced = True
+                return
+            letters, number = cell.groups()
+            extent.see(_number(number), column_number(letters))
+    if _FAR_ROW.search(window) is not None:
+        for found in _FAR_ROW.finditer(window):
+            row = _ROW_REFERENCE.match(window, found.start())
+            if row is None:
+                extent.unplaced = True
+                return
+            extent.see(_number(row.group(1)), 0)
+
+
+def exact_extent(stream: IO[bytes], extent: Extent) -> None:
+    """Place every row and cell of a sheet's XML as calamine does (a missing
+    reference is the one after the last), into ``extent``."""
+    from defusedxml.ElementTree import iterparse
+
+    row = 0
+    column = 0
+    for event, element in iterparse(stream, events=("start", "end")):
+        tag = element.tag.rpartition("}")[2]
+        if event == "end":
+            if tag == "row":
+                element.clear()
+            continue
+        if tag == "row":
+            reference = element.get("r")
+            row = _number(reference.encode()) if reference else row + 1
+            column = 0
+            extent.see(row, 0)
+        elif tag == "c":
+            cell = _REFERENCE.fullmatch(element.get("r") or "")
+            if cell is not None:
+                letters, number = cell.groups()
+                column = column_number(letters)
+                extent.see(_number(number.encode()), column)
+            else:
+                column += 1
+                extent.see(row, column)
+
+
+def refuse_far(sheet: str, extent: Extent, row_limit: int) -> None:
+    """Raise ``Problem`` when ``extent`` reaches past ``row_limit`` rows or
+    ``MAX_COLUMNS`` columns."""
+    if extent.rows <= row_limit and extent.columns <= MAX_COLUMNS:
+        return
+    if extent.columns > MAX_COLUMNS:
+        place = f"column {column_letters(extent.columns)}"
+        where = f"column {column_letters(MAX_COLUMNS)}"
+    else:
+        place = f"row {extent.rows:,}" if extent.rows < 10**9 else "a row far below"
+        where = f"row {row_limit:,}"
+    raise Problem(
+        "sheet.far_cell",
+        sheet=sheet,
+        place=place,
+        where=where,
+        rows=row_limit,
+        columns=MAX_COLUMNS,
+        last=column_letters(MAX_COLUMNS),
+    )
+
+
+def column_number(letters: bytes | str) -> int:
+    """A column's letters as its number from 1 (A is 1, BL is 64)."""
+    number = 0
+    for letter in letters.encode() if isinstance(letters, str) else letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def column_letters(number: int) -> str:
+    """A column's number from 1 as its letters."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _number(digits: bytes) -> int:
+    """A reference's row number; a longer one than any sheet has is far anyway
+    (and int() refuses numbers of thousands of digits)."""
+    return int(digits) if len(digits) <= 9 else 10**9
