@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from uploads import csvformat
+from uploads.csvformat import workbook_guards
 from uploads.csvformat.sheet_extent import column_letters, column_number
 
 from . import workbooks
@@ -125,3 +126,21 @@ def test_an_xls_reaching_far_to_the_right_is_refused():
     (far,) = csvformat.parse(data).findings
     assert far.code == "sheet.far_cell"
     assert "column GS, past column BL" in far.message
+
+
+def test_a_large_usual_sheet_is_checked_without_placing_every_cell(monkeypatch):
+    # The XML is read in pieces of a megabyte: a tag cut at the end of one is
+    # no missing reference.
+    placed = []
+    monkeypatch.setattr(
+        workbook_guards, "exact_extent", lambda *arguments: placed.append(1)
+    )
+    rows = [workbooks.HEADER] + [
+        [f"ITEM-{n}", "On Track", n, "2026-10-31"] for n in range(30_000)
+    ]
+
+    result = csvformat.parse(workbooks.xlsx({"Updates": rows}))
+
+    assert placed == []
+    assert len(result.updates) == 30_000
+    assert result.findings == []

@@ -9,9 +9,9 @@ may have (``row_limit``), which bounds the grid to some 6.5 million cells.
 
 Excel, LibreOffice and the libraries that write .xlsx files put a reference first
 in every cell (``<c r="B7" ...>``) and row (``<row r="7" ...>``). For them the
-check is two searches of each piece of XML for a reference that is far (a column
-past BL, a row of six digits or more) or missing (``far_references``), which
-finds nothing in most files. A cell or row whose reference is missing or not
+check is a search of each piece of XML for a cell whose reference is far (a
+column past BL, a row of six digits or more) or missing (``far_references``),
+which finds nothing in most files. A cell or row whose reference is missing or not
 first is placed the way calamine places it, after the one before, by reading the
 whole sheet's XML (``exact_extent``), slower, and only for such files.
 """
@@ -27,13 +27,13 @@ MAX_COLUMNS = 64  # column BL
 # Rows a sheet may have past the header and the updates: a title, notes.
 SPARE_ROWS = 1_000
 # A cell that is far (past column BL: a third letter, a first letter past B, BM
-# to BZ; or in a row of six digits), or has no reference first; a row the same.
+# to BZ; or in a row of six digits), or has no reference first. Rows need no
+# search: calamine places a cell with a reference by it, whatever its row says,
+# and one without after the cell before it, which this finds.
 _FAR_CELL = re.compile(
     rb'<c(?:>| (?!r=")| r="(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z]|[A-Z]{1,2}\d{6}))'
 )
-_FAR_ROW = re.compile(rb'<row(?: (?!r=")| r="\d{6})')
 _CELL_REFERENCE = re.compile(rb'<c r="([A-Z]+)(\d+)"')
-_ROW_REFERENCE = re.compile(rb'<row r="(\d+)"')
 _REFERENCE = re.compile(r"([A-Z]+)(\d+)")
 
 
@@ -51,27 +51,23 @@ class Extent:
 
 
 def far_references(window: bytes, extent: Extent) -> None:
-    """Add the far references of a piece of a sheet's XML to ``extent``."""
-    if _FAR_CELL.search(window) is not None:
-        for found in _FAR_CELL.finditer(window):
+    """Add the far references of a piece of a sheet's XML to ``extent``: up to
+    its last tag, which may go on in the next piece."""
+    end = window.rfind(b"<")
+    if _FAR_CELL.search(window, 0, end) is not None:
+        for found in _FAR_CELL.finditer(window, 0, end):
             cell = _CELL_REFERENCE.match(window, found.start())
             if cell is None:
                 extent.unplaced = True
                 return
             letters, number = cell.groups()
             extent.see(_number(number), column_number(letters))
-    if _FAR_ROW.search(window) is not None:
-        for found in _FAR_ROW.finditer(window):
-            row = _ROW_REFERENCE.match(window, found.start())
-            if row is None:
-                extent.unplaced = True
-                return
-            extent.see(_number(row.group(1)), 0)
 
 
-def exact_extent(stream: IO[bytes], extent: Extent) -> None:
+def exact_extent(stream: IO[bytes], extent: Extent, row_limit: int) -> None:
     """Place every row and cell of a sheet's XML as calamine does (a missing
-    reference is the one after the last), into ``extent``."""
+    reference is the one after the last), into ``extent``, stopping once past
+    ``row_limit`` rows or ``MAX_COLUMNS`` columns."""
     from defusedxml.ElementTree import iterparse
 
     row = 0
@@ -87,6 +83,8 @@ def exact_extent(stream: IO[bytes], extent: Extent) -> None:
             row = _number(reference.encode()) if reference else row + 1
             column = 0
             extent.see(row, 0)
+            if extent.rows > row_limit or extent.columns > MAX_COLUMNS:
+                return
         elif tag == "c":
             cell = _REFERENCE.fullmatch(element.get("r") or "")
             if cell is not None:
