@@ -144,3 +144,65 @@ def test_a_large_usual_sheet_is_checked_without_placing_every_cell(monkeypatch):
     assert placed == []
     assert len(result.updates) == 30_000
     assert result.findings == []
+
+
+def repeated_ods(rows: int, columns: int) -> bytes:
+    """An .ods of a header and one filled cell repeated over rows and columns."""
+    import io
+
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="Updates")
+    header = TableRow()
+    for name in workbooks.HEADER:
+        cell = TableCell(valuetype="string")
+        cell.addElement(P(text=name))
+        header.addElement(cell)
+    table.addElement(header)
+    repeated = TableRow(numberrowsrepeated=rows)
+    cell = TableCell(valuetype="float", value=1, numbercolumnsrepeated=columns)
+    cell.addElement(P(text="1"))
+    repeated.addElement(cell)
+    table.addElement(repeated)
+    document.spreadsheet.addElement(table)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns", "place"),
+    [(200_000, 200, "column GR"), (1_048_575, 4, "row 1,048,576")],
+)
+def test_an_ods_repeating_a_cell_far_is_refused_before_calamine_opens_it(
+    rows, columns, place, tmp_path
+):
+    # calamine reads every sheet of an .ods as it opens it: this 1.5 KB file took
+    # it 2.5 GB and 15 s before the check came first.
+    answer = parse_capped(repeated_ods(rows, columns), tmp_path)
+
+    assert answer.returncode == 0, answer.stderr[-2000:]
+    codes, message = answer.stdout.splitlines()[:2]
+    assert codes == "['sheet.far_cell']"
+    assert f"has something in {place}" in message
+
+
+def test_an_ods_with_calcs_empty_rows_to_the_end_of_the_sheet_is_read():
+    # Calc writes the empty rows and cells after the last filled one as repeated
+    # to the end of the sheet: they reach nowhere.
+    from .test_ods_errors import HEADER, ods, row, text
+
+    rows = [
+        HEADER,
+        row(text("SALES-Q4-01"), text("On Track")),
+        '<table:table-row table:number-rows-repeated="1048574">'
+        '<table:table-cell table:number-columns-repeated="1024"/>'
+        "</table:table-row>",
+    ]
+
+    result = csvformat.parse(ods({"Updates": rows}))
+
+    assert "sheet.far_cell" not in {finding.code for finding in result.findings}

@@ -6,11 +6,13 @@ as a cell with ``calcext:value-type="error"``, the error's text in its paragraph
 number 0 (or as empty), which would be sent as a value. So the sheet's
 ``content.xml`` is looked at here:
 
-- first streamed for the error mark (bytes only, as workbook_guards streams an
-  xlsx): a sheet without one costs a pass over its bytes and nothing more;
-- only when the mark is there, parsed (defusedxml's ``iterparse``: no entities, each
-  row cleared once read) to place each error cell by row and column, counting
-  ``number-rows-repeated`` and ``number-columns-repeated`` as Calc writes them.
+parsed (defusedxml's ``iterparse``: no entities, each row cleared once read) to
+place each error cell by row and column, counting ``number-rows-repeated`` and
+``number-columns-repeated`` as Calc writes them. The same walk finds how far the
+filled cells reach: python-calamine holds every repeated cell, so a 1.5 KB file
+of one cell repeated over 200,000 rows and 200 columns took it 2.5 GB and 15 s,
+and is refused here (``sheet_extent``). The empty rows and cells Calc writes
+after the last filled one (repeated to the end of the sheet) reach nowhere.
 
 An error in a row repeated more than ``MAX_REPEATED_ROWS`` times is placed in the
 first ones only: the checker stops long before.
@@ -20,13 +22,20 @@ from __future__ import annotations
 
 import zipfile
 import zlib
+from collections.abc import Iterator
 from typing import IO
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from uploads.csvformat.workbook_guards import CHUNK, Scan
+from uploads.csvformat.sheet_extent import (
+    MAX_COLUMNS,
+    SPARE_ROWS,
+    Extent,
+    refuse_far,
+)
+from uploads.csvformat.workbook_guards import DEFAULT_ROWS, Scan
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _CALCEXT = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
@@ -37,20 +46,23 @@ NAME = f"{{{_TABLE}}}name"
 ROWS_REPEATED = f"{{{_TABLE}}}number-rows-repeated"
 COLUMNS_REPEATED = f"{{{_TABLE}}}number-columns-repeated"
 CALC_VALUE_TYPE = f"{{{_CALCEXT}}}value-type"
-_MARK = b'value-type="error"'
+VALUE_TYPE = f"{{{_OFFICE}}}value-type"
 MAX_REPEATED_ROWS = 1_000
 MAX_ERRORS = 100_000
 
 
-def scan_ods(book_zip: zipfile.ZipFile, name: str) -> Scan:
-    """The error cells of the sheet ``name`` by (row, column), both from 0, with
-    their text ("#DIV/0!"); none when the sheet has no error mark or the XML
-    cannot be read (calamine, which read it, has the last word on that)."""
+def scan_ods(book_zip: zipfile.ZipFile) -> dict[str, Scan]:
+    """The error cells of each sheet by its name, by (row, column), both from 0,
+    with their text ("#DIV/0!"). Raises ``Problem`` when a sheet's filled cells
+    reach past the rows or columns a sheet may have (``sheet_extent``): calamine,
+    which reads every sheet of an .ods as it opens it, would hold every repeated
+    cell, so this is called first. Nothing is found when the XML cannot be read
+    (calamine then has the last word on that)."""
+    scans: dict[str, Scan] = {}
     try:
-        if not _has_mark(book_zip):
-            return Scan(0, {})
         with book_zip.open("content.xml") as stream:
-            return Scan(0, _placed_errors(stream, name))
+            for name, errors in _placed_errors(stream):
+                scans[name] = Scan(0, errors)
     except (
         KeyError,
         zipfile.BadZipFile,
@@ -60,55 +72,58 @@ def scan_ods(book_zip: zipfile.ZipFile, name: str) -> Scan:
         ParseError,
         DefusedXmlException,
     ):
-        return Scan(0, {})
+        return {}
+    return scans
 
 
-def _has_mark(book_zip: zipfile.ZipFile) -> bool:
-    tail = b""
-    with book_zip.open("content.xml") as stream:
-        while chunk := stream.read(CHUNK):
-            if _MARK in tail + chunk:
-                return True
-            tail = chunk[-len(_MARK) :]
-    return False
-
-
-def _placed_errors(stream: IO[bytes], name: str) -> dict[tuple[int, int], str]:
+def _placed_errors(
+    stream: IO[bytes],
+) -> Iterator[tuple[str, dict[tuple[int, int], str]]]:
+    """Walk each sheet's rows and cells, counting the repeated ones as calamine
+    does: give its name and its error cells, and refuse it (``Problem``) once its
+    filled cells reach past the limits."""
+    row_limit = DEFAULT_ROWS + 1 + SPARE_ROWS
     errors: dict[tuple[int, int], str] = {}
+    extent = Extent()
+    name = ""
     inside = False
     row = column = 0
     row_errors: list[tuple[int, str]] = []
+    widest = 0  # the end of the last filled cell of the row
     for event, element in iterparse(stream, events=("start", "end")):
         tag = element.tag
         if tag == TABLE:
             if event == "start":
-                inside = element.get(NAME) == name
-                row = 0
-            elif inside:
-                break  # the sheet is read: the rest of the file is other sheets
+                name, errors, extent = element.get(NAME) or "", {}, Extent()
+                inside, row = True, 0
+            else:
+                inside = False
+                yield name, errors
             continue
         if not inside:
-            if event == "end" and tag == ROW:
-                element.clear()
             continue
         if tag == ROW:
             if event == "start":
-                column, row_errors = 0, []
+                column, row_errors, widest = 0, [], 0
                 continue
             repeated = int(element.get(ROWS_REPEATED, "1") or 1)
             for offset in range(min(repeated, MAX_REPEATED_ROWS) if row_errors else 0):
                 for at, text in row_errors:
                     errors[(row + offset, at)] = text
             row += repeated
+            if widest:
+                extent.see(row, widest)
+                if extent.rows > row_limit or extent.columns > MAX_COLUMNS:
+                    refuse_far(name, extent, row_limit)
             element.clear()
-            if len(errors) > MAX_ERRORS:
-                break
         elif tag in CELLS and event == "end":
             repeated = int(element.get(COLUMNS_REPEATED, "1") or 1)
-            if element.get(CALC_VALUE_TYPE) == "error":
+            # Past MAX_ERRORS the checker has long stopped listing them.
+            if element.get(CALC_VALUE_TYPE) == "error" and len(errors) <= MAX_ERRORS:
                 text = " ".join("".join(element.itertext()).split()) or "#VALUE!"
                 row_errors.extend(
                     (column + k, text) for k in range(min(repeated, 1_000))
                 )
             column += repeated
-    return errors
+            if len(element) or element.get(VALUE_TYPE) is not None:
+                widest = column

@@ -276,11 +276,18 @@ class _Book:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.zip: zipfile.ZipFile | None = None
+        self.ods_scans: dict[str, Scan] = {}
         if data.startswith(OLE_MAGIC):
             refuse_encrypted(data)
             self.kind = "xls"
         elif data.startswith(ZIP_MAGIC):
             self.zip, self.kind = open_zip(data)
+            if self.kind == "ods":
+                # calamine reads every sheet of an .ods as it opens it: what it
+                # would hold is checked first (and each sheet's error cells found).
+                from uploads.csvformat.ods_errors import scan_ods
+
+                self.ods_scans = scan_ods(self.zip)
         else:
             raise Problem("file.workbook_fake")
         try:
@@ -351,10 +358,8 @@ class _Book:
             from uploads.csvformat.xls_errors import scan_xls
 
             return scan_xls(self.data, name)
-        if self.kind == "ods" and self.zip is not None:
-            from uploads.csvformat.ods_errors import scan_ods
-
-            return scan_ods(self.zip, name)
+        if self.kind == "ods":
+            return self.ods_scans.get(name, Scan(0, {}))
         if self.kind != "xlsx" or self.zip is None:
             return Scan(0, {})
         return scan_sheet(self.zip, name, max_rows)
