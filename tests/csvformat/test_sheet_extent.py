@@ -206,3 +206,37 @@ def test_an_ods_with_calcs_empty_rows_to_the_end_of_the_sheet_is_read():
     result = csvformat.parse(ods({"Updates": rows}))
 
     assert "sheet.far_cell" not in {finding.code for finding in result.findings}
+
+
+def test_an_xls_with_cells_in_two_corners_is_refused_before_calamine_opens_it(
+    tmp_path,
+):
+    # calamine reads every sheet of an .xls as it opens it, as one grid: this
+    # 5.6 KB file took it 530 MB at once.
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Updates")
+    sheet.write(0, 0, "External ID")
+    sheet.write(65_535, 255, "x")
+    path = tmp_path / "far.xls"
+    book.save(str(path))
+    code = textwrap.dedent(
+        f"""
+        import re, sys
+        sys.path.insert(0, {str(REPO)!r})
+        from uploads import csvformat
+        result = csvformat.parse(open({str(path)!r}, "rb").read())
+        print(result.findings[0].code)
+        # This process's own peak (ru_maxrss would count the parent's, forked).
+        status = open("/proc/self/status").read()
+        print(int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) // 1024)
+        """
+    )
+    answer = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+
+    code, peak_mb = answer.stdout.split()
+    assert code == "sheet.far_cell"
+    assert int(peak_mb) < 150

@@ -276,18 +276,21 @@ class _Book:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.zip: zipfile.ZipFile | None = None
-        self.ods_scans: dict[str, Scan] = {}
+        # An .xls's or .ods's sheets, scanned as it is opened (calamine reads
+        # every sheet of them as it opens them: what it would hold is checked).
+        self.scans: dict[str, Scan] = {}
         if data.startswith(OLE_MAGIC):
             refuse_encrypted(data)
             self.kind = "xls"
+            from uploads.csvformat.xls_errors import scan_xls
+
+            self.scans = scan_xls(data)  # before calamine reads every sheet
         elif data.startswith(ZIP_MAGIC):
             self.zip, self.kind = open_zip(data)
             if self.kind == "ods":
-                # calamine reads every sheet of an .ods as it opens it: what it
-                # would hold is checked first (and each sheet's error cells found).
                 from uploads.csvformat.ods_errors import scan_ods
 
-                self.ods_scans = scan_ods(self.zip)
+                self.scans = scan_ods(self.zip)  # as for an .xls
         else:
             raise Problem("file.workbook_fake")
         try:
@@ -350,16 +353,11 @@ class _Book:
 
     def scan(self, name: str, max_rows: int | None) -> Scan:
         """The sheet's rows and error cells: an xlsx's streamed from its XML
-        (``workbook_guards.scan_sheet``), an xls's read by xlrd (``xls_errors``), an
-        ods's from its content.xml (``ods_errors``). Those two are imported here:
-        xlrd and defusedxml are a third of what importing csvformat costs, paid by
-        every process that reads a file, most of them no xls or ods."""
-        if self.kind == "xls":
-            from uploads.csvformat.xls_errors import scan_xls
-
-            return scan_xls(self.data, name)
-        if self.kind == "ods":
-            return self.ods_scans.get(name, Scan(0, {}))
+        (``workbook_guards.scan_sheet``), an xls's or ods's as it was opened (by
+        ``xls_errors``, ``ods_errors``, imported only then: xlrd and defusedxml are a
+        third of what importing csvformat costs, and most files are neither)."""
+        if self.kind in ("xls", "ods"):
+            return self.scans.get(name, Scan(0, {}))
         if self.kind != "xlsx" or self.zip is None:
             return Scan(0, {})
         return scan_sheet(self.zip, name, max_rows)
