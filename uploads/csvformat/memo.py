@@ -12,7 +12,6 @@ keeps of an External ID cell, and ``IdMemo`` the memo that makes them;
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import itertools
 import operator
@@ -43,12 +42,9 @@ _LIKE_BOOLEANS = (0, 1)
 NO_STATUS = StatusCheck("", None)
 
 Check = TypeVar("Check")
-# What id_is_plain looks for in an ID beyond printable ASCII: a mark, an x (for
-# 'external'), a formula trigger first.
-_NO_MARK = frozenset(",\"'xX")
+# What id_is_plain looks for first in an ID (beside a mark and an x, for
+# 'external'): a formula trigger.
 _FORMULA_FIRST = frozenset("=+@-")
-_NEW_VALUE_CHECK = functools.partial(tuple.__new__, ValueCheck)
-_NEW_COMMENT_CHECK = functools.partial(tuple.__new__, CommentCheck)
 
 
 def _plain_repr(text: str) -> bool:
@@ -101,12 +97,28 @@ class Memo(dict[object, Check], Generic[Check]):
         """The checks of a column of cells, in order (``batch``)."""
         return list(map(self.__getitem__, cells))
 
-    def _fill(self, cells: list[object], checks: Iterable[Check]) -> None:
-        """Keep the checks of new ``cells`` (none of them kept yet), making room
-        as ``__missing__`` does."""
-        if len(self) + len(cells) > self.size:
+    def _taken(
+        self, cells: Sequence[object], new: list[object], checks: Iterable[Check]
+    ) -> list[Check]:
+        """The checks of a column of ``cells``, given those of its ``new`` cells
+        (none of them kept yet). They are kept, making room as ``__missing__``
+        does, unless most of the column is new: cells that hardly repeat (every
+        row's own ID or value) are not worth keeping, and looking them up in a
+        small dict of their own is quicker. The other cells are looked up in
+        order (``__missing__`` checks those still new: an ID that is not usual)."""
+        if len(new) * 2 > len(cells):
+            found = dict(zip(new, checks, strict=True))
+            taken = list(map(found.get, cells))
+            if None in taken:
+                taken = [
+                    self[cell] if check is None else check
+                    for cell, check in zip(cells, taken, strict=True)
+                ]
+            return taken  # type: ignore[return-value]
+        if len(self) + len(new) > self.size:
             self.clear()
-        self.update(zip(cells, checks, strict=True))
+        self.update(zip(new, checks, strict=True))
+        return list(map(self.__getitem__, cells))
 
 
 class Explained(Generic[Check]):
@@ -135,9 +147,6 @@ class IdCheck(NamedTuple):
     external_id: str
     note: Note | None
     needs_value: bool
-
-
-_NEW_ID_CHECK = functools.partial(tuple.__new__, IdCheck)
 
 
 class IdMemo(Memo[IdCheck]):
@@ -182,23 +191,29 @@ class IdMemo(Memo[IdCheck]):
         at once), then every cell in order, the others by ``__missing__``."""
         plan_items = self.checker.plan_items
         if plan_items is not None:
-            new = [
-                cell
-                for cell in itertools.filterfalse(self.__contains__, set(cells))
-                if cell.__class__ is str
-            ]
+            new = [cell for cell in set(cells) if cell not in self]
             if new:
-                self._fill_usual(new, plan_items)  # type: ignore[arg-type]
+                usual, checks = self._usual(new, plan_items)  # type: ignore[arg-type]
+                return self._taken(cells, usual, checks)  # type: ignore[arg-type]
         return list(map(self.__getitem__, cells))
 
-    def _fill_usual(
+    def _usual(
         self, new: list[str], plan_items: Mapping[str, PlanItemRule]
-    ) -> None:
-        joined = " ".join(new)  # a space is printable, ASCII, and no mark
+    ) -> tuple[list[str], Iterable[IdCheck]]:
+        """The usual IDs among ``new`` cells, and their checks."""
+        try:
+            joined = " ".join(new)  # a space is printable, ASCII, and no mark
+        except TypeError:  # a number or a date among them
+            new = [cell for cell in new if cell.__class__ is str]
+            joined = " ".join(new)
         if not (
             joined.isprintable()
             and joined.isascii()
-            and _NO_MARK.isdisjoint(joined)
+            and "," not in joined
+            and '"' not in joined
+            and "'" not in joined
+            and "x" not in joined
+            and "X" not in joined
             and _FORMULA_FIRST.isdisjoint(map(operator.itemgetter(0), new))
             and "" not in new
         ):
@@ -209,7 +224,7 @@ class IdMemo(Memo[IdCheck]):
             new = [cell for cell in new if len(cell) <= _MEMO_CELL_LENGTH]
         rules = list(map(plan_items.get, new))
         is_metric = self.checker.is_metric
-        needs_value = {
+        needs_value_by_rule = {
             id(rule): is_metric or rule.has_metric
             for rule in dict(zip(map(id, rules), rules, strict=True)).values()
             if rule is not None
@@ -217,19 +232,17 @@ class IdMemo(Memo[IdCheck]):
             and rule.active
             and (rule.has_metric or not is_metric)
         }
-        usable = list(map(needs_value.__contains__, map(id, rules)))
-        if not all(usable):
+        needs_value = list(map(needs_value_by_rule.get, map(id, rules)))
+        if None in needs_value:  # not the team's own active item: __missing__ says
+            usable = list(map(operator.is_not, needs_value, itertools.repeat(None)))
             new = list(itertools.compress(new, usable))
-            rules = list(itertools.compress(rules, usable))
+            needs_value = list(itertools.compress(needs_value, usable))
         checks = map(
-            _NEW_ID_CHECK,
-            zip(
-                new,
-                itertools.repeat(None),
-                map(needs_value.__getitem__, map(id, rules)),
-            ),
+            tuple.__new__,
+            itertools.repeat(IdCheck),
+            zip(new, itertools.repeat(None), needs_value, strict=False),
         )
-        self._fill(new, checks)  # type: ignore[arg-type]
+        return new, checks  # type: ignore[return-value]
 
 
 class ValueMemo(Memo[ValueCheck]):
@@ -254,33 +267,35 @@ class ValueMemo(Memo[ValueCheck]):
         together first (as ``__missing__`` and ``cells.check_number`` read one),
         then every cell in order."""
         new = [
-            cell
-            for cell in itertools.filterfalse(self.__contains__, set(cells))
-            if cell.__class__ is float
+            cell for cell in set(cells) if cell.__class__ is float and cell not in self
         ]
         if new:
             whole = list(map(float.is_integer, new))
-            fractions = list(itertools.compress(new, map(operator.not_, whole)))
+            numbers: list[float] = []
+            fractions = new
+            if any(whole):
+                fractions = list(itertools.compress(new, map(operator.not_, whole)))
+                # Whole numbers as integers ('25', never '25.0'); 0 and 1 are never
+                # kept (True == 1 as keys), nor numbers past 1e16.
+                numbers = [
+                    number
+                    for number in itertools.compress(new, whole)
+                    if -1e16 < number < 1e16 and number not in _LIKE_BOOLEANS
+                ]
             texts = list(map(repr, fractions))
-            if "e" in "".join(texts) or "n" in "".join(texts):
+            joined = "".join(texts)
+            if "e" in joined or "n" in joined:
                 kept = [index for index, text in enumerate(texts) if _plain_repr(text)]
                 fractions = [fractions[index] for index in kept]
                 texts = [texts[index] for index in kept]
-            # Whole numbers as integers ('25', never '25.0'); 0 and 1 are never
-            # kept (True == 1 as keys), nor numbers past 1e16.
-            numbers = [
-                number
-                for number in itertools.compress(new, whole)
-                if -1e16 < number < 1e16 and number not in _LIKE_BOOLEANS
-            ]
-            self._fill(
-                fractions + numbers,
+            decimals = map(Decimal, itertools.chain(texts, map(int, numbers)))
+            return self._taken(
+                cells,
+                fractions + numbers,  # type: ignore[arg-type]
                 map(
-                    _NEW_VALUE_CHECK,
-                    zip(
-                        map(Decimal, itertools.chain(texts, map(int, numbers))),
-                        itertools.repeat(None),
-                    ),
+                    tuple.__new__,
+                    itertools.repeat(ValueCheck),
+                    zip(decimals, itertools.repeat(None)),
                 ),
             )
         return list(map(self.__getitem__, cells))
@@ -308,7 +323,12 @@ class CommentMemo(Memo[CommentCheck]):
                 new = [cell for cell in new if check_comment(cell).comment == cell]
             if new and max(map(len, new)) > _MEMO_CELL_LENGTH:
                 new = [cell for cell in new if len(cell) <= _MEMO_CELL_LENGTH]
-            self._fill(new, map(_NEW_COMMENT_CHECK, zip(new, itertools.repeat(None))))
+            checks = zip(new, itertools.repeat(None))
+            return self._taken(
+                cells,
+                new,  # type: ignore[arg-type]
+                map(tuple.__new__, itertools.repeat(CommentCheck), checks),
+            )
         return list(map(self.__getitem__, cells))
 
 

@@ -19,7 +19,8 @@ whole sheet's XML (``exact_extent``), slower, and only for such files.
 from __future__ import annotations
 
 import re
-from typing import IO
+from collections.abc import Iterator
+from typing import IO, Any
 
 from uploads.csvformat.messages import Problem
 
@@ -68,11 +69,23 @@ def exact_extent(stream: IO[bytes], extent: Extent, row_limit: int) -> None:
     """Place every row and cell of a sheet's XML as calamine does (a missing
     reference is the one after the last), into ``extent``, stopping once past
     ``row_limit`` rows or ``MAX_COLUMNS`` columns."""
+    # Imported here, as most sheets never need them.
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import iterparse
 
+    try:
+        _place(iterparse(stream, events=("start", "end")), extent, row_limit)
+    except (ParseError, DefusedXmlException) as error:
+        reason = str(error).strip() or type(error).__name__
+        raise Problem("file.workbook_corrupt", reason=reason[:80]) from error
+
+
+def _place(events: Iterator[tuple[str, Any]], extent: Extent, row_limit: int) -> None:
     row = 0
     column = 0
-    for event, element in iterparse(stream, events=("start", "end")):
+    for event, element in events:
         tag = element.tag.rpartition("}")[2]
         if event == "end":
             if tag == "row":

@@ -17,9 +17,6 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from typing import NamedTuple
-from xml.etree.ElementTree import ParseError
-
-from defusedxml import DefusedXmlException
 
 from uploads.csvformat.messages import Problem, shorten
 from uploads.csvformat.sheet_extent import (
@@ -135,8 +132,6 @@ def scan_sheet(book_zip: zipfile.ZipFile, name: str, max_rows: int | None) -> Sc
             with book_zip.open(part) as stream:
                 exact_extent(stream, extent, row_limit)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
-        raise unreadable(error) from error
-    except (ParseError, DefusedXmlException) as error:
         raise unreadable(error) from error
     refuse_far(name, extent, row_limit)
     return Scan(rows, errors)
