@@ -230,14 +230,16 @@ def _runs_of(
     """``split_runs`` for rows ``start:stop`` of ``chunk``, all as wide."""
     columns = list(zip(*chunk[start:stop], strict=True))[:cut]
     single: set[int] = set()
+    rows = range(stop - start)
     for index in filled:
         column = columns[index]
-        if _any_blank(set(column)):
-            single.update(at for at, cell in enumerate(column) if _blank(cell))
+        blanks = _blanks(set(column))
+        if blanks:
+            single.update(itertools.compress(rows, map(blanks.__contains__, column)))
     for column in columns:
         errors = error_literals.intersection(column)
         if errors:
-            single.update(at for at, cell in enumerate(column) if cell in errors)
+            single.update(itertools.compress(rows, map(errors.__contains__, column)))
     if not single:
         yield start, stop, columns
         return
@@ -251,12 +253,15 @@ def _runs_of(
         run_start = at + 1
 
 
-def _any_blank(cells: set[object]) -> bool:
-    """True if a cell is blank: told in C when all are text (most columns read)."""
+def _blanks(cells: set[object]) -> set[object]:
+    """The blank ones of distinct cells: told in C when none is (text cells all
+    filled, the usual column)."""
     try:
-        return not all(map(str.strip, cells))  # type: ignore[arg-type]
+        if all(map(str.strip, cells)):  # type: ignore[arg-type]
+            return set()
     except TypeError:  # not all text (a number, a date, None)
-        return any(map(_blank, cells))
+        pass
+    return {cell for cell in cells if _blank(cell)}
 
 
 def _blank(cell: object) -> bool:
