@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from uploads import csvformat
-from uploads.csvformat import spreadsheet
+from uploads.csvformat import spreadsheet, workbook_template
 from uploads.csvformat.columns import ColumnMap
 from uploads.csvformat.records import PlanItemRule
 
@@ -123,4 +123,49 @@ def test_batches_read_usual_rows_as_the_careful_way(
     for quick in (True, False):
         monkeypatch.setattr(spreadsheet._SheetRows, "QUICK", quick)
         results.append(csvformat.parse(data, plan_items=plan, max_rows=25))
+    assert shown(results[0]) == shown(results[1])
+
+
+# The Excel template's rows: reference columns past the header's last read
+# column, rows left blank (an External ID and nothing else), blank rows.
+TEMPLATE_ROWS = st.lists(
+    st.one_of(
+        st.tuples(
+            st.sampled_from(["ITEM-1", "ITEM-2", "ITEM-3"]),
+            st.sampled_from(["Item one", ""]),
+            st.sampled_from(["On Track", "At Risk", "", None]),
+            st.sampled_from([None, 0.1, 3, ""]),
+            st.sampled_from([None, datetime.date(2026, 10, 31)]),
+            st.sampled_from([None, "note"]),
+            st.sampled_from(["On Track", None]),
+            st.sampled_from([2.5, None]),
+        ).map(list),
+        st.just([None] * 8),
+        st.just([None] * 6 + ["On Track", 1.0]),  # only the reference columns
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    rows=TEMPLATE_ROWS,
+    chunk=st.integers(min_value=1, max_value=12),
+    shortest_batch=st.integers(min_value=1, max_value=4),
+)
+def test_batches_read_the_templates_rows_as_the_careful_way(
+    rows, chunk, shortest_batch, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(spreadsheet._SheetRows, "CHUNK", chunk)
+    monkeypatch.setattr(spreadsheet._SheetRows, "SHORTEST_BATCH", shortest_batch)
+    data = xlsx({"Sheet": [list(workbook_template.HEADER), *rows]})
+    results = []
+    for quick in (True, False):
+        monkeypatch.setattr(spreadsheet._SheetRows, "QUICK", quick)
+        results.append(csvformat.parse(data, plan_items=PLAN))
     assert shown(results[0]) == shown(results[1])

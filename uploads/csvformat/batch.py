@@ -35,8 +35,8 @@ import bisect
 import functools
 import itertools
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple
 
 from uploads.csvformat.cells import NO_COMMENT, CommentCheck
 from uploads.csvformat.records import Update
@@ -59,11 +59,17 @@ class Batch:
     It has no cells of its own (its length is 0), so the row loop, which fits
     every row not as wide as the file's, looks at it where it looks at those."""
 
-    __slots__ = ("columns", "count")
+    __slots__ = ("columns", "count", "skipped")
 
-    def __init__(self, columns: Sequence[tuple[object, ...]], count: int) -> None:
+    def __init__(
+        self,
+        columns: Sequence[tuple[object, ...]],
+        count: int,
+        skipped: frozenset[int] = frozenset(),
+    ) -> None:
         self.columns = columns
         self.count = count
+        self.skipped = skipped  # rows (from 0) that are no update
 
     def __len__(self) -> int:
         return 0
@@ -90,6 +96,12 @@ class BatchChecks:
         cells = batch.columns
         if count < batch.count:
             cells = [column[:count] for column in cells]
+        lines: Sequence[int] = range(first_line, first_line + count)
+        if batch.skipped:
+            kept = [index not in batch.skipped for index in range(count)]
+            cells = [tuple(itertools.compress(column, kept)) for column in cells]
+            lines = list(itertools.compress(lines, kept))
+            count = len(lines)
         columns = self.columns
         blank = ("",) * count
 
@@ -108,12 +120,11 @@ class BatchChecks:
             comments = (NO_COMMENT,) * count
         else:
             comments = self.comments.take(raw_comments)
-        lines = range(first_line, first_line + count)
         dropped: set[int] = set()
         noted = _noted(items, statuses, values, dates, comments)
         for index in noted:
             if not self._note_row(
-                first_line + index,
+                lines[index],
                 (
                     raw_ids[index],
                     raw_statuses[index],
@@ -187,21 +198,37 @@ def _noted(
     return sorted(found)
 
 
+class Piece(NamedTuple):
+    """A piece of a chunk of the sheet's rows (``start:end``): a run a batch takes
+    as ``columns``, or one row to read on its own (``columns`` None). In a run,
+    ``skipped`` rows (from its start) are no update: ``left_blank`` of them have
+    an External ID and nothing else, and the ``blank`` ones (reported as blank)
+    are empty where the sheet has reference columns past the header."""
+
+    start: int
+    end: int
+    columns: Sequence[tuple[object, ...]] | None
+    skipped: frozenset[int] = frozenset()
+    blank: tuple[int, ...] = ()
+    left_blank: int = 0
+
+
 def split_runs(
     chunk: Sequence[Sequence[object]],
     first_line: int,
     *,
     width: int,
     cut: int,
-    filled: Iterable[int],
+    id_at: int,
+    others: Sequence[int],
     error_lines: Sequence[int],
     error_literals: frozenset[str],
-) -> Iterator[tuple[int, int, Sequence[tuple[object, ...]] | None]]:
+) -> Iterator[Piece]:
     """Split ``chunk``, rows of a sheet from ``first_line`` on, into pieces in
-    order: ``(start, end, columns)`` for a run of rows a batch can take (exactly
-    ``width`` cells, the ``filled`` columns not blank, no error cell, no line of
-    the sorted ``error_lines``; ``columns`` their first ``cut`` cells), and
-    ``(index, index + 1, None)`` for each row that must be read on its own."""
+    order (``Piece``): runs of rows a batch can take (exactly ``width`` cells, no
+    error cell, no line of the sorted ``error_lines``, not blank at the end of the
+    run; ``columns`` their first ``cut`` cells), and each other row on its own.
+    ``id_at`` is the External ID's column, ``others`` the other columns read."""
     count = len(chunk)
     single: set[int] = set()
     if set(map(len, chunk)) != {width}:
@@ -213,44 +240,108 @@ def split_runs(
     start = 0
     for stop in [*sorted(single), count]:
         if stop > start:
-            yield from _runs_of(chunk, start, stop, cut, filled, error_literals)
+            run = _Run(chunk[start:stop], cut, id_at, others, error_literals)
+            for piece in run.pieces():
+                yield piece._replace(start=start + piece.start, end=start + piece.end)
         if stop < count:
-            yield stop, stop + 1, None
+            yield Piece(stop, stop + 1, None)
         start = stop + 1
 
 
-def _runs_of(
-    chunk: Sequence[Sequence[object]],
-    start: int,
-    stop: int,
-    cut: int,
-    filled: Iterable[int],
-    error_literals: frozenset[str],
-) -> Iterator[tuple[int, int, Sequence[tuple[object, ...]] | None]]:
-    """``split_runs`` for rows ``start:stop`` of ``chunk``, all as wide."""
-    columns = list(zip(*chunk[start:stop], strict=True))[:cut]
-    single: set[int] = set()
-    rows = range(stop - start)
-    for index in filled:
-        column = columns[index]
+class _Run:
+    """``split_runs`` for rows all as wide, looked at column by column."""
+
+    def __init__(
+        self,
+        rows: Sequence[Sequence[object]],
+        cut: int,
+        id_at: int,
+        others: Sequence[int],
+        error_literals: frozenset[str],
+    ) -> None:
+        self.all_columns = list(zip(*rows, strict=True))
+        self.columns = self.all_columns[:cut]
+        self.count = len(rows)
+        self.single: set[int] = set()
+        for column in self.columns:
+            errors = error_literals.intersection(column)
+            if errors:
+                self.single.update(self._where(errors, column))
+        # Blank where every column read but the ID is (None: none is).
+        others_blank = self._blank_in(others)
+        id_blank = self._blank_positions(self.columns[id_at])
+        self.left_blank = others_blank - id_blank - self.single
+        # Blank in every cell: a blank row, which the careful way holds back
+        # until a row follows (blank rows at the end of the sheet are dropped).
+        self.blank = (others_blank & id_blank) - self.single
+        if self.blank:
+            rest = [
+                index
+                for index in range(len(self.all_columns))
+                if index != id_at and index not in others
+            ]
+            self.blank &= self._blank_in(rest, self.all_columns)
+        # Past the header, the cells of a blank row are not read: the row is
+        # reported as blank, not checked (where the sheet is as wide as the
+        # header, it is checked, as the careful way does).
+        self.wider = len(self.all_columns) > cut
+
+    def pieces(self) -> Iterator[Piece]:
+        start = 0
+        for stop in [*sorted(self.single), self.count]:
+            end = stop
+            while end > start and end - 1 in self.blank:
+                end -= 1  # blank at the end of the run: read on its own
+            if end > start:
+                yield self._piece(start, end)
+            for index in range(end, min(stop + 1, self.count)):
+                yield Piece(index, index + 1, None)
+            start = stop + 1
+
+    def _piece(self, start: int, end: int) -> Piece:
+        inside = range(start, end)
+        left_blank = [index - start for index in inside if index in self.left_blank]
+        blank = (
+            [index - start for index in inside if index in self.blank]
+            if self.wider and self.blank
+            else []
+        )
+        columns = (
+            self.columns
+            if (start, end) == (0, self.count)
+            else [column[start:end] for column in self.columns]
+        )
+        return Piece(
+            start,
+            end,
+            columns,
+            frozenset(left_blank + blank),
+            tuple(blank),
+            len(left_blank),
+        )
+
+    def _blank_in(
+        self,
+        indices: Sequence[int],
+        columns: Sequence[tuple[object, ...]] | None = None,
+    ) -> set[int]:
+        """The rows blank in every one of the columns at ``indices``."""
+        columns = self.columns if columns is None else columns
+        found: set[int] | None = None
+        for index in indices:
+            blank = self._blank_positions(columns[index])
+            found = blank if found is None else found & blank
+            if not found:
+                return set()
+        return found if found is not None else set(range(self.count))
+
+    def _blank_positions(self, column: tuple[object, ...]) -> set[int]:
         blanks = _blanks(set(column))
-        if blanks:
-            single.update(itertools.compress(rows, map(blanks.__contains__, column)))
-    for column in columns:
-        errors = error_literals.intersection(column)
-        if errors:
-            single.update(itertools.compress(rows, map(errors.__contains__, column)))
-    if not single:
-        yield start, stop, columns
-        return
-    run_start = 0
-    for at in [*sorted(single), stop - start]:
-        if at > run_start:
-            run = [column[run_start:at] for column in columns]
-            yield start + run_start, start + at, run
-        if at < stop - start:
-            yield start + at, start + at + 1, None
-        run_start = at + 1
+        return self._where(blanks, column) if blanks else set()
+
+    def _where(self, cells: set[object], column: tuple[object, ...]) -> set[int]:
+        rows = range(self.count)
+        return set(itertools.compress(rows, map(cells.__contains__, column)))
 
 
 def _blanks(cells: set[object]) -> set[object]:

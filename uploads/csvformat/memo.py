@@ -207,7 +207,8 @@ class IdMemo(Memo[IdCheck]):
             new = [cell for cell in new if cell.__class__ is str]
             joined = " ".join(new)
         if not (
-            joined.isprintable()
+            "" not in new  # before the first characters are looked at
+            and joined.isprintable()
             and joined.isascii()
             and "," not in joined
             and '"' not in joined
@@ -215,7 +216,6 @@ class IdMemo(Memo[IdCheck]):
             and "x" not in joined
             and "X" not in joined
             and _FORMULA_FIRST.isdisjoint(map(operator.itemgetter(0), new))
-            and "" not in new
         ):
             new = [cell for cell in new if id_is_plain(cell)]
         if list(map(str.strip, new)) != new:

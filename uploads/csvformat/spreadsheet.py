@@ -51,7 +51,7 @@ from typing import NamedTuple
 
 import python_calamine
 
-from uploads.csvformat.batch import Batch, split_runs
+from uploads.csvformat.batch import Batch, Piece, split_runs
 from uploads.csvformat.cells import cell_text
 from uploads.csvformat.checker import RowChecker
 from uploads.csvformat.columns import (
@@ -412,42 +412,58 @@ class _SheetRows:
                 yield from self._careful(cells, line)
             return
         error_lines = sorted({row_index + 1 for row_index, _ in self.errors})
-        width = self.columns_read
-        filled = (self.id_at, self.first_other)
+        blank = note("row.blank", row=self.checker.row_word)
         while chunk := list(itertools.islice(source, self.CHUNK)):
             pieces = split_runs(
                 chunk,
                 line + 1,
                 width=self.sheet_width,
                 cut=self.columns_read,
-                filled=filled,
+                id_at=self.id_at,
+                others=self.others,
                 error_lines=error_lines,
                 error_literals=ERROR_LITERALS,
             )
-            for start, end, columns in pieces:
-                if columns is None:
-                    yield from self._careful(chunk[start], line + 1 + start)
+            for piece in pieces:
+                if piece.columns is None:
+                    yield from self._careful(chunk[piece.start], line + 1 + piece.start)
                     continue
                 if self.blank_run:
                     yield from self.blank_run  # blank rows inside the sheet
                     self.blank_run = []
-                if end - start >= self.SHORTEST_BATCH:
-                    yield Batch(columns, end - start)
-                elif width < self.sheet_width:
-                    yield from (cells[:width] for cells in chunk[start:end])
-                else:
-                    yield from chunk[start:end]  # as a batch would take them
+                if piece.end - piece.start < self.SHORTEST_BATCH:
+                    yield from self._one_by_one(chunk, piece, line)
+                    continue
+                self.left_blank += piece.left_blank
+                for index in piece.blank:
+                    self.checker.add(line + 1 + piece.start + index, None, blank)
+                yield Batch(piece.columns, piece.end - piece.start, piece.skipped)
             line += len(chunk)
         # Trailing blank rows are dropped: they are the sheet's formatting.
 
     # Rows taken from the sheet at a time, the quick way; a run of fewer rows
-    # than SHORTEST_BATCH (the template's rows between those left blank) goes
-    # over row by row, its cells as they are, a batch costing more than its rows.
+    # than SHORTEST_BATCH goes over row by row, a batch costing more than it.
     CHUNK = 5_000
     SHORTEST_BATCH = 16
     ignored: frozenset[int] = frozenset()
     # False reads every row the careful way (the tests compare the two ways).
     QUICK = True
+
+    def _one_by_one(
+        self, chunk: list[Sequence[object]], piece: Piece, line: int
+    ) -> Iterator[Sequence[object]]:
+        """The rows of a run too short for a batch: as a batch would take them,
+        their cells as they are, but the rows it would skip the careful way."""
+        width = self.columns_read
+        for index in range(piece.start, piece.end):
+            cells = chunk[index]
+            if index - piece.start in piece.skipped:
+                yield from self._careful(cells, line + 1 + index)
+                continue
+            if self.blank_run:
+                yield from self.blank_run
+                self.blank_run = []
+            yield cells if width == len(cells) else cells[:width]
 
     def _read_by_columns(self, sheet_width: int) -> None:
         """Once the checker has read the header: which cells the rows are read
