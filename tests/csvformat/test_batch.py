@@ -12,7 +12,7 @@ import weakref
 import pytest
 
 from uploads import csvformat
-from uploads.csvformat import batch, reading, spreadsheet
+from uploads.csvformat import batch, reading, sheet_rows
 from uploads.csvformat.checker import RowChecker
 from uploads.csvformat.records import PlanItemRule
 
@@ -33,7 +33,7 @@ def sheet(rows: int) -> bytes:
 
 
 def test_progress_counts_every_row_of_a_batch(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(spreadsheet._SheetRows, "CHUNK", 40)
+    monkeypatch.setattr(sheet_rows.SheetRows, "CHUNK", 40)
     monkeypatch.setattr(reading, "PROGRESS_EVERY", 100)
     reported: list[int] = []
     plan = {f"ITEM-{n}": RULE for n in range(250)}

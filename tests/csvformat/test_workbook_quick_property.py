@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from uploads import csvformat
-from uploads.csvformat import spreadsheet, workbook_template
+from uploads.csvformat import sheet_rows, workbook_template
 from uploads.csvformat.columns import ColumnMap
 from uploads.csvformat.records import PlanItemRule
 
@@ -63,12 +63,12 @@ CELLS = st.one_of(
 def test_the_quick_way_reads_any_sheet_as_the_careful_way(
     header, rows, plan, columns, chunk, shortest_batch, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(spreadsheet._SheetRows, "CHUNK", chunk)
-    monkeypatch.setattr(spreadsheet._SheetRows, "SHORTEST_BATCH", shortest_batch)
+    monkeypatch.setattr(sheet_rows.SheetRows, "CHUNK", chunk)
+    monkeypatch.setattr(sheet_rows.SheetRows, "SHORTEST_BATCH", shortest_batch)
     data = xlsx({"Sheet": ([header] if header else []) + rows})
     results = []
     for quick in (True, False):
-        monkeypatch.setattr(spreadsheet._SheetRows, "QUICK", quick)
+        monkeypatch.setattr(sheet_rows.SheetRows, "QUICK", quick)
         results.append(
             csvformat.parse(
                 data,
@@ -116,12 +116,12 @@ USUAL_ROWS = st.lists(
 def test_batches_read_usual_rows_as_the_careful_way(
     rows, plan, chunk, shortest_batch, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(spreadsheet._SheetRows, "CHUNK", chunk)
-    monkeypatch.setattr(spreadsheet._SheetRows, "SHORTEST_BATCH", shortest_batch)
+    monkeypatch.setattr(sheet_rows.SheetRows, "CHUNK", chunk)
+    monkeypatch.setattr(sheet_rows.SheetRows, "SHORTEST_BATCH", shortest_batch)
     data = xlsx({"Sheet": [HEADERS[0], *rows]})
     results = []
     for quick in (True, False):
-        monkeypatch.setattr(spreadsheet._SheetRows, "QUICK", quick)
+        monkeypatch.setattr(sheet_rows.SheetRows, "QUICK", quick)
         results.append(csvformat.parse(data, plan_items=plan, max_rows=25))
     assert shown(results[0]) == shown(results[1])
 
@@ -161,11 +161,11 @@ TEMPLATE_ROWS = st.lists(
 def test_batches_read_the_templates_rows_as_the_careful_way(
     rows, chunk, shortest_batch, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(spreadsheet._SheetRows, "CHUNK", chunk)
-    monkeypatch.setattr(spreadsheet._SheetRows, "SHORTEST_BATCH", shortest_batch)
+    monkeypatch.setattr(sheet_rows.SheetRows, "CHUNK", chunk)
+    monkeypatch.setattr(sheet_rows.SheetRows, "SHORTEST_BATCH", shortest_batch)
     data = xlsx({"Sheet": [list(workbook_template.HEADER), *rows]})
     results = []
     for quick in (True, False):
-        monkeypatch.setattr(spreadsheet._SheetRows, "QUICK", quick)
+        monkeypatch.setattr(sheet_rows.SheetRows, "QUICK", quick)
         results.append(csvformat.parse(data, plan_items=PLAN))
     assert shown(results[0]) == shown(results[1])

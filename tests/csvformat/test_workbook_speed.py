@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from uploads import csvformat
-from uploads.csvformat import spreadsheet, workbook_template
+from uploads.csvformat import sheet_rows, workbook_template
 from uploads.csvformat.cells import cell_text, check_number, check_value, closest
 from uploads.csvformat.memo import Memo
 from uploads.csvformat.records import PlanItemRule
@@ -126,16 +126,16 @@ def read_both_ways(data: bytes, monkeypatch: pytest.MonkeyPatch, **options):
     """The result read the quick way and the careful way, and how many rows
     each read the careful way (each such row is measured by ``row_width``)."""
     careful_rows = []
-    real = spreadsheet.row_width
+    real = sheet_rows.row_width
 
     def counting(row):
         careful_rows[-1] += 1
         return real(row)
 
-    monkeypatch.setattr(spreadsheet, "row_width", counting)
+    monkeypatch.setattr(sheet_rows, "row_width", counting)
     results = []
     for quick in (True, False):
-        monkeypatch.setattr(spreadsheet._SheetRows, "QUICK", quick)
+        monkeypatch.setattr(sheet_rows.SheetRows, "QUICK", quick)
         careful_rows.append(0)
         results.append(csvformat.parse(data, **options))
     return results, careful_rows
