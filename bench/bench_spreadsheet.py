@@ -27,7 +27,13 @@ wall clock on a machine others share:
   subprocess.
 
 Targets: checking at most 2x the floor; the checking process's peak memory
-(``ru_maxrss``) under 300 MB.
+(its own ``VmHWM``) under 300 MB.
+
+Then three small hostile files whose cells reach far (an .xlsx with cells in two
+corners of the grid, an .ods of one cell repeated over 200,000 rows and 200
+columns, an .xls with cells in two corners), which python-calamine would hold as
+one dense grid (550 GB, 2.5 GB, 530 MB): each must be refused in under a second
+and 300 MB.
 
 Then, with PostgreSQL (``DATABASE_URL``-free: a scratch ``portal_bench_spreadsheet``
 database on ``BENCH_POSTGRES_URL``'s server, made and dropped), the unique file is
@@ -75,13 +81,24 @@ FILES = tuple((kind, ROWS) for kind in KINDS) + (
 # The template's own columns, reference columns included.
 TEMPLATE_HEADER = workbook_template.HEADER
 
-CALAMINE = """
+# Each child prints its own peak last (VmHWM: the rusage's ru_maxrss of a child
+# also counts the peak of the bench process it was forked from).
+PEAK = """
+import re
+status = open("/proc/self/status").read()
+print(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))
+"""
+CALAMINE = (
+    """
 import sys
 from python_calamine import CalamineWorkbook
 with open(sys.argv[1], "rb") as file:
     CalamineWorkbook.from_filelike(file).get_sheet_by_index(0).to_python()
 """
-CHECK = """
+    + PEAK
+)
+CHECK = (
+    """
 import sys
 sys.path.insert(0, sys.argv[3])
 from uploads import csvformat
@@ -97,6 +114,8 @@ result = csvformat.parse(
 )
 print(len(result.updates), result.error_count)
 """
+    + PEAK
+)
 ODD_NUMBERS = (0.1, -2.5, 1200.0, 0.0, 1e-05, 0.3333333333333333, -0.0, 1e15)
 
 
@@ -217,8 +236,9 @@ def measure_one(path: Path, items: int) -> dict[str, float | str]:
 
 
 def _run(arguments: list[str]) -> tuple[float, float, float, str]:
-    """Run a process: its wall seconds, CPU seconds (user + system), its own peak
-    memory (MB) and its output (os.wait4 gives the rusage of that one child)."""
+    """Run a process that prints its own peak last (``PEAK``): its wall seconds,
+    CPU seconds (user + system, from os.wait4: the rusage of that one child), its
+    peak memory (MB) and the rest of its output."""
     with tempfile.TemporaryFile() as output, tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
         process = subprocess.Popen(arguments, stdout=output, stderr=errors, cwd=REPO)
@@ -230,7 +250,8 @@ def _run(arguments: list[str]) -> tuple[float, float, float, str]:
             raise RuntimeError(errors.read().decode())
         output.seek(0)
         cpu = usage.ru_utime + usage.ru_stime
-        return seconds, cpu, usage.ru_maxrss / 1024, output.read().decode().strip()
+        *lines, peak_kb = output.read().decode().strip().splitlines()
+        return seconds, cpu, int(peak_kb) / 1024, "\n".join(lines)
 
 
 def files_table(directory: Path) -> list[tuple[str, str]]:
@@ -255,6 +276,65 @@ def files_table(directory: Path) -> list[tuple[str, str]]:
                 f"{cpu_ratio:.2f}x) | peak {peak:.0f} MB (calamine "
                 f"{float(figures['floor_peak']):.0f} MB; target < {PEAK_TARGET_MB:g}"
                 f" MB: {'met' if peak < PEAK_TARGET_MB else 'MISSED'})",
+            )
+        )
+    return table
+
+
+# --- Hostile workbooks: refused before python-calamine holds them -----------------
+
+HOSTILE = (
+    """
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from uploads import csvformat
+with open(sys.argv[1], "rb") as file:
+    data = file.read()
+started = time.perf_counter()
+result = csvformat.parse(data)
+print(f"{time.perf_counter() - started:.3f}", result.findings[0].code)
+"""
+    + PEAK
+)
+HOSTILE_SECONDS = 1.0
+
+
+def make_hostile(directory: Path) -> list[tuple[str, Path]]:
+    """Small files whose cells reach far: what calamine would hold as one grid."""
+    import xlwt
+
+    from tests.csvformat.test_sheet_extent import repeated_ods
+    from tests.csvformat.workbooks import far_xlsx
+
+    files = []
+    corners = directory / "corners.xlsx"
+    corners.write_bytes(far_xlsx({(1_048_575, 16_383): "x"}))
+    files.append(("an .xlsx with cells at A1 and XFD1048576", corners))
+    repeated = directory / "repeated.ods"
+    repeated.write_bytes(repeated_ods(200_000, 200))
+    files.append(("an .ods of one cell repeated 200,000 x 200", repeated))
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Updates")
+    sheet.write(0, 0, "External ID")
+    sheet.write(65_535, 255, "x")
+    far_xls = directory / "corners.xls"
+    book.save(str(far_xls))
+    files.append(("an .xls with cells at A1 and IV65536", far_xls))
+    return files
+
+
+def hostile_table(directory: Path) -> list[tuple[str, str]]:
+    table = []
+    for label, path in make_hostile(directory):
+        _, _, peak, answer = _run([sys.executable, "-c", HOSTILE, str(path), str(REPO)])
+        seconds, code = answer.split()
+        met = float(seconds) < HOSTILE_SECONDS and peak < PEAK_TARGET_MB
+        table.append(
+            (
+                f"{label} ({path.stat().st_size / 1e3:.1f} KB)",
+                f"{code} in {float(seconds):.2f} s, peak {peak:.0f} MB (target <"
+                f" {HOSTILE_SECONDS:g} s and < {PEAK_TARGET_MB:g} MB:"
+                f" {'met' if met else 'MISSED'})",
             )
         )
     return table
@@ -395,6 +475,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as directory:
         table = files_table(Path(directory))
+        table += hostile_table(Path(directory))
         table += pages_table(Path(directory) / f"unique-{ROWS}.xlsx")
     print_table(
         f"Workbooks: {ROWS:,} rows, checked vs a bare python-calamine read", table
