@@ -202,8 +202,9 @@ class Piece(NamedTuple):
     """A piece of a chunk of the sheet's rows (``start:end``): a run a batch takes
     as ``columns``, or one row to read on its own (``columns`` None). In a run,
     ``skipped`` rows (from its start) are no update: ``left_blank`` of them have
-    an External ID and nothing else, and the ``blank`` ones (reported as blank)
-    are empty where the sheet has reference columns past the header."""
+    an External ID and nothing else, the ``blank`` ones (reported as blank) are
+    empty where the sheet has reference columns past the header, and the
+    ``errors`` ones have an error cell in a column read (already reported)."""
 
     start: int
     end: int
@@ -211,6 +212,7 @@ class Piece(NamedTuple):
     skipped: frozenset[int] = frozenset()
     blank: tuple[int, ...] = ()
     left_blank: int = 0
+    errors: frozenset[int] = frozenset()  # skipped for their errors, reported
 
 
 def split_runs(
@@ -223,24 +225,37 @@ def split_runs(
     others: Sequence[int],
     error_lines: Sequence[int],
     error_literals: frozenset[str],
+    skip_error: Callable[[int], bool],
 ) -> Iterator[Piece]:
     """Split ``chunk``, rows of a sheet from ``first_line`` on, into pieces in
-    order (``Piece``): runs of rows a batch can take (exactly ``width`` cells, no
-    error cell, no line of the sorted ``error_lines``, not blank at the end of the
-    run; ``columns`` their first ``cut`` cells), and each other row on its own.
-    ``id_at`` is the External ID's column, ``others`` the other columns read."""
+    order (``Piece``): runs of rows a batch can take (exactly ``width`` cells, not
+    blank at the end of the run; ``columns`` their first ``cut`` cells), and each
+    other row on its own. ``id_at`` is the External ID's column, ``others`` the
+    other columns read. A row with an error cell (a line of the sorted
+    ``error_lines``, or an error's text) is skipped in its run when
+    ``skip_error(index)`` (which reports its errors) says so, else read on its
+    own."""
     count = len(chunk)
     single: set[int] = set()
     if set(map(len, chunk)) != {width}:
         single.update(index for index, row in enumerate(chunk) if len(row) != width)
+    with_errors: set[int] = set()
     at = bisect.bisect_left(error_lines, first_line)
     while at < len(error_lines) and error_lines[at] < first_line + count:
-        single.add(error_lines[at] - first_line)
+        with_errors.add(error_lines[at] - first_line)
         at += 1
     start = 0
     for stop in [*sorted(single), count]:
         if stop > start:
-            run = _Run(chunk[start:stop], cut, id_at, others, error_literals)
+            run = _Run(
+                chunk[start:stop],
+                cut,
+                id_at,
+                others,
+                error_literals,
+                {index - start for index in with_errors if start <= index < stop},
+                lambda index, start=start: skip_error(start + index),
+            )
             for piece in run.pieces():
                 yield piece._replace(start=start + piece.start, end=start + piece.end)
         if stop < count:
@@ -258,22 +273,27 @@ class _Run:
         id_at: int,
         others: Sequence[int],
         error_literals: frozenset[str],
+        with_errors: set[int],
+        skip_error: Callable[[int], bool],
     ) -> None:
         self.all_columns = list(zip(*rows, strict=True))
         self.columns = self.all_columns[:cut]
         self.count = len(rows)
-        self.single: set[int] = set()
         for column in self.columns:
             errors = error_literals.intersection(column)
             if errors:
-                self.single.update(self._where(errors, column))
+                with_errors |= self._where(errors, column)
+        # A row with an error in a column read is skipped, its errors reported;
+        # one with errors elsewhere only is read on its own (as text, they show).
+        self.errors = {index for index in sorted(with_errors) if skip_error(index)}
+        self.single = with_errors - self.errors
         # Blank where every column read but the ID is (None: none is).
         others_blank = self._blank_in(others)
         id_blank = self._blank_positions(self.columns[id_at])
-        self.left_blank = others_blank - id_blank - self.single
+        self.left_blank = others_blank - id_blank - with_errors
         # Blank in every cell: a blank row, which the careful way holds back
         # until a row follows (blank rows at the end of the sheet are dropped).
-        self.blank = (others_blank & id_blank) - self.single
+        self.blank = (others_blank & id_blank) - with_errors
         if self.blank:
             rest = [
                 index
@@ -301,6 +321,7 @@ class _Run:
     def _piece(self, start: int, end: int) -> Piece:
         inside = range(start, end)
         left_blank = [index - start for index in inside if index in self.left_blank]
+        errors = [index - start for index in inside if index in self.errors]
         blank = (
             [index - start for index in inside if index in self.blank]
             if self.wider and self.blank
@@ -315,9 +336,10 @@ class _Run:
             start,
             end,
             columns,
-            frozenset(left_blank + blank),
+            frozenset(left_blank + blank + errors),
             tuple(blank),
             len(left_blank),
+            frozenset(errors),
         )
 
     def _blank_in(
@@ -344,14 +366,20 @@ class _Run:
         return set(itertools.compress(rows, map(cells.__contains__, column)))
 
 
+_EMPTY = frozenset({"", None})
+
+
 def _blanks(cells: set[object]) -> set[object]:
-    """The blank ones of distinct cells: told in C when none is (text cells all
-    filled, the usual column)."""
+    """The blank ones of distinct cells: told in C when no other than an empty
+    one is (the usual column: text all filled, or numbers and empty cells)."""
+    found = cells & _EMPTY
+    rest = cells - found
     try:
-        if all(map(str.strip, cells)):  # type: ignore[arg-type]
-            return set()
-    except TypeError:  # not all text (a number, a date, None)
-        pass
+        if all(map(str.strip, rest)):  # type: ignore[arg-type]
+            return found
+    except TypeError:  # not all text (a number, a date)
+        if all(map(str.strip, [cell for cell in rest if cell.__class__ is str])):
+            return found
     return {cell for cell in cells if _blank(cell)}
 
 

@@ -129,6 +129,9 @@ class SheetRows:
                 others=self.others,
                 error_lines=error_lines,
                 error_literals=ERROR_LITERALS,
+                skip_error=lambda index, chunk=chunk, first=line + 1: self._skip_error(
+                    chunk[index], first + index
+                ),
             )
             for piece in pieces:
                 if piece.columns is None:
@@ -159,17 +162,35 @@ class SheetRows:
         self, chunk: list[Sequence[object]], piece: Piece, line: int
     ) -> Iterator[Sequence[object]]:
         """The rows of a run too short for a batch: as a batch would take them,
-        their cells as they are, but the rows it would skip the careful way."""
+        their cells as they are, but the rows it would skip the careful way (and
+        those with errors, already reported, not at all)."""
         width = self.columns_read
         for index in range(piece.start, piece.end):
             cells = chunk[index]
-            if index - piece.start in piece.skipped:
+            at = index - piece.start
+            if at in piece.skipped and at not in piece.errors:
                 yield from self._careful(cells, line + 1 + index)
                 continue
             if self.blank_run:
                 yield from self.blank_run
                 self.blank_run = []
-            yield cells if width == len(cells) else cells[:width]
+            if at in piece.errors:
+                yield SKIP
+            else:
+                yield cells if width == len(cells) else cells[:width]
+
+    def _skip_error(self, cells: Sequence[object], line: int) -> bool:
+        """For a row with an error cell: report its errors in columns read and
+        return True, as ``_careful`` does (False if it has none there)."""
+        row = [cell if type(cell) is str else self.text(cell) for cell in cells]
+        for column_index in range(len(row)):
+            error = self.errors.get((line - 1, column_index + self.start_column))
+            if error is not None:
+                row[column_index] = error
+        row = row[: self.width]
+        return not ERROR_LITERALS.isdisjoint(row) and self._report_errors(
+            line, row, self.read
+        )
 
     def _read_by_columns(self, sheet_width: int) -> None:
         """Once the checker has read the header: which cells the rows are read
