@@ -110,10 +110,9 @@ class Memo(dict[object, Check], Generic[Check]):
             found = dict(zip(new, checks, strict=True))
             taken = list(map(found.get, cells))
             if None in taken:
-                taken = [
-                    self[cell] if check is None else check
-                    for cell, check in zip(cells, taken, strict=True)
-                ]
+                missing = map(operator.is_, taken, itertools.repeat(None))
+                for index in itertools.compress(range(len(taken)), missing):
+                    taken[index] = self[cells[index]]
             return taken  # type: ignore[return-value]
         if len(self) + len(new) > self.size:
             self.clear()
