@@ -8,9 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from uploads.csvformat.cells import _ID_SUSPECT, check_number, check_value, id_is_plain
+from uploads.csvformat.cells import (
+    _ID_SUSPECT,
+    check_comment,
+    check_number,
+    check_value,
+    id_is_plain,
+)
 from uploads.csvformat.checker import RowChecker
-from uploads.csvformat.memo import IdMemo, Memo, ValueMemo
+from uploads.csvformat.memo import CommentMemo, IdMemo, Memo, ValueMemo
 from uploads.csvformat.records import PlanItemRule
 
 ODD_IDS = [
@@ -127,5 +133,77 @@ def test_the_value_memo_reads_cells_as_check_number_does(cells):
     assert quick.keys() == careful.keys()
 
 
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.floats(allow_nan=True, allow_infinity=True)
+        | st.sampled_from([0.0, 1.0, -0.0, 0.1, 12.0, 1e-05, 1e20, 0.25, True, 1])
+        | st.integers(-5, 5)
+        | st.sampled_from(["0.5", " 12 ", "45%", "", "n/a"]),
+        max_size=30,
+    )
+)
+def test_a_column_of_values_is_read_as_one_cell_at_a_time(cells):
+    quick = ValueMemo(check_value, typed=check_number)
+    careful = Memo(check_value, typed=check_number)
+
+    for _ in range(2):  # the second time, some are kept
+        got = quick.take(tuple(cells))
+        expected = [careful[cell] for cell in cells]
+        assert [(str(c.value), type(c.value), c.note) for c in got] == [
+            (str(c.value), type(c.value), c.note) for c in expected
+        ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(max_size=6)
+        | st.sampled_from(["", " note ", "a\rb", "=1+1", "x" * 150, "ok", 5.0]),
+        max_size=30,
+    )
+)
+def test_a_column_of_comments_is_read_as_one_cell_at_a_time(cells):
+    quick = CommentMemo(check_comment, 100)
+    careful = Memo(check_comment, 100)
+
+    for _ in range(2):
+        got = quick.take(tuple(cells))
+        assert got == [careful[cell] for cell in cells]
+
+
 def test_the_checker_uses_the_value_memo():
     assert isinstance(RowChecker(RULES, 100).values, ValueMemo)
+
+
+# A column of ID cells as a batch looks them up: the usual IDs, odd ones (padded,
+# another team's, marks, formula triggers, empty, long), numbers, repeats.
+ID_COLUMNS = st.lists(
+    st.sampled_from(CELLS)
+    | st.text(alphabet=st.sampled_from(ALPHABET), max_size=8)
+    | st.sampled_from([" OWN-1 ", "OWN-1  ", "=OWN", "-1", 7.0, ""]),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=ID_COLUMNS, metric=st.booleans())
+def test_a_column_of_ids_is_checked_as_one_cell_at_a_time(cells, metric):
+    # The rules shared by several IDs and each of its own, as teams have them.
+    plan = {
+        **RULES,
+        **{f"OWN-{n}": PlanItemRule(True, True, n % 2 == 0) for n in range(3, 9)},
+    }
+    quick, careful = checker(plan, metric), checker(plan, metric)
+    careful_ids = Memo(careful._check_id)
+
+    got = quick.ids.take(tuple(cells))
+    # Twice: the second time most are kept (or not, as a column mostly new is).
+    again = quick.ids.take(tuple(cells))
+
+    expected = [careful_ids[cell] for cell in cells]
+    shown = [(check.external_id, check.note, check.needs_value) for check in expected]
+    assert [
+        (check.external_id, check.note, check.needs_value) for check in got
+    ] == shown
+    assert [(c.external_id, c.note, c.needs_value) for c in again] == shown

@@ -205,20 +205,26 @@ class IdMemo(Memo[IdCheck]):
         except TypeError:  # a number or a date among them
             new = [cell for cell in new if cell.__class__ is str]
             joined = " ".join(new)
+        # Printable ASCII has no space but ' ': an ID with one around it (or an
+        # empty one) doubles the space that joins it, or starts or ends the text.
         if not (
-            "" not in new  # before the first characters are looked at
+            "" not in new  # alone, an empty ID doubles no space
             and joined.isprintable()
             and joined.isascii()
+            and "  " not in joined
+            and joined.strip() == joined
+            and joined[:1] not in _FORMULA_FIRST
+            and " =" not in joined
+            and " +" not in joined
+            and " @" not in joined
+            and " -" not in joined
             and "," not in joined
             and '"' not in joined
             and "'" not in joined
             and "x" not in joined
             and "X" not in joined
-            and _FORMULA_FIRST.isdisjoint(map(operator.itemgetter(0), new))
-        ):
-            new = [cell for cell in new if id_is_plain(cell)]
-        if list(map(str.strip, new)) != new:
-            new = [cell for cell in new if cell.strip() == cell]
+        ):  # else every one is plain, and stripped
+            new = [cell for cell in new if id_is_plain(cell) and cell.strip() == cell]
         if new and max(map(len, new)) > _MEMO_CELL_LENGTH:
             new = [cell for cell in new if len(cell) <= _MEMO_CELL_LENGTH]
         rules = list(map(plan_items.get, new))
