@@ -98,7 +98,10 @@ class BatchChecks:
             cells = [column[:count] for column in cells]
         lines: Sequence[int] = range(first_line, first_line + count)
         if batch.skipped:
-            kept = [index not in batch.skipped for index in range(count)]
+            kept = [True] * count
+            for index in batch.skipped:
+                if index < count:
+                    kept[index] = False
             cells = [tuple(itertools.compress(column, kept)) for column in cells]
             lines = list(itertools.compress(lines, kept))
             count = len(lines)
@@ -319,14 +322,11 @@ class _Run:
             start = stop + 1
 
     def _piece(self, start: int, end: int) -> Piece:
-        inside = range(start, end)
-        left_blank = [index - start for index in inside if index in self.left_blank]
-        errors = [index - start for index in inside if index in self.errors]
-        blank = (
-            [index - start for index in inside if index in self.blank]
-            if self.wider and self.blank
-            else []
-        )
+        def inside(rows: set[int]) -> list[int]:
+            return sorted(index - start for index in rows if start <= index < end)
+
+        left_blank, errors = inside(self.left_blank), inside(self.errors)
+        blank = inside(self.blank) if self.wider else []
         columns = (
             self.columns
             if (start, end) == (0, self.count)

@@ -259,7 +259,7 @@ class ValueMemo(Memo[ValueCheck]):
     def __missing__(self, raw: object) -> ValueCheck:
         if raw.__class__ is float and not raw.is_integer():  # type: ignore[attr-defined]
             text = repr(raw)
-            if "e" not in text and "n" not in text:
+            if _plain_repr(text):
                 result = ValueCheck(Decimal(text), None)
                 if len(self) >= self.size:
                     self.clear()
@@ -314,9 +314,7 @@ class CommentMemo(Memo[CommentCheck]):
 
     def take(self, cells: Sequence[object]) -> list[CommentCheck]:
         new = [
-            cell
-            for cell in itertools.filterfalse(self.__contains__, set(cells))
-            if cell.__class__ is str
+            cell for cell in set(cells) if cell.__class__ is str and cell not in self
         ]
         if new:
             if list(map(str.strip, new)) != new:

@@ -30,12 +30,11 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from uploads.csvformat.sheet_extent import (
-    MAX_COLUMNS,
-    SPARE_ROWS,
     Extent,
     refuse_far,
+    row_limit,
 )
-from uploads.csvformat.workbook_guards import DEFAULT_ROWS, Scan
+from uploads.csvformat.workbook_guards import Scan
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _CALCEXT = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
@@ -82,7 +81,7 @@ def _placed_errors(
     """Walk each sheet's rows and cells, counting the repeated ones as calamine
     does: give its name and its error cells, and refuse it (``Problem``) once its
     filled cells reach past the limits."""
-    row_limit = DEFAULT_ROWS + 1 + SPARE_ROWS
+    limit = row_limit()
     errors: dict[tuple[int, int], str] = {}
     extent = Extent()
     name = ""
@@ -113,8 +112,8 @@ def _placed_errors(
             row += repeated
             if widest:
                 extent.see(row, widest)
-                if extent.rows > row_limit or extent.columns > MAX_COLUMNS:
-                    refuse_far(name, extent, row_limit)
+                if extent.past(limit):
+                    refuse_far(name, extent, limit)
             element.clear()
         elif tag in CELLS and event == "end":
             repeated = int(element.get(COLUMNS_REPEATED, "1") or 1)

@@ -27,6 +27,16 @@ from uploads.csvformat.messages import Problem
 MAX_COLUMNS = 64  # column BL
 # Rows a sheet may have past the header and the updates: a title, notes.
 SPARE_ROWS = 1_000
+# The updates a sheet may hold when no limit is given (a sheet read for a
+# preview, or an .xls or .ods as it is opened): the checker's own limit.
+DEFAULT_ROWS = 100_000
+
+
+def row_limit(max_rows: int | None = None) -> int:
+    """The rows a sheet may reach: ``max_rows`` updates, a header, spare rows."""
+    return (max_rows or DEFAULT_ROWS) + 1 + SPARE_ROWS
+
+
 # A cell that is far (past column BL: a third letter, a first letter past B, BM
 # to BZ; or in a row of six digits), or has no reference first. Rows need no
 # search: calamine places a cell with a reference by it, whatever its row says,
@@ -50,6 +60,10 @@ class Extent:
         self.rows = max(self.rows, row)
         self.columns = max(self.columns, column)
 
+    def past(self, limit: int) -> bool:
+        """True once past ``limit`` rows or ``MAX_COLUMNS`` columns."""
+        return self.rows > limit or self.columns > MAX_COLUMNS
+
 
 def far_references(window: bytes, extent: Extent) -> None:
     """Add the far references of a piece of a sheet's XML to ``extent``: up to
@@ -65,24 +79,25 @@ def far_references(window: bytes, extent: Extent) -> None:
             extent.see(_number(number), column_number(letters))
 
 
-def exact_extent(stream: IO[bytes], extent: Extent, row_limit: int) -> None:
+def exact_extent(stream: IO[bytes], extent: Extent, limit: int) -> None:
     """Place every row and cell of a sheet's XML as calamine does (a missing
     reference is the one after the last), into ``extent``, stopping once past
-    ``row_limit`` rows or ``MAX_COLUMNS`` columns."""
+    ``limit`` rows or ``MAX_COLUMNS`` columns."""
     # Imported here, as most sheets never need them.
     from xml.etree.ElementTree import ParseError
 
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import iterparse
 
+    from uploads.csvformat.workbook_guards import unreadable  # it imports this
+
     try:
-        _place(iterparse(stream, events=("start", "end")), extent, row_limit)
+        _place(iterparse(stream, events=("start", "end")), extent, limit)
     except (ParseError, DefusedXmlException) as error:
-        reason = str(error).strip() or type(error).__name__
-        raise Problem("file.workbook_corrupt", reason=reason[:80]) from error
+        raise unreadable(error) from error
 
 
-def _place(events: Iterator[tuple[str, Any]], extent: Extent, row_limit: int) -> None:
+def _place(events: Iterator[tuple[str, Any]], extent: Extent, limit: int) -> None:
     row = 0
     column = 0
     for event, element in events:
@@ -96,7 +111,7 @@ def _place(events: Iterator[tuple[str, Any]], extent: Extent, row_limit: int) ->
             row = _number(reference.encode()) if reference else row + 1
             column = 0
             extent.see(row, 0)
-            if extent.rows > row_limit or extent.columns > MAX_COLUMNS:
+            if extent.past(limit):
                 return
         elif tag == "c":
             cell = _REFERENCE.fullmatch(element.get("r") or "")
@@ -109,23 +124,23 @@ def _place(events: Iterator[tuple[str, Any]], extent: Extent, row_limit: int) ->
                 extent.see(row, column)
 
 
-def refuse_far(sheet: str, extent: Extent, row_limit: int) -> None:
-    """Raise ``Problem`` when ``extent`` reaches past ``row_limit`` rows or
+def refuse_far(sheet: str, extent: Extent, limit: int) -> None:
+    """Raise ``Problem`` when ``extent`` reaches past ``limit`` rows or
     ``MAX_COLUMNS`` columns."""
-    if extent.rows <= row_limit and extent.columns <= MAX_COLUMNS:
+    if not extent.past(limit):
         return
     if extent.columns > MAX_COLUMNS:
         place = f"column {column_letters(extent.columns)}"
         where = f"column {column_letters(MAX_COLUMNS)}"
     else:
         place = f"row {extent.rows:,}" if extent.rows < 10**9 else "a row far below"
-        where = f"row {row_limit:,}"
+        where = f"row {limit:,}"
     raise Problem(
         "sheet.far_cell",
         sheet=sheet,
         place=place,
         where=where,
-        rows=row_limit,
+        rows=limit,
         columns=MAX_COLUMNS,
         last=column_letters(MAX_COLUMNS),
     )

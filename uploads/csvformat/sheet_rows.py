@@ -182,15 +182,21 @@ class SheetRows:
     def _skip_error(self, cells: Sequence[object], line: int) -> bool:
         """For a row with an error cell: report its errors in columns read and
         return True, as ``_careful`` does (False if it has none there)."""
-        row = [cell if type(cell) is str else self.text(cell) for cell in cells]
-        for column_index in range(len(row)):
-            error = self.errors.get((line - 1, column_index + self.start_column))
-            if error is not None:
-                row[column_index] = error
-        row = row[: self.width]
+        row = self._text_row(cells, line)[: self.width]
         return not ERROR_LITERALS.isdisjoint(row) and self._report_errors(
             line, row, self.read
         )
+
+    def _text_row(self, cells: Sequence[object], line: int) -> list[str]:
+        """A row's cells as text, its error cells as their errors' text."""
+        row = [cell if type(cell) is str else self.text(cell) for cell in cells]
+        errors = self.errors
+        if errors:
+            for column_index in range(len(row)):
+                error = errors.get((line - 1, column_index + self.start_column))
+                if error is not None:
+                    row[column_index] = error
+        return row
 
     def _read_by_columns(self, sheet_width: int) -> None:
         """Once the checker has read the header: which cells the rows are read
@@ -221,13 +227,7 @@ class SheetRows:
         """What a row of the sheet gives the checker, read the careful way: its
         cells as text, error cells reported, fitted to the header's width; a blank
         row is held back until a row that is not follows (``blank_run``)."""
-        row = [cell if type(cell) is str else self.text(cell) for cell in cells]
-        errors = self.errors
-        if errors:
-            for column_index in range(len(row)):
-                error = errors.get((line - 1, column_index + self.start_column))
-                if error is not None:
-                    row[column_index] = error
+        row = self._text_row(cells, line)
         used = row_width(row)
         if not used:
             self.blank_run.append(row)

@@ -20,19 +20,16 @@ from typing import NamedTuple
 
 from uploads.csvformat.messages import Problem, shorten
 from uploads.csvformat.sheet_extent import (
-    SPARE_ROWS,
     Extent,
     exact_extent,
     far_references,
     refuse_far,
+    row_limit,
 )
 
 # Unpacked, a 100,000-row sheet of updates is some 30 MB of XML.
 MAX_UNPACKED_BYTES = 250_000_000
 MAX_RATIO = 100
-# The rows a sheet may reach when no limit is given (a sheet read for a preview):
-# the checker's own limit.
-DEFAULT_ROWS = 100_000
 # Below this a part may be as compressible as it likes (a sheet of one repeated row).
 _RATIO_FREE_BYTES = 5_000_000
 CHUNK = 1 << 20
@@ -103,7 +100,7 @@ def scan_sheet(book_zip: zipfile.ZipFile, name: str, max_rows: int | None) -> Sc
     rows = 0
     errors: dict[tuple[int, int], str] = {}
     extent = Extent()
-    row_limit = (max_rows or DEFAULT_ROWS) + 1 + SPARE_ROWS
+    limit = row_limit(max_rows)
     unpacked = 0
     tail = b""
     try:
@@ -130,10 +127,10 @@ def scan_sheet(book_zip: zipfile.ZipFile, name: str, max_rows: int | None) -> Sc
                 tail = chunk[-512:]
         if extent.unplaced:
             with book_zip.open(part) as stream:
-                exact_extent(stream, extent, row_limit)
+                exact_extent(stream, extent, limit)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
         raise unreadable(error) from error
-    refuse_far(name, extent, row_limit)
+    refuse_far(name, extent, limit)
     return Scan(rows, errors)
 
 

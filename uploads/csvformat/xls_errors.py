@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import xlrd
 
-from uploads.csvformat.sheet_extent import SPARE_ROWS, Extent, refuse_far
-from uploads.csvformat.workbook_guards import DEFAULT_ROWS, Scan
+from uploads.csvformat.sheet_extent import Extent, refuse_far, row_limit
+from uploads.csvformat.workbook_guards import Scan
 
 
 def scan_xls(data: bytes) -> dict[str, Scan]:
@@ -38,7 +38,7 @@ def scan_xls(data: bytes) -> dict[str, Scan]:
                 continue  # calamine has the last word on it
             extent = Extent()
             extent.see(sheet.nrows, sheet.ncols)
-            refuse_far(name, extent, DEFAULT_ROWS + 1 + SPARE_ROWS)
+            refuse_far(name, extent, row_limit())
             scans[name] = Scan(sheet.nrows, _errors(sheet))
             book.unload_sheet(index)
     finally:
