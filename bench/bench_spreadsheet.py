@@ -301,26 +301,31 @@ HOSTILE_SECONDS = 1.0
 
 def make_hostile(directory: Path) -> list[tuple[str, Path]]:
     """Small files whose cells reach far: what calamine would hold as one grid."""
-    import xlwt
+    from tests.csvformat.workbooks import HEADER, far_xlsx, ods
+    from tests.csvformat.xls_workbooks import far_xls
 
-    from tests.csvformat.test_sheet_extent import repeated_ods
-    from tests.csvformat.workbooks import far_xlsx
-
-    files = []
-    corners = directory / "corners.xlsx"
-    corners.write_bytes(far_xlsx({(1_048_575, 16_383): "x"}))
-    files.append(("an .xlsx with cells at A1 and XFD1048576", corners))
-    repeated = directory / "repeated.ods"
-    repeated.write_bytes(repeated_ods(200_000, 200))
-    files.append(("an .ods of one cell repeated 200,000 x 200", repeated))
-    book = xlwt.Workbook()
-    sheet = book.add_sheet("Updates")
-    sheet.write(0, 0, "External ID")
-    sheet.write(65_535, 255, "x")
-    far_xls = directory / "corners.xls"
-    book.save(str(far_xls))
-    files.append(("an .xls with cells at A1 and IV65536", far_xls))
-    return files
+    files = [
+        (
+            "an .xlsx with cells at A1 and XFD1048576",
+            "corners.xlsx",
+            far_xlsx({(1_048_575, 16_383): "x"}),
+        ),
+        (
+            "an .ods of one cell repeated 200,000 x 200",
+            "repeated.ods",
+            ods([HEADER], "Updates", repeated=(200_000, 200)),
+        ),
+        (
+            "an .xls with cells at A1 and IV65536",
+            "corners.xls",
+            far_xls({(65_535, 255): "x"}),
+        ),
+    ]
+    made = []
+    for label, name, data in files:
+        (directory / name).write_bytes(data)
+        made.append((label, directory / name))
+    return made
 
 
 def hostile_table(directory: Path) -> list[tuple[str, str]]:

@@ -113,16 +113,19 @@ def test_the_checker_uses_the_id_memo():
     assert isinstance(RowChecker(RULES, 100).ids, IdMemo)
 
 
-@settings(max_examples=500, deadline=None)
-@given(
-    st.lists(
-        st.floats(allow_nan=True, allow_infinity=True)
-        | st.sampled_from([0.0, 1.0, -0.0, 0.1, 12.0, 1e-05, 1e20, 0.25, True, 1])
-        | st.integers(-5, 5)
-        | st.sampled_from(["0.5", " 12 ", "45%", "", "n/a"]),
-        max_size=30,
-    )
+# Value cells of every kind: numbers, whole or not, infinite, NaN, 0 and 1 and
+# the booleans equal to them, integers, text.
+VALUE_CELLS = st.lists(
+    st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from([0.0, 1.0, -0.0, 0.1, 12.0, 1e-05, 1e20, 0.25, True, 1])
+    | st.integers(-5, 5)
+    | st.sampled_from(["0.5", " 12 ", "45%", "", "n/a"]),
+    max_size=30,
 )
+
+
+@settings(max_examples=500, deadline=None)
+@given(VALUE_CELLS)
 def test_the_value_memo_reads_cells_as_check_number_does(cells):
     quick = ValueMemo(check_value, typed=check_number)
     careful = Memo(check_value, typed=check_number)
@@ -134,15 +137,7 @@ def test_the_value_memo_reads_cells_as_check_number_does(cells):
 
 
 @settings(max_examples=500, deadline=None)
-@given(
-    st.lists(
-        st.floats(allow_nan=True, allow_infinity=True)
-        | st.sampled_from([0.0, 1.0, -0.0, 0.1, 12.0, 1e-05, 1e20, 0.25, True, 1])
-        | st.integers(-5, 5)
-        | st.sampled_from(["0.5", " 12 ", "45%", "", "n/a"]),
-        max_size=30,
-    )
-)
+@given(VALUE_CELLS)
 def test_a_column_of_values_is_read_as_one_cell_at_a_time(cells):
     quick = ValueMemo(check_value, typed=check_number)
     careful = Memo(check_value, typed=check_number)

@@ -18,6 +18,7 @@ from uploads.csvformat import workbook_guards
 from uploads.csvformat.sheet_extent import column_letters, column_number
 
 from . import workbooks
+from .xls_workbooks import far_xls
 
 REPO = Path(__file__).resolve().parents[2]
 ROW = (
@@ -148,29 +149,7 @@ def test_a_large_usual_sheet_is_checked_without_placing_every_cell(monkeypatch):
 
 def repeated_ods(rows: int, columns: int) -> bytes:
     """An .ods of a header and one filled cell repeated over rows and columns."""
-    import io
-
-    from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.table import Table, TableCell, TableRow
-    from odf.text import P
-
-    document = OpenDocumentSpreadsheet()
-    table = Table(name="Updates")
-    header = TableRow()
-    for name in workbooks.HEADER:
-        cell = TableCell(valuetype="string")
-        cell.addElement(P(text=name))
-        header.addElement(cell)
-    table.addElement(header)
-    repeated = TableRow(numberrowsrepeated=rows)
-    cell = TableCell(valuetype="float", value=1, numbercolumnsrepeated=columns)
-    cell.addElement(P(text="1"))
-    repeated.addElement(cell)
-    table.addElement(repeated)
-    document.spreadsheet.addElement(table)
-    buffer = io.BytesIO()
-    document.write(buffer)
-    return buffer.getvalue()
+    return workbooks.ods([workbooks.HEADER], "Updates", repeated=(rows, columns))
 
 
 @pytest.mark.parametrize(
@@ -213,14 +192,8 @@ def test_an_xls_with_cells_in_two_corners_is_refused_before_calamine_opens_it(
 ):
     # calamine reads every sheet of an .xls as it opens it, as one grid: this
     # 5.6 KB file took it 530 MB at once.
-    import xlwt
-
-    book = xlwt.Workbook()
-    sheet = book.add_sheet("Updates")
-    sheet.write(0, 0, "External ID")
-    sheet.write(65_535, 255, "x")
     path = tmp_path / "far.xls"
-    book.save(str(path))
+    path.write_bytes(far_xls({(65_535, 255): "x"}))
     code = textwrap.dedent(
         f"""
         import re, sys

@@ -44,40 +44,57 @@ CELLS = st.one_of(
     st.sampled_from([("=NA()", "#N/A"), ("=1/0", "#DIV/0!")]),
 )
 
-
-@settings(
+SETTINGS = settings(
     max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
+# Small pieces and batches, so that rows of any kind fall at their edges.
+CHUNKS = st.integers(min_value=1, max_value=12)
+SHORTEST_BATCHES = st.integers(min_value=1, max_value=4)
+
+
+def both_ways(
+    monkeypatch: pytest.MonkeyPatch,
+    data: bytes,
+    chunk: int,
+    shortest_batch: int,
+    **options: object,
+) -> tuple[csvformat.Result, csvformat.Result]:
+    """``data`` parsed the quick way, in pieces of ``chunk`` rows and batches of
+    at least ``shortest_batch``, and the careful way."""
+    monkeypatch.setattr(sheet_rows.SheetRows, "CHUNK", chunk)
+    monkeypatch.setattr(sheet_rows.SheetRows, "SHORTEST_BATCH", shortest_batch)
+    results = []
+    for quick in (True, False):
+        monkeypatch.setattr(sheet_rows.SheetRows, "QUICK", quick)
+        results.append(csvformat.parse(data, **options))  # type: ignore[arg-type]
+    return results[0], results[1]
+
+
+@SETTINGS
 @given(
     header=st.sampled_from(HEADERS),
     rows=st.lists(st.lists(CELLS, min_size=0, max_size=7), min_size=1, max_size=12),
     plan=st.sampled_from([PLAN, None]),
     # The foreign header's mapping (Owner left out), whatever the sheet's header.
     columns=st.sampled_from([None, ColumnMap(0, 1, 2, 4, 5, width=6, header=True)]),
-    # Small pieces and batches, so that rows of any kind fall at their edges.
-    chunk=st.integers(min_value=1, max_value=6),
-    shortest_batch=st.integers(min_value=1, max_value=3),
+    chunk=CHUNKS,
+    shortest_batch=SHORTEST_BATCHES,
 )
 def test_the_quick_way_reads_any_sheet_as_the_careful_way(
     header, rows, plan, columns, chunk, shortest_batch, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(sheet_rows.SheetRows, "CHUNK", chunk)
-    monkeypatch.setattr(sheet_rows.SheetRows, "SHORTEST_BATCH", shortest_batch)
-    data = xlsx({"Sheet": ([header] if header else []) + rows})
-    results = []
-    for quick in (True, False):
-        monkeypatch.setattr(sheet_rows.SheetRows, "QUICK", quick)
-        results.append(
-            csvformat.parse(
-                data,
-                plan_items=plan,
-                columns=columns,
-                status_words={"Green": "On Track"},
-            )
-        )
-    assert shown(results[0]) == shown(results[1])
+    quick, careful = both_ways(
+        monkeypatch,
+        xlsx({"Sheet": ([header] if header else []) + rows}),
+        chunk,
+        shortest_batch,
+        plan_items=plan,
+        columns=columns,
+        status_words={"Green": "On Track"},
+    )
+    assert shown(quick) == shown(careful)
 
 
 # Rows most of which a batch takes: the plan's IDs, statuses, values and dates,
@@ -102,28 +119,21 @@ USUAL_ROWS = st.lists(
 )
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@SETTINGS
 @given(
     rows=USUAL_ROWS,
     plan=st.sampled_from([PLAN, None]),
-    chunk=st.integers(min_value=1, max_value=12),
-    shortest_batch=st.integers(min_value=1, max_value=4),
+    chunk=CHUNKS,
+    shortest_batch=SHORTEST_BATCHES,
 )
 def test_batches_read_usual_rows_as_the_careful_way(
     rows, plan, chunk, shortest_batch, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(sheet_rows.SheetRows, "CHUNK", chunk)
-    monkeypatch.setattr(sheet_rows.SheetRows, "SHORTEST_BATCH", shortest_batch)
     data = xlsx({"Sheet": [HEADERS[0], *rows]})
-    results = []
-    for quick in (True, False):
-        monkeypatch.setattr(sheet_rows.SheetRows, "QUICK", quick)
-        results.append(csvformat.parse(data, plan_items=plan, max_rows=25))
-    assert shown(results[0]) == shown(results[1])
+    quick, careful = both_ways(
+        monkeypatch, data, chunk, shortest_batch, plan_items=plan, max_rows=25
+    )
+    assert shown(quick) == shown(careful)
 
 
 # The Excel template's rows: reference columns past the header's last read
@@ -148,24 +158,17 @@ TEMPLATE_ROWS = st.lists(
 )
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@SETTINGS
 @given(
     rows=TEMPLATE_ROWS,
-    chunk=st.integers(min_value=1, max_value=12),
-    shortest_batch=st.integers(min_value=1, max_value=4),
+    chunk=CHUNKS,
+    shortest_batch=SHORTEST_BATCHES,
 )
 def test_batches_read_the_templates_rows_as_the_careful_way(
     rows, chunk, shortest_batch, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(sheet_rows.SheetRows, "CHUNK", chunk)
-    monkeypatch.setattr(sheet_rows.SheetRows, "SHORTEST_BATCH", shortest_batch)
     data = xlsx({"Sheet": [list(workbook_template.HEADER), *rows]})
-    results = []
-    for quick in (True, False):
-        monkeypatch.setattr(sheet_rows.SheetRows, "QUICK", quick)
-        results.append(csvformat.parse(data, plan_items=PLAN))
-    assert shown(results[0]) == shown(results[1])
+    quick, careful = both_ways(
+        monkeypatch, data, chunk, shortest_batch, plan_items=PLAN
+    )
+    assert shown(quick) == shown(careful)

@@ -42,8 +42,15 @@ def xlsx(
     return buffer.getvalue()
 
 
-def ods(rows: Sequence[Sequence[object]], name: str = "Sheet1") -> bytes:
-    """An .ods of one sheet: str cells as text, numbers as floats, dates as dates."""
+def ods(
+    rows: Sequence[Sequence[object]],
+    name: str = "Sheet1",
+    *,
+    repeated: tuple[int, int] | None = None,
+) -> bytes:
+    """An .ods of one sheet: str cells as text, numbers as floats, dates as dates;
+    ``repeated`` (rows, columns) adds a row of the number 1 repeated that many
+    times across and down, as Calc writes repeats."""
     import datetime
 
     from odf.opendocument import OpenDocumentSpreadsheet
@@ -65,6 +72,13 @@ def ods(rows: Sequence[Sequence[object]], name: str = "Sheet1") -> bytes:
                 table_cell = TableCell(valuetype="string")
                 table_cell.addElement(P(text=str(cell)))
             table_row.addElement(table_cell)
+        table.addElement(table_row)
+    if repeated is not None:
+        down, across = repeated
+        table_row = TableRow(numberrowsrepeated=down)
+        table_cell = TableCell(valuetype="float", value=1, numbercolumnsrepeated=across)
+        table_cell.addElement(P(text="1"))
+        table_row.addElement(table_cell)
         table.addElement(table_row)
     document.spreadsheet.addElement(table)
     buffer = io.BytesIO()

@@ -61,3 +61,17 @@ def xls(
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def far_xls(cells: dict[tuple[int, int], object], name: str = "Updates") -> bytes:
+    """An .xls of a header and cells by (row, column) from 0, however far (an
+    .xls reaches row 65,536 and column IV)."""
+    book = xlwt.Workbook()
+    sheet = book.add_sheet(name)
+    for column, cell in enumerate(HEADER):
+        sheet.write(0, column, cell)
+    for (row, column), cell in cells.items():
+        sheet.write(row, column, cell)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
