@@ -107,6 +107,10 @@ def test_the_id_memo_checks_as_the_checker_does(plan_items, metric):
             expected.note,
             expected.needs_value,
         ), cell
+        if expected.external_id:
+            # Every spelling of an ID shares its store, made once.
+            assert got.updates_by_date is quick.updates_by_id[got.external_id]
+    assert quick.updates_by_id.keys() == careful.updates_by_id.keys()
 
 
 def test_the_checker_uses_the_id_memo():
@@ -202,3 +206,6 @@ def test_a_column_of_ids_is_checked_as_one_cell_at_a_time(cells, metric):
         (check.external_id, check.note, check.needs_value) for check in got
     ] == shown
     assert [(c.external_id, c.note, c.needs_value) for c in again] == shown
+    for check in got + again:
+        if check.external_id:  # one store for every cell of an ID
+            assert check.updates_by_date is quick.updates_by_id[check.external_id]

@@ -32,6 +32,7 @@ in a batch, found column by column.
 from __future__ import annotations
 
 import bisect
+import collections
 import functools
 import itertools
 import operator
@@ -49,8 +50,10 @@ _VALUE = operator.attrgetter("value")
 _DATE = operator.attrgetter("date")
 _COMMENT = operator.attrgetter("comment")
 _IS_NONE = functools.partial(operator.is_, None)
-# An update's (External ID, As Of Date).
+# An update's (External ID, As Of Date), and its date.
 _KEY = operator.itemgetter(0, 3)
+_AS_OF_DATE = operator.itemgetter(3)
+_UPDATES_BY_DATE = operator.attrgetter("updates_by_date")
 
 
 class Batch:
@@ -86,7 +89,6 @@ class BatchChecks:
     dates: Any
     comments: Any
     updates: list[Update]
-    first_updates: dict[tuple[str, Any], Update]
     _note_row: Callable[..., bool]
     _repeated: Callable[[Update, Update], None]
 
@@ -157,22 +159,28 @@ class BatchChecks:
                 ),
             )
         )
+        stores = list(map(_UPDATES_BY_DATE, items))
         if dropped:
-            made = [update for index, update in enumerate(made) if index not in dropped]
-        self._keep(made)
+            kept = [True] * count
+            for index in dropped:
+                kept[index] = False
+            made = list(itertools.compress(made, kept))
+            stores = list(itertools.compress(stores, kept))
+        self._keep(made, stores)
 
-    def _keep(self, made: list[Update]) -> None:
-        """Keep updates made in row order, and say which repeat an earlier one."""
-        keys = list(map(_KEY, made))
-        first_updates = self.first_updates
-        fresh = dict(zip(keys, made, strict=True))
-        if len(fresh) == len(made) and first_updates.keys().isdisjoint(fresh):
-            first_updates.update(fresh)
+    def _keep(self, made: list[Update], stores: list[dict[Any, Update]]) -> None:
+        """Keep updates made in row order, each in its ID's store by date, and say
+        which repeat an earlier one."""
+        dates = list(map(_AS_OF_DATE, made))
+        if not any(map(operator.contains, stores, dates)) and len(
+            set(map(_KEY, made))
+        ) == len(made):
+            collections.deque(map(operator.setitem, stores, dates, made), maxlen=0)
             self.updates.extend(made)
             return
         keep = self.updates.append
-        for key, update in zip(keys, made, strict=True):
-            first = first_updates.setdefault(key, update)
+        for store, as_of, update in zip(stores, dates, made, strict=True):
+            first = store.setdefault(as_of, update)
             if first is update:
                 keep(update)
             else:

@@ -16,6 +16,7 @@ rows is checked about as fast as a clean one.
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -166,8 +167,7 @@ class RowChecker(RowLayout, BatchChecks):
         self.is_metric = self.columns.kind == METRIC
         self.is_positional = True
         self.updates: list[Update] = []
-        # The first update of each (External ID, As Of Date), to find repeats.
-        self.first_updates: dict[tuple[str, date], Update] = {}
+        self.updates_by_id: dict[str, dict[date, Update]] = {}
         self.conflicting: set[tuple[str, date]] = set()
         # The ID memo refers to the checker weakly: in a cycle, the checker and
         # every update it keeps would wait for the collector to be freed.
@@ -210,77 +210,83 @@ class RowChecker(RowLayout, BatchChecks):
             return  # the header lacks a column every update needs: said once
         # Bound once: this loop runs for every row of the file.
         ids, statuses, values, dates = self.ids, self.statuses, self.values, self.dates
-        comments, first_updates = self.comments, self.first_updates
+        comments = self.comments
         keep, note_row, fit = self.updates.append, self._note_row, self._fit
         new_tuple = tuple.__new__
         width, pick, comment_at = self._reading()
         last_line = first_data_line + self.max_rows - 1
-        line = first_data_line - 1
-        for row in rows:
-            line += 1
-            if line > last_line:
-                self._too_many_rows()
-                return
-            if len(row) != width:
-                if row.__class__ is Batch:
-                    count = min(row.count, last_line - line + 1)  # type: ignore[attr-defined]
-                    self._check_batch(line, row, count)  # type: ignore[arg-type]
-                    if count < row.count:  # type: ignore[attr-defined]
-                        self._too_many_rows()
-                        return
-                    line += count - 1
-                    continue
-                row = fit(line, row)
-                if row is None:
-                    continue
-                # A file without a header may go on in rows of five cells.
-                width, pick, comment_at = self._reading()
-            raw_id, raw_status, raw_value, raw_date = row if pick is None else pick(row)
-            item = ids[raw_id]
-            status = statuses[raw_status]
-            value = values[raw_value]
-            as_of = dates[raw_date]
-            if comment_at is None:
-                raw_comment, comment = "", NO_COMMENT
-            else:
-                raw_comment = row[comment_at]
-                comment = comments[raw_comment]
-            if (
-                item.note
-                or status.note
-                or value.note
-                or as_of.note
-                or as_of.ambiguous
-                or comment.note
-                or (item.needs_value and value.value is None)
-            ) and not note_row(
-                line,
-                (raw_id, raw_status, raw_value, raw_date, raw_comment),
-                item,
-                status,
-                value,
-                as_of,
-                comment,
-            ):
-                continue
-            # What Update._make does, without its Python frame or the keyword
-            # handling of Update(...), which a 100,000-row file notices.
-            update = new_tuple(
-                Update,
-                (
-                    item.external_id,
-                    status.status,
-                    value.value,
-                    as_of.date,
+        start = first_data_line
+        # Rows are numbered by enumerate, which a batch of rows (counted as one
+        # item) restarts past its last row: no count of its own on every row.
+        while start <= last_line:
+            allowed = itertools.islice(rows, last_line - start + 1)
+            for line, row in enumerate(allowed, start):
+                if len(row) != width:
+                    if row.__class__ is Batch:
+                        count = min(row.count, last_line - line + 1)  # type: ignore[attr-defined]
+                        self._check_batch(line, row, count)  # type: ignore[arg-type]
+                        if count < row.count:  # type: ignore[attr-defined]
+                            self._too_many_rows()
+                            return
+                        start = line + count
+                        break
+                    row = fit(line, row)
+                    if row is None:
+                        continue
+                    # A file without a header may go on in rows of five cells.
+                    width, pick, comment_at = self._reading()
+                raw_id, raw_status, raw_value, raw_date = (
+                    row if pick is None else pick(row)
+                )
+                item = ids[raw_id]
+                status = statuses[raw_status]
+                value = values[raw_value]
+                as_of = dates[raw_date]
+                if comment_at is None:
+                    raw_comment, comment = "", NO_COMMENT
+                else:
+                    raw_comment = row[comment_at]
+                    comment = comments[raw_comment]
+                if (
+                    item.note
+                    or status.note
+                    or value.note
+                    or as_of.note
+                    or as_of.ambiguous
+                    or comment.note
+                    or (item.needs_value and value.value is None)
+                ) and not note_row(
                     line,
-                    comment.comment,
-                ),
-            )
-            first = first_updates.setdefault((item.external_id, as_of.date), update)
-            if first is update:
-                keep(update)
+                    (raw_id, raw_status, raw_value, raw_date, raw_comment),
+                    item,
+                    status,
+                    value,
+                    as_of,
+                    comment,
+                ):
+                    continue
+                # What Update._make does, without its Python frame or the keyword
+                # handling of Update(...), which a 100,000-row file notices.
+                update = new_tuple(
+                    Update,
+                    (
+                        item.external_id,
+                        status.status,
+                        value.value,
+                        as_of.date,
+                        line,
+                        comment.comment,
+                    ),
+                )
+                first = item.updates_by_date.setdefault(as_of.date, update)
+                if first is update:
+                    keep(update)
+                else:
+                    self._repeated(first, update)
             else:
-                self._repeated(first, update)
+                break  # no rows left, or as many as may be
+        if next(rows, None) is not None:
+            self._too_many_rows()
 
     def _too_many_rows(self) -> None:
         self.too_many_rows = True
@@ -570,8 +576,10 @@ class RowChecker(RowLayout, BatchChecks):
         if problem is None and external_id != raw_id:
             problem = note("id.trimmed", id=shorten(external_id))
         if problem is not None and problem.severity == ERROR:
-            return IdCheck("", problem, needs_value)
-        return IdCheck(external_id, problem, needs_value)
+            return IdCheck("", problem, needs_value, {})
+        # Shared by every spelling of the ID (" A" and "A" are one item).
+        updates_by_date = self.updates_by_id.setdefault(external_id, {})
+        return IdCheck(external_id, problem, needs_value, updates_by_date)
 
     def _suggest_id(self, external_id: str) -> str | None:
         """One of this team's own active IDs close to ``external_id``, if any."""

@@ -16,6 +16,7 @@ import gc
 import itertools
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -29,7 +30,7 @@ from uploads.csvformat.cells import (
     id_is_plain,
 )
 from uploads.csvformat.messages import ERROR, Note, note, shorten
-from uploads.csvformat.records import PlanItemRule
+from uploads.csvformat.records import PlanItemRule, Update
 
 # Enough for every plan item of a team and the repeated values of a large file;
 # dates and statuses are few, and dates with a time of day hardly ever repeat.
@@ -139,13 +140,15 @@ class Explained(Generic[Check]):
 
 
 class IdCheck(NamedTuple):
-    """An External ID cell: the ID as sent ('' when it has an error), and whether
-    its updates need a value. A tuple, so that many are made in C at once
+    """An External ID cell: the ID as sent ('' when it has an error), whether its
+    updates need a value, and the updates already kept for the ID, by date
+    (shared by every spelling of it). A tuple, so that many are made in C at once
     (``batch``)."""
 
     external_id: str
     note: Note | None
     needs_value: bool
+    updates_by_date: dict[date, Update]
 
 
 class IdMemo(Memo[IdCheck]):
@@ -176,8 +179,12 @@ class IdMemo(Memo[IdCheck]):
                 and id_is_plain(raw)  # type: ignore[arg-type]
                 and raw.strip() == raw  # type: ignore[attr-defined]
             ):
+                by_id = checker.updates_by_id
+                updates_by_date = by_id.get(raw)
+                if updates_by_date is None:
+                    updates_by_date = by_id[raw] = {}
                 needs_value = checker.is_metric or rule.has_metric
-                result = IdCheck(raw, None, needs_value)  # type: ignore[arg-type]
+                result = IdCheck(raw, None, needs_value, updates_by_date)  # type: ignore[arg-type]
                 if len(self) >= self.size:
                     self.clear()
                 self[raw] = result
@@ -242,10 +249,13 @@ class IdMemo(Memo[IdCheck]):
             usable = list(map(operator.is_not, needs_value, itertools.repeat(None)))
             new = list(itertools.compress(new, usable))
             needs_value = list(itertools.compress(needs_value, usable))
+        # Each ID's store of updates, made for the new ones (dict(()) is {}).
+        made = map(dict, itertools.repeat((), len(new)))
+        stores = map(self.checker.updates_by_id.setdefault, new, made)
         checks = map(
             tuple.__new__,
             itertools.repeat(IdCheck),
-            zip(new, itertools.repeat(None), needs_value, strict=False),
+            zip(new, itertools.repeat(None), needs_value, stores, strict=False),
         )
         return new, checks  # type: ignore[return-value]
 
