@@ -38,6 +38,29 @@ HOSTILE = {
         workbooks.far_xlsx({}),
         ROW + b'<row spans="1:2" r="2"><c s="0" r="ZZ2"><v>1</v></c></row>',
     ),
+    # Calamine reads any tag whose local name is c, however it is written.
+    **{
+        f"a cell written {how}": workbooks.with_sheet_data(
+            workbooks.far_xlsx({}),
+            ROW + b'<row r="2">' + cell + b"</row>",
+        )
+        for how, cell in (
+            ("with a new line after its name", b'<c\nr="XFD1048576"><v>1</v></c>'),
+            ("with a tab after its name", b'<c\tr="XFD1048576"><v>1</v></c>'),
+            (
+                "with a namespace prefix",
+                b'<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/'
+                b'2006/main" r="XFD1048576"><x:v>1</x:v></x:c>',
+            ),
+            ("with a lower-case reference", b'<c r="xfd1048576"><v>1</v></c>'),
+            ("with single quotes", b"<c r='XFD1048576'><v>1</v></c>"),
+            ("with spaces around its equals sign", b'<c r = "XFD1048576"><v>1</v></c>'),
+            (
+                "with its reference padded with zeros",
+                b'<c r="A0001048576"><v>1</v></c>',
+            ),
+        )
+    },
     "rows out of order": workbooks.with_sheet_data(
         workbooks.far_xlsx({}),
         ROW
@@ -93,6 +116,33 @@ def test_a_sheet_as_wide_and_long_as_allowed_is_read():
     codes = {finding.code for finding in csvformat.parse(data).findings}
 
     assert "sheet.far_cell" not in codes
+
+
+def test_empty_cells_far_away_are_read_as_calamine_reads_them():
+    # Excel writes formatted empty cells (<c r="A1048576" s="1"/>); calamine
+    # keeps none of them, so they make no grid and are not refused.
+    data = workbooks.with_sheet_data(
+        workbooks.far_xlsx({}),
+        b'<row r="1">'
+        + b"".join(
+            b'<c r="'
+            + bytes([letter])
+            + b'1" t="inlineStr"><is><t>'
+            + name.encode()
+            + b"</t></is></c>"
+            for letter, name in zip(b"ABCD", workbooks.HEADER, strict=True)
+        )
+        + b'</row><row r="2"><c r="A2" t="inlineStr"><is><t>ITEM-1</t></is></c>'
+        b'<c r="B2" t="inlineStr"><is><t>On Track</t></is></c><c r="C2"><v>5</v>'
+        b'</c><c r="D2" t="inlineStr"><is><t>2026-10-31</t></is></c>'
+        b'<c r="XFD2" s="0"/></row>'
+        b'<row r="1048576"><c r="A1048576" s="0" /></row>',
+    )
+
+    result = csvformat.parse(data)
+
+    assert [finding.code for finding in result.findings] == []
+    assert [update.external_id for update in result.updates] == ["ITEM-1"]
 
 
 def test_cells_without_references_are_read_as_calamine_places_them():

@@ -8,12 +8,16 @@ checked first: no cell past ``MAX_COLUMNS`` columns, nor past the rows an upload
 may have (``row_limit``), which bounds the grid to some 6.5 million cells.
 
 Excel, LibreOffice and the libraries that write .xlsx files put a reference first
-in every cell (``<c r="B7" ...>``) and row (``<row r="7" ...>``). For them the
-check is a search of each piece of XML for a cell whose reference is far (a
-column past BL, a row of six digits or more) or missing (``far_references``),
-which finds nothing in most files. A cell or row whose reference is missing or not
-first is placed the way calamine places it, after the one before, by reading the
-whole sheet's XML (``exact_extent``), slower, and only for such files.
+in every cell (``<c r="B7" ...>``). For them the check is two searches of each
+piece of XML (``far_references``): for a cell tag that is not ``<c r="`` and a
+near reference (one letter, at most five digits), and for a cell tag with a
+namespace prefix (``<x:c``). Most files give neither. Where one is found, each
+cell tag of that piece is looked at: one written otherwise whose reference is
+first is placed by it; one whose reference is missing or not first is placed the
+way calamine places it, after the one before, by reading the whole sheet's XML
+(``exact_extent``), slower, and only for such files. Calamine reads any tag whose
+local name is ``c`` (a prefix, a tab or a new line after the name, a lower-case
+reference), and so does this.
 """
 
 from __future__ import annotations
@@ -37,15 +41,21 @@ def row_limit(max_rows: int | None = None) -> int:
     return (max_rows or DEFAULT_ROWS) + 1 + SPARE_ROWS
 
 
-# A cell that is far (past column BL: a third letter, a first letter past B, BM
-# to BZ; or in a row of six digits), or has no reference first. Rows need no
-# search: calamine places a cell with a reference by it, whatever its row says,
-# and one without after the cell before it, which this finds.
-_FAR_CELL = re.compile(
-    rb'<c(?:>| (?!r=")| r="(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z]|[A-Z]{1,2}\d{6}))'
-)
-_CELL_REFERENCE = re.compile(rb'<c r="([A-Z]+)(\d+)"')
-_REFERENCE = re.compile(r"([A-Z]+)(\d+)")
+# A cell tag that is not the usual one: ``<c r="`` and a reference of one letter
+# and at most five digits (column Z, row 99,999). It finds the far ones (and
+# other tags starting ``<c``, such as ``<col``), each then looked at
+# (``_CELL_TAG``).
+_UNUSUAL_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,5}")')
+# A cell tag with a namespace prefix: ``<x:c ...>``.
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+# A cell tag (whatever its prefix) and what it holds up to its end.
+_CELL_TAG = re.compile(rb"<(?:[^\s<>/!?:]+:)?c(?=[\s/>])([^>]*)>")
+# A reference first in a cell tag, as calamine reads it (letters of any case).
+_FIRST_REFERENCE = re.compile(rb'\s+r\s*=\s*(["\'])([A-Za-z]+)([0-9]+)\1')
+_REFERENCE = re.compile(r"([A-Za-z]+)([0-9]+)")
+# The rest of an empty cell's tag after its reference (``s="1"/``): plain
+# attributes, then the slash that closes it.
+_EMPTY_REST = re.compile(rb"""(?:\s+[\w:.-]+\s*=\s*(?:"[^"<>]*"|'[^'<>]*'))*\s*/\Z""")
 
 
 class Extent:
@@ -67,16 +77,27 @@ class Extent:
 
 def far_references(window: bytes, extent: Extent) -> None:
     """Add the far references of a piece of a sheet's XML to ``extent``: up to
-    its last tag, which may go on in the next piece."""
+    its last tag, which may go on in the next piece. Only the tags the two
+    searches find are looked at; the usual cells between them are passed over."""
     end = window.rfind(b"<")
-    if _FAR_CELL.search(window, 0, end) is not None:
-        for found in _FAR_CELL.finditer(window, 0, end):
-            cell = _CELL_REFERENCE.match(window, found.start())
+    for search in (_UNUSUAL_CELL.search, _PREFIXED_CELL.search):
+        found = search(window, 0, end)
+        while found is not None:
+            # The tag the search found begins at the last '<' before its end.
+            tag = _CELL_TAG.match(window, window.rfind(b"<", 0, found.end()), end)
+            if tag is None:  # another tag (<col>), or ':c' in a cell's text
+                found = search(window, found.end(), end)
+                continue
+            attributes = tag.group(1)
+            cell = _FIRST_REFERENCE.match(attributes)
             if cell is None:
                 extent.unplaced = True
                 return
-            letters, number = cell.groups()
-            extent.see(_number(number), column_number(letters))
+            if not _EMPTY_REST.match(attributes, cell.end()):
+                # (An empty cell, <c r="XFD9" s="1"/>, calamine keeps none of.)
+                _, letters, number = cell.groups()
+                extent.see(_number(number), column_number(letters))
+            found = search(window, tag.end(), end)
 
 
 def exact_extent(stream: IO[bytes], extent: Extent, limit: int) -> None:
@@ -149,7 +170,9 @@ def refuse_far(sheet: str, extent: Extent, limit: int) -> None:
 def column_number(letters: bytes | str) -> int:
     """A column's letters as its number from 1 (A is 1, BL is 64)."""
     number = 0
-    for letter in letters.encode() if isinstance(letters, str) else letters:
+    for letter in (
+        letters.upper().encode() if isinstance(letters, str) else letters.upper()
+    ):
         number = number * 26 + letter - 64
     return number
 
