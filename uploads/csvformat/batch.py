@@ -50,8 +50,7 @@ _VALUE = operator.attrgetter("value")
 _DATE = operator.attrgetter("date")
 _COMMENT = operator.attrgetter("comment")
 _IS_NONE = functools.partial(operator.is_, None)
-# An update's (External ID, As Of Date), and its date.
-_KEY = operator.itemgetter(0, 3)
+# An update's As Of Date.
 _AS_OF_DATE = operator.itemgetter(3)
 _UPDATES_BY_DATE = operator.attrgetter("updates_by_date")
 
@@ -172,12 +171,17 @@ class BatchChecks:
         """Keep updates made in row order, each in its ID's store by date, and say
         which repeat an earlier one."""
         dates = list(map(_AS_OF_DATE, made))
-        if not any(map(operator.contains, stores, dates)) and len(
-            set(map(_KEY, made))
-        ) == len(made):
+        if not any(map(operator.contains, stores, dates)):
             collections.deque(map(operator.setitem, stores, dates, made), maxlen=0)
-            self.updates.extend(made)
-            return
+            # Where two updates of the batch repeat each other, the later took
+            # the earlier's place: then they are taken out again, and kept one
+            # at a time.
+            if all(map(operator.is_, map(dict.__getitem__, stores, dates), made)):
+                self.updates.extend(made)
+                return
+            collections.deque(
+                map(dict.pop, stores, dates, itertools.repeat(None)), maxlen=0
+            )
         keep = self.updates.append
         for store, as_of, update in zip(stores, dates, made, strict=True):
             first = store.setdefault(as_of, update)
@@ -359,8 +363,11 @@ class _Run:
         columns = self.columns if columns is None else columns
         found: set[int] | None = None
         for index in indices:
-            blank = self._blank_positions(columns[index])
-            found = blank if found is None else found & blank
+            column = columns[index]
+            if found is None:
+                found = self._blank_positions(column)
+            else:  # only the rows blank so far are looked at
+                found = {row for row in found if _blank(column[row])}
             if not found:
                 return set()
         return found if found is not None else set(range(self.count))

@@ -197,7 +197,15 @@ class IdMemo(Memo[IdCheck]):
         at once), then every cell in order, the others by ``__missing__``."""
         plan_items = self.checker.plan_items
         if plan_items is not None:
-            new = [cell for cell in set(cells) if cell not in self]
+            distinct = set(cells)
+            if len(distinct) == len(cells) and distinct.isdisjoint(self):
+                # Every cell a new ID (a file of one row per item): checked in
+                # order, the usual ones need no lookup to be put back in order.
+                usual, checks = self._usual(list(cells), plan_items)  # type: ignore[arg-type]
+                if len(usual) == len(cells):
+                    return list(checks)
+                return self._taken(cells, usual, checks)  # type: ignore[arg-type]
+            new = [cell for cell in distinct if cell not in self]
             if new:
                 usual, checks = self._usual(new, plan_items)  # type: ignore[arg-type]
                 return self._taken(cells, usual, checks)  # type: ignore[arg-type]
