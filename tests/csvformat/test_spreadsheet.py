@@ -12,7 +12,7 @@ import zipfile
 import openpyxl
 
 from uploads import csvformat
-from uploads.csvformat import spreadsheet
+from uploads.csvformat import spreadsheet, workbook_guards
 
 from .workbooks import HEADER, ods, xlsx, zipped
 
@@ -179,6 +179,54 @@ def test_corrupt_encrypted_and_fake_workbooks_each_get_one_message():
         result = csvformat.parse(data, content_type=content_type)
         assert [f.code for f in result.findings] == [code]
         assert result.updates == []
+
+
+def repacked(data: bytes, compress_type: int, level: int | None = None) -> bytes:
+    """The same workbook with every part packed another way."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for member in source.infolist():
+            archive.writestr(
+                member.filename,
+                source.read(member.filename),
+                compress_type=compress_type,
+                compresslevel=level,
+            )
+    return buffer.getvalue()
+
+
+def test_the_guards_read_a_sheet_as_the_zip_holds_it_however_it_is_packed():
+    rows = [HEADER] + [[f"A-{n}", "On Track", n, DAY] for n in range(3_000)]
+    data = xlsx({"Updates": rows})
+    sheet = "xl/worksheets/sheet1.xml"
+    # (calamine reads no bzip2 part: that one is only unpacked here.)
+    for packed, readable in (
+        (data, True),
+        (repacked(data, zipfile.ZIP_STORED), True),
+        (repacked(data, zipfile.ZIP_DEFLATED, 1), True),
+        (repacked(data, zipfile.ZIP_BZIP2), False),
+    ):
+        book_zip = zipfile.ZipFile(io.BytesIO(packed))
+        pieces = list(workbook_guards._unpacked(book_zip, sheet))
+
+        assert b"".join(pieces) == book_zip.read(sheet)
+        assert max(map(len, pieces)) <= workbook_guards.CHUNK
+        if readable:
+            assert len(csvformat.parse(packed).updates) == 3_000
+
+
+def test_a_sheet_whose_packed_bytes_are_damaged_is_refused_with_a_message():
+    data = bytearray(xlsx({"Updates": [HEADER, ["A-1", "On Track", 1, DAY]]}))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")
+    begin = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    # The deflated stream is cut short: its last bytes say it goes on.
+    data[begin + info.compress_size - 8 : begin + info.compress_size] = b"\x00" * 8
+
+    result = csvformat.parse(bytes(data))
+
+    assert [f.code for f in result.findings] == ["file.workbook_corrupt"]
+    assert result.updates == []
 
 
 def test_a_csv_named_xlsx_is_read_as_the_csv_it_is():
