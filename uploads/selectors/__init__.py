@@ -26,9 +26,16 @@ def plan_item_rules(team: Team) -> dict[str, csvformat.PlanItemRule]:
     rows = PlanItem.objects.filter(team=team).values_list(
         "external_id", "active", "has_metric"
     )
-    return {
-        external_id: csvformat.PlanItemRule(
+    # Four rules at most, shared (they are frozen): one per item cost 100,000
+    # objects for a large team, and the checks group the IDs by their rule.
+    rules = {
+        (active, has_metric): csvformat.PlanItemRule(
             own=True, active=active, has_metric=has_metric
         )
+        for active in (True, False)
+        for has_metric in (True, False)
+    }
+    return {
+        external_id: rules[active, has_metric]
         for external_id, active, has_metric in rows.iterator(chunk_size=5000)
     }
