@@ -76,3 +76,34 @@ def test_a_checker_is_freed_without_the_collector():
         assert freed() is None
     finally:
         gc.enable()
+
+
+def test_a_problem_first_met_in_a_later_batch_is_found(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # Until a column's memo has made a check that says something, a batch does
+    # not look for rows to note in it: the first such check, in a later batch,
+    # is still found, in each column.
+    monkeypatch.setattr(sheet_rows.SheetRows, "CHUNK", 100)
+    rows: list[list[object]] = [
+        [f"ITEM-{n}", "On Track", n / 4, DAY, ""] for n in range(500)
+    ]
+    rows[150][0] = "ITEM-NOT-OURS"
+    rows[250][1] = "On Trak"
+    rows[350][2] = ""
+    rows[420][3] = "31/31/2026"
+    rows[470][4] = "  padded  "
+    plan = {f"ITEM-{n}": RULE for n in range(500)}
+
+    result = csvformat.parse(xlsx({"Updates": [HEADER, *rows]}), plan_items=plan)
+
+    found = {(finding.line, finding.column) for finding in result.findings}
+    assert {
+        (152, "External ID"),
+        (252, "Status"),
+        (352, "Current Value"),
+        (422, "As Of Date"),
+    } <= found
+    assert len(result.updates) == 496
+    (padded,) = [u for u in result.updates if u.line == 472]
+    assert padded.comment == "padded"

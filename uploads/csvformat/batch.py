@@ -125,7 +125,16 @@ class BatchChecks:
         else:
             comments = self.comments.take(raw_comments)
         dropped: set[int] = set()
-        noted = _noted(items, statuses, values, dates, comments)
+        # Only the columns whose memos have made a check that says something
+        # can have rows to note (``memo.says_something``).
+        noted = _noted(
+            items if self.ids.noted else (),
+            statuses if self.statuses.noted else (),
+            values if self.values.noted else (),
+            dates if self.dates.noted else (),
+            comments if columns.comment is not None and self.comments.noted else (),
+            items,
+        )
         for index in noted:
             if not self._note_row(
                 lines[index],
@@ -197,11 +206,13 @@ def _noted(
     values: Sequence[Any],
     dates: Sequence[Any],
     comments: Sequence[Any],
+    all_items: Sequence[Any],
 ) -> list[int]:
     """The rows (from 0) the row loop would give to ``_note_row``: a check with a
-    note, an ambiguous date, or no value where the item needs one."""
+    note, an ambiguous date, or no value where the item (of ``all_items``) needs
+    one. A column given as () has none of them."""
     found: set[int] = set()
-    count = len(items)
+    count = len(all_items)
     for checks in (items, statuses, values, dates, comments):
         if any(map(_NOTE, checks)):
             found.update(itertools.compress(range(count), map(_NOTE, checks)))
@@ -209,7 +220,7 @@ def _noted(
         found.update(itertools.compress(range(count), map(_AMBIGUOUS, dates)))
     if any(map(_IS_NONE, map(_VALUE, values))):
         without = itertools.compress(range(count), map(_IS_NONE, map(_VALUE, values)))
-        found.update(index for index in without if items[index].needs_value)
+        found.update(index for index in without if all_items[index].needs_value)
     return sorted(found)
 
 

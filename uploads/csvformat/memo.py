@@ -53,6 +53,17 @@ def _plain_repr(text: str) -> bool:
     return "e" not in text and "n" not in text
 
 
+def says_something(check: Any) -> bool:
+    """Whether the row loop would give a cell's check to the checker's
+    ``_note_row`` (``batch._noted``): it has a note, it is an ambiguous date, or
+    it is a Current Value with no value."""
+    return (
+        check.note is not None
+        or getattr(check, "ambiguous", False)
+        or (check.__class__ is ValueCheck and check.value is None)
+    )
+
+
 class Memo(dict[object, Check], Generic[Check]):
     """Check results by the cell they were made for, made on first use.
 
@@ -77,16 +88,23 @@ class Memo(dict[object, Check], Generic[Check]):
         self.check = check
         self.size = size
         self.typed = typed
+        # Whether a check it made says something (``says_something``): until one
+        # does, a batch need not look for the rows its column would note.
+        self.noted = False
 
     def __missing__(self, raw: object) -> Check:
         if raw.__class__ is str:
             result = self.check(raw)  # type: ignore[arg-type]
+            if not self.noted and says_something(result):
+                self.noted = True
             # Long cells are never repeats worth keeping, and could pin memory.
             if len(raw) > _MEMO_CELL_LENGTH:  # type: ignore[arg-type]
                 return result
         else:
             typed = self.typed
             result = self.check(cell_text(raw)) if typed is None else typed(raw)
+            if not self.noted and says_something(result):
+                self.noted = True
             if raw in _LIKE_BOOLEANS:
                 return result
         if len(self) >= self.size:
