@@ -59,6 +59,20 @@ HOSTILE = {
                 "with its reference padded with zeros",
                 b'<c r="A0001048576"><v>1</v></c>',
             ),
+            # quick-xml lets an attribute repeat, and calamine takes the last.
+            ("with a second reference", b'<c r="A2" r="XFD1048576"><v>1</v></c>'),
+            (
+                "with a second reference touching the first",
+                b'<c r="A2"r="XFD1048576"><v>1</v></c>',
+            ),
+            (
+                "with a second reference after its style",
+                b'<c r="A2" s="0"r="XFD1048576"><v>1</v></c>',
+            ),
+            (
+                "with a second reference with a prefix",
+                b'<c r="A2" t="n"\n x:r="XFD1048576"><v>1</v></c>',
+            ),
         )
     },
     "rows out of order": workbooks.with_sheet_data(

@@ -42,10 +42,11 @@ def row_limit(max_rows: int | None = None) -> int:
 
 
 # A cell tag that is not the usual one: ``<c r="`` and a reference of one letter
-# and at most five digits (column Z, row 99,999). It finds the far ones (and
-# other tags starting ``<c``, such as ``<col``), each then looked at
+# and at most five digits (column Z, row 99,999), then only ``s`` and ``t``
+# attributes. It finds the far ones, a second ``r`` (calamine takes the last),
+# and other tags starting ``<c``, such as ``<col``: each is then looked at
 # (``_CELL_TAG``).
-_UNUSUAL_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,5}")')
+_UNUSUAL_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,5}+"(?: [st]="[^"]*+")*+/?>)')
 # A cell tag with a namespace prefix: ``<x:c ...>``.
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 # A cell tag (whatever its prefix) and what it holds up to its end.
@@ -53,6 +54,10 @@ _CELL_TAG = re.compile(rb"<(?:[^\s<>/!?:]+:)?c(?=[\s/>])([^>]*)>")
 # A reference first in a cell tag, as calamine reads it (letters of any case).
 _FIRST_REFERENCE = re.compile(rb'\s+r\s*=\s*(["\'])([A-Za-z]+)([0-9]+)\1')
 _REFERENCE = re.compile(r"([A-Za-z]+)([0-9]+)")
+# Another ``r`` attribute after the first (calamine reads the last one), with or
+# without a namespace prefix.
+_LATER_REFERENCE = re.compile(rb"""[\s"':]r\s*=\s*(["'])([^"'<>]*)\1""")
+_WHOLE_REFERENCE = re.compile(rb"([A-Za-z]+)([0-9]+)")
 # The rest of an empty cell's tag after its reference (``s="1"/``): plain
 # attributes, then the slash that closes it.
 _EMPTY_REST = re.compile(rb"""(?:\s+[\w:.-]+\s*=\s*(?:"[^"<>]*"|'[^'<>]*'))*\s*/\Z""")
@@ -97,6 +102,14 @@ def far_references(window: bytes, extent: Extent) -> None:
                 # (An empty cell, <c r="XFD9" s="1"/>, calamine keeps none of.)
                 _, letters, number = cell.groups()
                 extent.see(_number(number), column_number(letters))
+                # (From the quote that closes the first: it may touch the next.)
+                for later in _LATER_REFERENCE.finditer(attributes, cell.end() - 1):
+                    reference = _WHOLE_REFERENCE.fullmatch(later.group(2))
+                    if reference is None:
+                        extent.unplaced = True
+                        return
+                    letters, number = reference.groups()
+                    extent.see(_number(number), column_number(letters))
             found = search(window, tag.end(), end)
 
 
