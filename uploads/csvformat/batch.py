@@ -36,7 +36,7 @@ import collections
 import functools
 import itertools
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from uploads.csvformat.cells import NO_COMMENT, CommentCheck
@@ -99,10 +99,7 @@ class BatchChecks:
             cells = [column[:count] for column in cells]
         lines: Sequence[int] = range(first_line, first_line + count)
         if batch.skipped:
-            kept = [True] * count
-            for index in batch.skipped:
-                if index < count:
-                    kept[index] = False
+            kept = _kept(count, batch.skipped)
             cells = [tuple(itertools.compress(column, kept)) for column in cells]
             lines = list(itertools.compress(lines, kept))
             count = len(lines)
@@ -125,17 +122,7 @@ class BatchChecks:
         else:
             comments = self.comments.take(raw_comments)
         dropped: set[int] = set()
-        # Only the columns whose memos have made a check that says something
-        # can have rows to note (``memo.says_something``).
-        noted = _noted(
-            items if self.ids.noted else (),
-            statuses if self.statuses.noted else (),
-            values if self.values.noted else (),
-            dates if self.dates.noted else (),
-            comments if columns.comment is not None and self.comments.noted else (),
-            items,
-        )
-        for index in noted:
+        for index in self._noted(items, statuses, values, dates, comments):
             if not self._note_row(
                 lines[index],
                 (
@@ -169,12 +156,42 @@ class BatchChecks:
         )
         stores = list(map(_UPDATES_BY_DATE, items))
         if dropped:
-            kept = [True] * count
-            for index in dropped:
-                kept[index] = False
+            kept = _kept(count, dropped)
             made = list(itertools.compress(made, kept))
             stores = list(itertools.compress(stores, kept))
         self._keep(made, stores)
+
+    def _noted(
+        self,
+        items: Sequence[Any],
+        statuses: Sequence[Any],
+        values: Sequence[Any],
+        dates: Sequence[Any],
+        comments: Sequence[Any],
+    ) -> list[int]:
+        """The rows (from 0) the row loop would give to ``_note_row``: a check
+        with a note, an ambiguous date, or no value where the item needs one.
+        Only the columns whose memo has made a check that says something
+        (``memo.says_something``) are looked at: the others have none."""
+        found: set[int] = set()
+        count = len(items)
+        for memo, checks in (
+            (self.ids, items),
+            (self.statuses, statuses),
+            (self.values, values),
+            (self.dates, dates),
+            (self.comments, comments),  # never used without a Comment column
+        ):
+            if memo.noted and any(map(_NOTE, checks)):
+                found.update(itertools.compress(range(count), map(_NOTE, checks)))
+        if self.dates.noted and any(map(_AMBIGUOUS, dates)):
+            found.update(itertools.compress(range(count), map(_AMBIGUOUS, dates)))
+        if self.values.noted and any(map(_IS_NONE, map(_VALUE, values))):
+            without = itertools.compress(
+                range(count), map(_IS_NONE, map(_VALUE, values))
+            )
+            found.update(index for index in without if items[index].needs_value)
+        return sorted(found)
 
     def _keep(self, made: list[Update], stores: list[dict[Any, Update]]) -> None:
         """Keep updates made in row order, each in its ID's store by date, and say
@@ -200,28 +217,14 @@ class BatchChecks:
                 self._repeated(first, update)
 
 
-def _noted(
-    items: Sequence[Any],
-    statuses: Sequence[Any],
-    values: Sequence[Any],
-    dates: Sequence[Any],
-    comments: Sequence[Any],
-    all_items: Sequence[Any],
-) -> list[int]:
-    """The rows (from 0) the row loop would give to ``_note_row``: a check with a
-    note, an ambiguous date, or no value where the item (of ``all_items``) needs
-    one. A column given as () has none of them."""
-    found: set[int] = set()
-    count = len(all_items)
-    for checks in (items, statuses, values, dates, comments):
-        if any(map(_NOTE, checks)):
-            found.update(itertools.compress(range(count), map(_NOTE, checks)))
-    if any(map(_AMBIGUOUS, dates)):
-        found.update(itertools.compress(range(count), map(_AMBIGUOUS, dates)))
-    if any(map(_IS_NONE, map(_VALUE, values))):
-        without = itertools.compress(range(count), map(_IS_NONE, map(_VALUE, values)))
-        found.update(index for index in without if all_items[index].needs_value)
-    return sorted(found)
+def _kept(count: int, left_out: Iterable[int]) -> list[bool]:
+    """Which of ``count`` rows are kept: all but those ``left_out`` (from 0; any
+    past the count are not among them)."""
+    kept = [True] * count
+    for index in left_out:
+        if index < count:
+            kept[index] = False
+    return kept
 
 
 class Piece(NamedTuple):

@@ -95,18 +95,16 @@ class Memo(dict[object, Check], Generic[Check]):
     def __missing__(self, raw: object) -> Check:
         if raw.__class__ is str:
             result = self.check(raw)  # type: ignore[arg-type]
-            if not self.noted and says_something(result):
-                self.noted = True
             # Long cells are never repeats worth keeping, and could pin memory.
-            if len(raw) > _MEMO_CELL_LENGTH:  # type: ignore[arg-type]
-                return result
+            kept = len(raw) <= _MEMO_CELL_LENGTH  # type: ignore[arg-type]
         else:
             typed = self.typed
             result = self.check(cell_text(raw)) if typed is None else typed(raw)
-            if not self.noted and says_something(result):
-                self.noted = True
-            if raw in _LIKE_BOOLEANS:
-                return result
+            kept = raw not in _LIKE_BOOLEANS
+        if not self.noted and says_something(result):
+            self.noted = True
+        if not kept:
+            return result
         if len(self) >= self.size:
             self.clear()
         self[raw] = result
@@ -217,15 +215,15 @@ class IdMemo(Memo[IdCheck]):
         if plan_items is not None:
             distinct = set(cells)
             if len(distinct) == len(cells) and distinct.isdisjoint(self):
-                # Every cell a new ID (a file of one row per item): checked in
-                # order, the usual ones need no lookup to be put back in order.
-                usual, checks = self._usual(list(cells), plan_items)  # type: ignore[arg-type]
-                if len(usual) == len(cells):
-                    return list(checks)
-                return self._taken(cells, usual, checks)  # type: ignore[arg-type]
-            new = [cell for cell in distinct if cell not in self]
+                new = list(cells)  # every cell a new ID: taken in order
+            else:
+                new = [cell for cell in distinct if cell not in self]
             if new:
                 usual, checks = self._usual(new, plan_items)  # type: ignore[arg-type]
+                if len(usual) == len(cells):
+                    # Every cell a new usual ID (a file of one row per item), in
+                    # order: no lookup to put the checks back in order.
+                    return list(checks)
                 return self._taken(cells, usual, checks)  # type: ignore[arg-type]
         return list(map(self.__getitem__, cells))
 

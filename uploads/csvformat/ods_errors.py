@@ -29,11 +29,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from uploads.csvformat.sheet_extent import (
-    Extent,
-    refuse_far,
-    row_limit,
-)
+from uploads.csvformat.sheet_extent import Extent, refuse_far, row_limit
 from uploads.csvformat.workbook_guards import Scan
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -112,8 +108,7 @@ def _placed_errors(
             row += repeated
             if widest:
                 extent.see(row, widest)
-                if extent.past(limit):
-                    refuse_far(name, extent, limit)
+                refuse_far(name, extent, limit)
             element.clear()
         elif tag in CELLS and event == "end":
             repeated = int(element.get(COLUMNS_REPEATED, "1") or 1)

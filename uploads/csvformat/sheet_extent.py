@@ -7,17 +7,18 @@ not an exception that could be caught (calamine issue 693). So the sheet's XML i
 checked first: no cell past ``MAX_COLUMNS`` columns, nor past the rows an upload
 may have (``row_limit``), which bounds the grid to some 6.5 million cells.
 
-Excel, LibreOffice and the libraries that write .xlsx files put a reference first
-in every cell (``<c r="B7" ...>``). For them the check is two searches of each
-piece of XML (``far_references``): for a cell tag that is not ``<c r="`` and a
-near reference (one letter, at most five digits), and for a cell tag with a
-namespace prefix (``<x:c``). Most files give neither. Where one is found, each
-cell tag of that piece is looked at: one written otherwise whose reference is
-first is placed by it; one whose reference is missing or not first is placed the
-way calamine places it, after the one before, by reading the whole sheet's XML
-(``exact_extent``), slower, and only for such files. Calamine reads any tag whose
-local name is ``c`` (a prefix, a tab or a new line after the name, a lower-case
-reference), and so does this.
+Excel, LibreOffice and the libraries that write .xlsx files write every cell tag
+alike: ``<c r="B7">``, its reference first, then only ``s`` and ``t`` attributes.
+For them the check is two searches of each piece of XML (``far_references``): for
+a cell tag that is not so, or whose reference is not near (one letter, at most
+five digits), and for a cell tag with a namespace prefix (``<x:c``). Most pieces
+give neither. Only the tags they find are looked at: each reference of one whose
+reference is first is placed by it (quick-xml lets an attribute repeat, and
+calamine takes the last); one whose reference is missing or not first is placed
+the way calamine places it, after the one before, by reading the whole sheet's
+XML (``exact_extent``), slower, and only for such files. Calamine reads any tag
+whose local name is ``c`` (a prefix, a tab or a new line after the name, a
+lower-case reference), and so does this.
 """
 
 from __future__ import annotations
@@ -51,16 +52,17 @@ _UNUSUAL_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,5}+"(?: [st]="[^"]*+")*+/?>)
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 # A cell tag (whatever its prefix) and what it holds up to its end.
 _CELL_TAG = re.compile(rb"<(?:[^\s<>/!?:]+:)?c(?=[\s/>])([^>]*)>")
-# A reference first in a cell tag, as calamine reads it (letters of any case).
-_FIRST_REFERENCE = re.compile(rb'\s+r\s*=\s*(["\'])([A-Za-z]+)([0-9]+)\1')
-_REFERENCE = re.compile(r"([A-Za-z]+)([0-9]+)")
-# Another ``r`` attribute after the first (calamine reads the last one), with or
-# without a namespace prefix.
-_LATER_REFERENCE = re.compile(rb"""[\s"':]r\s*=\s*(["'])([^"'<>]*)\1""")
-_WHOLE_REFERENCE = re.compile(rb"([A-Za-z]+)([0-9]+)")
-# The rest of an empty cell's tag after its reference (``s="1"/``): plain
-# attributes, then the slash that closes it.
-_EMPTY_REST = re.compile(rb"""(?:\s+[\w:.-]+\s*=\s*(?:"[^"<>]*"|'[^'<>]*'))*\s*/\Z""")
+# A cell tag whose first attribute is its reference.
+_REFERENCE_FIRST = re.compile(rb"\s+r\s*=")
+# Each reference of a cell tag (an ``r`` attribute, with or without a namespace
+# prefix; calamine reads the last), in double quotes or single. What comes before
+# it is looked behind: a quote closing one may touch the next (``"A2"r=``).
+_REFERENCE = re.compile(rb"""(?<=[\s"':])r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# A reference as calamine reads it: letters of any case, then digits.
+_PLACE = re.compile(rb"([A-Za-z]+)([0-9]+)")
+# An empty cell's attributes (`` r="XFD9" s="1"/``): plain ones, then the slash
+# that closes the tag.
+_EMPTY = re.compile(rb"""(?:\s+[\w:.-]+\s*=\s*(?:"[^"<>]*"|'[^'<>]*'))*\s*/\Z""")
 
 
 class Extent:
@@ -93,24 +95,27 @@ def far_references(window: bytes, extent: Extent) -> None:
             if tag is None:  # another tag (<col>), or ':c' in a cell's text
                 found = search(window, found.end(), end)
                 continue
-            attributes = tag.group(1)
-            cell = _FIRST_REFERENCE.match(attributes)
-            if cell is None:
+            if not _see_cell(tag.group(1), extent):
                 extent.unplaced = True
                 return
-            if not _EMPTY_REST.match(attributes, cell.end()):
-                # (An empty cell, <c r="XFD9" s="1"/>, calamine keeps none of.)
-                _, letters, number = cell.groups()
-                extent.see(_number(number), column_number(letters))
-                # (From the quote that closes the first: it may touch the next.)
-                for later in _LATER_REFERENCE.finditer(attributes, cell.end() - 1):
-                    reference = _WHOLE_REFERENCE.fullmatch(later.group(2))
-                    if reference is None:
-                        extent.unplaced = True
-                        return
-                    letters, number = reference.groups()
-                    extent.see(_number(number), column_number(letters))
             found = search(window, tag.end(), end)
+
+
+def _see_cell(attributes: bytes, extent: Extent) -> bool:
+    """Add the references of a cell tag (its ``attributes``) to ``extent``; False
+    when only ``exact_extent`` can place it: its reference is missing, not
+    first, or not a reference."""
+    if not _REFERENCE_FIRST.match(attributes):
+        return False
+    if _EMPTY.match(attributes):
+        return True  # an empty cell (<c r="XFD9" s="1"/>): calamine keeps none
+    for reference in _REFERENCE.finditer(attributes):
+        value = reference[1] if reference[1] is not None else reference[2]
+        place = _PLACE.fullmatch(value)
+        if place is None:
+            return False
+        extent.see(_number(place[2]), column_number(place[1]))
+    return True
 
 
 def exact_extent(stream: IO[bytes], extent: Extent, limit: int) -> None:
@@ -148,11 +153,11 @@ def _place(events: Iterator[tuple[str, Any]], extent: Extent, limit: int) -> Non
             if extent.past(limit):
                 return
         elif tag == "c":
-            cell = _REFERENCE.fullmatch(element.get("r") or "")
+            cell = _PLACE.fullmatch((element.get("r") or "").encode())
             if cell is not None:
                 letters, number = cell.groups()
                 column = column_number(letters)
-                extent.see(_number(number.encode()), column)
+                extent.see(_number(number), column)
             else:
                 column += 1
                 extent.see(row, column)
