@@ -92,7 +92,7 @@ def test_a_problem_first_met_in_a_later_batch_is_found(
     rows[250][1] = "On Trak"
     rows[350][2] = ""
     rows[420][3] = "31/31/2026"
-    rows[470][4] = "  padded  "
+    rows[470][4] = "a bell\x07 in it"
     plan = {f"ITEM-{n}": RULE for n in range(500)}
 
     result = csvformat.parse(xlsx({"Updates": [HEADER, *rows]}), plan_items=plan)
@@ -103,7 +103,6 @@ def test_a_problem_first_met_in_a_later_batch_is_found(
         (252, "Status"),
         (352, "Current Value"),
         (422, "As Of Date"),
+        (472, "Comment"),
     } <= found
-    assert len(result.updates) == 496
-    (padded,) = [u for u in result.updates if u.line == 472]
-    assert padded.comment == "padded"
+    assert len(result.updates) == 495

@@ -14,7 +14,7 @@ import openpyxl
 from uploads import csvformat
 from uploads.csvformat import spreadsheet, workbook_guards
 
-from .workbooks import HEADER, ods, xlsx, zipped
+from .workbooks import HEADER, ods, repacked, xlsx, zipped
 
 DAY = datetime.datetime(2026, 10, 31)
 
@@ -179,21 +179,6 @@ def test_corrupt_encrypted_and_fake_workbooks_each_get_one_message():
         result = csvformat.parse(data, content_type=content_type)
         assert [f.code for f in result.findings] == [code]
         assert result.updates == []
-
-
-def repacked(data: bytes, compress_type: int, level: int | None = None) -> bytes:
-    """The same workbook with every part packed another way."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for member in source.infolist():
-            archive.writestr(
-                member.filename,
-                source.read(member.filename),
-                compress_type=compress_type,
-                compresslevel=level,
-            )
-    return buffer.getvalue()
 
 
 def test_the_guards_read_a_sheet_as_the_zip_holds_it_however_it_is_packed():

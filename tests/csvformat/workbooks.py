@@ -110,20 +110,31 @@ def far_xlsx(cells: dict[tuple[int, int], object], name: str = "Updates") -> byt
 def with_sheet_data(data: bytes, sheet_data: bytes) -> bytes:
     """An .xlsx made by XlsxWriter with its first sheet's cells replaced by the
     XML ``sheet_data`` (as another program, or a hand, may write them)."""
+    part = "xl/worksheets/sheet1.xml"
+    content = zipfile.ZipFile(io.BytesIO(data)).read(part)
+    start = content.index(b"<sheetData")
+    end = content.index(b"</sheetData>") + len(b"</sheetData>")
+    sheet = content[:start] + b"<sheetData>" + sheet_data + b"</sheetData>"
+    return repacked(data, changed={part: sheet + content[end:]})
+
+
+def repacked(
+    data: bytes,
+    compress_type: int = zipfile.ZIP_DEFLATED,
+    level: int | None = None,
+    changed: dict[str, bytes] | None = None,
+) -> bytes:
+    """The same zip with every part packed another way, and the ``changed`` parts
+    holding what they are given."""
     source = zipfile.ZipFile(io.BytesIO(data))
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w") as archive:
         for member in source.infolist():
-            content = source.read(member.filename)
-            if member.filename == "xl/worksheets/sheet1.xml":
-                start = content.index(b"<sheetData")
-                end = content.index(b"</sheetData>") + len(b"</sheetData>")
-                content = (
-                    content[:start]
-                    + b"<sheetData>"
-                    + sheet_data
-                    + b"</sheetData>"
-                    + content[end:]
-                )
-            archive.writestr(member.filename, content)
+            content = (changed or {}).get(member.filename)
+            archive.writestr(
+                member.filename,
+                source.read(member.filename) if content is None else content,
+                compress_type=compress_type,
+                compresslevel=level,
+            )
     return buffer.getvalue()
